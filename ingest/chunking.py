@@ -1,0 +1,96 @@
+"""Pack whole sentences into chunks that fit the embedding model's own token limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from ingest.models import Article, Chunk
+from ingest.sentences import sentence_spans
+
+
+class TokenSpans(Protocol):
+    """What chunking needs from the embedding model's tokenizer."""
+
+    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Character (start, end) of each token of each text, special tokens excluded."""
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+
+
+def _units(article: Article, tokenizer: TokenSpans, budget: int) -> list[_Unit]:
+    """Sentences as units; a sentence longer than the budget is cut at token boundaries (at a space when possible)."""
+    spans = sentence_spans(article.text, article.language or "de")
+    token_spans = tokenizer.token_spans([article.text[s:e] for s, e in spans]) if spans else []
+    units: list[_Unit] = []
+    for (s, e), toks in zip(spans, token_spans):
+        if len(toks) <= budget:
+            units.append(_Unit(s, e, len(toks)))
+            continue
+        i = 0
+        while i < len(toks):
+            j = min(i + budget, len(toks))
+            piece_start = s + toks[i][0]
+            piece_end = s + toks[j - 1][1] if j == len(toks) else s + toks[j][0]
+            if j < len(toks):
+                space = article.text.rfind(" ", piece_start, piece_end)
+                k = j
+                if space > piece_start:
+                    # step back to the last token that starts before that space
+                    while k > i + 1 and s + toks[k - 1][0] >= space:
+                        k -= 1
+                    if k > i:
+                        j = k
+                        piece_end = s + toks[j][0]
+            units.append(_Unit(piece_start, len(article.text[:piece_end].rstrip()), j - i))
+            i = j
+    return units
+
+
+def chunk_article(article: Article, tokenizer: TokenSpans, budget: int, overlap: int = 1) -> list[Chunk]:
+    """Chunks of whole sentences, each at most `budget` tokens, consecutive chunks sharing `overlap` sentences."""
+    if budget < 1:
+        raise ValueError("token budget must be positive")
+    units = _units(article, tokenizer, budget)
+    groups: list[list[_Unit]] = []
+    i = 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and used + units[j].tokens <= budget:
+            used += units[j].tokens
+            j += 1
+        j = max(j, i + 1)
+        groups.append(units[i:j])
+        if j >= len(units):
+            break
+        i = max(j - overlap, i + 1)
+    # Token counts of a joined text can differ from the sum of its sentences for some tokenizers: check and trim.
+    texts = [article.text[g[0].start : g[-1].end] for g in groups]
+    for gi, toks in enumerate(tokenizer.token_spans(texts)):
+        while len(toks) > budget and len(groups[gi]) > 1:
+            groups[gi] = groups[gi][:-1]
+            toks = tokenizer.token_spans([article.text[groups[gi][0].start : groups[gi][-1].end]])[0]
+    chunks = []
+    for n, g in enumerate(groups):
+        start, end = g[0].start, g[-1].end
+        chunks.append(
+            Chunk(
+                chunk_id=f"{article.article_id}::{n:05d}",
+                article_id=article.article_id,
+                index=n,
+                text=article.text[start:end],
+                start=start,
+                end=end,
+                title=article.title,
+                date=article.date,
+                source=article.source,
+                url=article.url,
+                page=article.page_at(start),
+            )
+        )
+    return chunks

@@ -1,0 +1,3 @@
+from quelle.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""What ask() returns: an Answer with numbered citations and per-sentence support."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    date: str
+    source: str
+    text: str  # the passage
+    start: int  # character span of the passage in the article text
+    end: int
+    score: float
+    url: str = ""
+    page: int | None = None
+    chunk_id: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # cited sentences, offsets within `text`
+
+
+@dataclass
+class AnswerSentence:
+    text: str
+    citations: list[int]
+    supported: bool | None = None
+
+
+@dataclass
+class RetrievedPassage:
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    backend: str
+    model: str = ""
+    language: str = "de"
+    citations: list[Citation] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    retrieved: list[RetrievedPassage] = field(default_factory=list)
+    standalone_question: str = ""
+    fallback: str | None = None
+    flags: list[str] = field(default_factory=list)
+    removed_citations: int = 0
+
+    def to_dict(self, with_retrieved: bool = False) -> dict:
+        d = asdict(self)
+        for c in d["citations"]:
+            c["highlights"] = [list(h) for h in c["highlights"]]
+        if not with_retrieved:
+            d.pop("retrieved")
+        return d

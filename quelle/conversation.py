@@ -1,0 +1,40 @@
+"""Follow-up questions: turn "Und wann?" plus the chat history into a question that stands alone.
+
+Extractive rule (no LLM): when the new question is short (at most three content terms) or opens with /
+contains a pronoun that points back ("dort", "sie", "das Unternehmen" ...), the content terms of the
+previous user question that the new one lacks are appended to it, for retrieval only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vectorstore.analysis import analyze
+
+_BACK_REFERENCE = re.compile(
+    r"\b(er|sie|es|ihn|ihm|ihr|ihre|ihren|sein|seine|seinen|dort|dorthin|damit|davon|dafür|dabei|deren|dessen|"
+    r"das unternehmen|der konzern|die firma|diese[rsmn]?|he|she|it|they|them|his|her|its|their|there|that)\b", re.I)
+_WORD = re.compile(r"\w+")
+
+
+def previous_questions(history: list[dict] | None) -> list[str]:
+    return [m.get("content", "") for m in (history or []) if m.get("role") == "user" and m.get("content")]
+
+
+def needs_context(question: str) -> bool:
+    return bool(_BACK_REFERENCE.search(question)) or len(set(analyze(question))) <= 2
+
+
+def standalone_question(question: str, history: list[dict] | None) -> str:
+    """The question to retrieve with: the question itself, or it plus the last question's missing key words."""
+    earlier = previous_questions(history)
+    if not earlier or not needs_context(question):
+        return question
+    have = set(analyze(question))
+    last = earlier[-1]
+    extra = [w for w in _WORD.findall(last) if (t := analyze(w)) and t[0] not in have]
+    seen: list[str] = []
+    for w in extra:
+        if w not in seen:
+            seen.append(w)
+    return f"{question} ({' '.join(seen)})" if seen else question

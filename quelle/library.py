@@ -1,0 +1,178 @@
+"""Add, update and delete articles: ingest, dense store and lexical index kept in step."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from ingest.chunking import chunk_article
+from ingest.loaders import find_files, load_file
+from ingest.models import Article, Chunk, IngestError
+from quelle.resources import Resources
+
+EMBED_GROUP = 256  # chunks embedded per encode call, across articles
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # added | updated | unchanged | failed | skipped
+    articles: list[str] = field(default_factory=list)
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def chunks_written(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("added", "updated"))
+
+    @property
+    def ok(self) -> bool:
+        return any(f.status in ("added", "updated", "unchanged") for f in self.files)
+
+    def summary(self) -> dict:
+        return {s: self.count(s) for s in ("added", "updated", "unchanged", "failed", "skipped")}
+
+
+ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
+
+
+class Library:
+    def __init__(self, resources: Resources):
+        self.r = resources
+        self.settings = resources.settings
+
+    # --- ingest ---------------------------------------------------------------------------------------
+    def lock(self) -> FileLock:
+        path = Path(self.settings.data_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(path / ".ingest.lock"))
+
+    def ingest(self, paths: list[Path], progress: ProgressFn | None = None,
+               on_wait: Callable[[], None] | None = None) -> IngestReport:
+        lock = self.lock()
+        try:
+            lock.acquire(timeout=0.5)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            lock.acquire()
+        try:
+            return self._ingest(paths, progress)
+        finally:
+            lock.release()
+
+    def _ingest(self, paths: list[Path], progress: ProgressFn | None) -> IngestReport:
+        report = IngestReport()
+        files, errors = find_files(list(paths))
+        for e in errors:
+            status = "skipped" if e.problem.startswith("skipped") else "failed"
+            report.files.append(FileResult(e.path, status, message=e.problem))
+        pending: list[tuple[FileResult, Article, list[Chunk]]] = []
+        bumped = False
+        for i, f in enumerate(files):
+            result = FileResult(str(f), "unchanged")
+            report.files.append(result)
+            try:
+                articles = load_file(f)
+                self._check_limits(f, articles)
+                for art in articles:
+                    art.article_id = self._free_id(art)
+                    head = self.r.store.article_head(art.article_id)
+                    result.articles.append(art.article_id)
+                    if head and head.get("content_hash") == art.content_hash and \
+                            self.r.store.is_complete(art.article_id, art.content_hash):
+                        continue
+                    chunks = self.chunk(art)
+                    if not chunks:
+                        raise IngestError(str(f), "no text to index")
+                    result.status = "updated" if head else ("added" if result.status != "updated" else "updated")
+                    pending.append((result, art, chunks))
+            except IngestError as e:
+                result.status, result.message = "failed", e.problem
+            except Exception as e:  # one bad file never stops the run
+                result.status, result.message = "failed", f"{type(e).__name__}: {e}"
+            if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or i == len(files) - 1:
+                if pending and not bumped:
+                    self.r.store.bump_revision()
+                    bumped = True
+                self._write(pending)
+                pending = []
+            if progress:
+                progress("files", i + 1, len(files))
+        if bumped:
+            self.r.retriever.sync_lexical(force=True)
+        return report
+
+    def _check_limits(self, path: Path, articles: list[Article]) -> None:
+        for a in articles:
+            if len(a.text) > self.settings.max_article_chars:
+                raise IngestError(str(path), f"article '{a.title[:60]}' has {len(a.text):,} characters; the limit is "
+                                  f"{self.settings.max_article_chars:,} (QUELLE_MAX_ARTICLE_CHARS)")
+
+    def _free_id(self, article: Article) -> str:
+        """The article's id, unless another file already holds it (then a suffix from this file's path)."""
+        head = self.r.store.article_head(article.article_id)
+        if not head or not article.path or head.get("path") in ("", article.path) or not Path(head["path"]).exists():
+            return article.article_id
+        suffix = hashlib.sha1(str(Path(article.path).resolve()).encode()).hexdigest()[:6]
+        return f"{article.article_id}-{suffix}"
+
+    def chunk(self, article: Article) -> list[Chunk]:
+        emb = self.r.embedder
+        budget = min(self.settings.chunk_tokens, emb.max_tokens) - emb.prefix_tokens() - self._title_tokens(article)
+        return chunk_article(article, emb, max(budget, 16), self.settings.chunk_overlap_sentences)
+
+    def _title_tokens(self, article: Article) -> int:
+        return self.r.embedder.count_tokens([article.title + "\n"])[0] if article.title else 0
+
+    def _write(self, pending: list[tuple[FileResult, Article, list[Chunk]]]) -> None:
+        if not pending:
+            return
+        texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
+        vectors = self.r.embedder.embed_passages(texts)
+        pos = 0
+        for result, art, chunks in pending:
+            try:
+                self.r.store.write_article(art, chunks, vectors[pos : pos + len(chunks)])
+                result.chunks += len(chunks)
+            except Exception as e:
+                result.status, result.message = "failed", f"could not store: {e}"
+            pos += len(chunks)
+
+    # --- other operations ---------------------------------------------------------------------------------
+    def delete(self, article_id: str) -> int:
+        with self.lock():
+            self.r.store.bump_revision()
+            n = self.r.store.delete_article(article_id)
+            self.r.retriever.sync_lexical(force=True)
+        return n
+
+    def articles(self) -> list[dict]:
+        out = []
+        for m in self.r.store.list_articles():
+            out.append({"article_id": m["article_id"], "title": m.get("title", ""), "date": m.get("date", ""),
+                        "source": m.get("source", ""), "url": m.get("url", ""), "chunks": m.get("n_chunks", 0),
+                        "sources": json.loads(m.get("sources") or "[]")})
+        return out
+
+    def stats(self) -> dict:
+        return {"articles": len(self.r.store.list_articles()), "chunks": self.r.store.count(),
+                "embedding_model": self.r.embedder.name, "data_dir": str(self.r.store.location)}
+
+
+def embedding_text(article: Article, chunk: Chunk) -> str:
+    """What the embedding model sees of a chunk: the article title as context, then the chunk."""
+    return f"{article.title}\n{chunk.text}" if article.title else chunk.text

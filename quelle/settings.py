@@ -1,0 +1,68 @@
+"""One settings object for every layer: env vars QUELLE_* and OPENAI_*, passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+RetrievalMode = Literal["dense", "bm25", "hybrid"]
+Backend = Literal["extractive", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """Everything Quelle can be configured with. Per-request changes are copies: `settings.with_(top_k=3)`."""
+
+    model_config = SettingsConfigDict(env_prefix="QUELLE_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Path("data/index")
+    collection: str = "quelle"
+    chroma_url: str | None = None
+
+    embedding_model: str = BUNDLED_MODEL
+    query_prefix: str | None = None  # None: chosen from the model name (e5: "query: ")
+    passage_prefix: str | None = None  # None: chosen from the model name (e5: "passage: ")
+    embed_batch_size: int = 64
+
+    chunk_tokens: int = Field(200, ge=16)  # capped at the model's own max_seq_length
+    chunk_overlap_sentences: int = Field(1, ge=0)
+
+    top_k: int = Field(5, ge=1, le=100)
+    retrieval_mode: RetrievalMode = "hybrid"
+    hybrid_dense_weight: float = Field(0.3, ge=0.0, le=1.0)
+    min_answer_score: float = Field(0.35, ge=0.0, le=1.0)  # extractive abstention threshold
+
+    llm: Backend | None = None  # None: openai when OPENAI_API_KEY is set, else extractive
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 60.0
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = 512
+    llm_retries: int = 3
+    prompts_dir: Path | None = None
+
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"))
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url"))
+
+    max_file_mb: float = 50.0
+    max_article_chars: int = 2_000_000
+    max_question_chars: int = 2_000
+
+    @model_validator(mode="after")
+    def _choose_backend(self) -> "Settings":
+        if self.llm is None:
+            self.llm = "openai" if self.openai_api_key else "extractive"
+        return self
+
+    def with_(self, **changes) -> "Settings":
+        """A copy with some values changed (validated like the original)."""
+        data = self.model_dump()
+        data.update(changes)
+        return Settings.model_validate(data)
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"

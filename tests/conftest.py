@@ -1,0 +1,81 @@
+"""Shared fixtures: the real bundled model (loaded once), real Chroma stores in temp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.pop("OPENAI_API_KEY", None)
+os.environ.pop("OPENAI_BASE_URL", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+DEMO_ARTICLES = DEMO / "articles"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "alibaba-ki-offensive.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from vectorstore.embeddings import Embedder
+
+    e = Embedder("bundled:all-MiniLM-L6-v2")
+    e.model  # load once for the whole session
+    return e
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from quelle.settings import Settings
+
+    return Settings(data_dir=tmp_path / "index", llm="extractive")
+
+
+@pytest.fixture
+def resources(settings, embedder):
+    from quelle.resources import Resources
+
+    return Resources.open(settings, embedder=embedder)
+
+
+@pytest.fixture
+def library(resources):
+    from quelle.library import Library
+
+    return Library(resources)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, embedder):
+    """The demo corpus ingested once into a store that tests only read from."""
+    from quelle.library import Library
+    from quelle.resources import Resources
+    from quelle.settings import Settings
+
+    s = Settings(data_dir=tmp_path_factory.mktemp("demo") / "index", llm="extractive")
+    res = Resources.open(s, embedder=embedder)
+    report = Library(res).ingest([DEMO_ARTICLES])
+    assert report.count("failed") == 0, report.files
+    return res
+
+
+def write_article(folder: Path, name: str, body: str, **front) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["---"] + [f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}" for k, v in front.items()] + ["---", ""]
+    path = folder / name
+    path.write_text(("\n".join(lines) if front else "") + body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def seed_file(tmp_path):
+    if not SEED.exists():
+        pytest.skip(f"seed article not found at {SEED} (it lives in ../shared/seed/ next to the project)")
+    target = tmp_path / "alibaba-ki-offensive.txt"
+    shutil.copy(SEED, target)
+    return target

@@ -1,0 +1,1 @@
+"""Embeddings, the Chroma store, the lexical index and retrieval over both."""

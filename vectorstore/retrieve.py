@@ -1,0 +1,105 @@
+"""Dense, BM25 and hybrid retrieval over the store; the same filters on both sides."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vectorstore.embeddings import Embedder
+from vectorstore.filters import Filters
+from vectorstore.lexical import LexicalIndex
+from vectorstore.store import ChunkStore, StoredChunk
+
+CANDIDATES = 50  # per side, before fusion
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    text: str
+    meta: dict
+    score: float  # the score the ranking used (fused for hybrid)
+    dense: float | None = None
+    lexical: float | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-9:
+        return np.ones_like(values) if hi > 0 else np.zeros_like(values)
+    return (values - lo) / (hi - lo)
+
+
+class Retriever:
+    """Owns the lexical index's sync with the store: rebuilt whenever the store's revision moved."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, lexical: LexicalIndex):
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self._lock = threading.Lock()
+
+    def sync_lexical(self, force: bool = False) -> bool:
+        """Make the lexical index match the store; True when it had to be rebuilt."""
+        with self._lock:
+            revision = self.store.revision
+            if not force and self.lexical.revision == revision:
+                return False
+            if not force and self.lexical.load() and self.lexical.revision == revision:
+                return False
+            self.lexical.build(self.store.iter_chunks(), revision)
+            return True
+
+    def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
+                 dense_weight: float = 0.3, language: str = "de") -> list[Passage]:
+        if k <= 0 or not query.strip():
+            return []
+        if mode == "dense":
+            return [self._passage(c, c.score, dense=c.score) for c in self._dense(query, k, filters)]
+        self.sync_lexical()
+        if mode == "bm25":
+            hits = self.lexical.search(query, k, filters, language)
+            chunks = self.store.get_chunks([cid for cid, _ in hits])
+            score = dict(hits)
+            return [self._passage(c, score[c.chunk_id], lexical=score[c.chunk_id]) for c in chunks]
+        return self._hybrid(query, k, filters, dense_weight, language)
+
+    def _dense(self, query: str, k: int, filters: Filters | None) -> list[StoredChunk]:
+        return self.store.query(self.embedder.embed_query(query), k, filters)
+
+    def _hybrid(self, query, k, filters, w, language) -> list[Passage]:
+        n = max(CANDIDATES, k)
+        dense = {c.chunk_id: c for c in self._dense(query, n, filters)}
+        lex_hits = dict(self.lexical.search(query, n, filters, language))
+        missing = [cid for cid in lex_hits if cid not in dense]
+        extra = self._with_similarity(query, missing)
+        chunks = {**{c.chunk_id: c for c in extra}, **dense}
+        if not chunks:
+            return []
+        ids = list(chunks)
+        lex_all = self.lexical.score_of(query, ids, language)
+        d = np.array([chunks[i].score for i in ids], dtype=np.float32)
+        lx = np.array([lex_all.get(i, 0.0) for i in ids], dtype=np.float32)
+        fused = w * _minmax(d) + (1 - w) * (lx / lx.max() if lx.max() > 0 else lx)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [self._passage(chunks[ids[i]], float(fused[i]), dense=float(d[i]), lexical=float(lx[i]))
+                for i in order]
+
+    def _with_similarity(self, query: str, ids: list[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        got = self.store.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        q = self.embedder.embed_query(query)
+        out = []
+        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            out.append(StoredChunk(cid, doc or "", meta or {}, float(np.dot(np.asarray(emb, dtype=np.float32), q))))
+        return out
+
+    @staticmethod
+    def _passage(c: StoredChunk, score: float, dense=None, lexical=None) -> Passage:
+        return Passage(c.chunk_id, c.text, c.meta, score, dense, lexical)

@@ -1,0 +1,201 @@
+"""The Chroma store: one collection of chunks with article metadata; deterministic ids, upserts, filters."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ingest.models import Article, Chunk
+from vectorstore.filters import Filters
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as asked; the message says how to fix it."""
+
+
+@dataclass
+class StoredChunk:
+    chunk_id: str
+    text: str
+    meta: dict
+    score: float = 0.0  # cosine similarity for dense hits
+
+
+def date_int(date: str) -> int:
+    """'2026-11-24' -> 20261124 (Chroma compares numbers only); 0 when unknown."""
+    digits = "".join(ch for ch in (date or "")[:10] if ch.isdigit())
+    if len(digits) == 8:
+        return int(digits)
+    if len(digits) == 6:
+        return int(digits + "01")
+    if len(digits) == 4:
+        return int(digits + "0101")
+    return 0
+
+
+def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, sources: list[str]) -> dict:
+    meta = {
+        "article_id": article.article_id,
+        "chunk_index": chunk.index,
+        "n_chunks": n_chunks,
+        "title": article.title,
+        "date": article.date,
+        "date_int": date_int(article.date),
+        "source": article.source,
+        "url": article.url,
+        "path": article.path,
+        "author": article.author,
+        "language": article.language,
+        "content_hash": article.content_hash,
+        "sources": json.dumps(sources, ensure_ascii=False),
+        "start": chunk.start,
+        "end": chunk.end,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    return meta
+
+
+def _client(settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        u = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https",
+                                   settings=chroma_settings)
+    path = Path(settings.data_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class ChunkStore:
+    """Chunks of all articles in one Chroma collection. Every chunk carries its article's metadata."""
+
+    def __init__(self, settings, embedding_model: str):
+        self.settings = settings
+        self.embedding_model = embedding_model
+        self.client = _client(settings)
+        self.collection = self.client.get_or_create_collection(
+            settings.collection,
+            metadata={"embedding_model": embedding_model, "revision": uuid.uuid4().hex},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        built_with = (self.collection.metadata or {}).get("embedding_model")
+        if built_with and built_with != embedding_model:
+            raise StoreError(
+                f"the store in {self.location} was built with embedding model '{built_with}', but "
+                f"QUELLE_EMBEDDING_MODEL is '{embedding_model}'. Use the same model, or rebuild: delete "
+                f"{self.location} (or choose another QUELLE_DATA_DIR) and run 'quelle ingest' again."
+            )
+        self._batch = max(1, min(self.client.get_max_batch_size(), 1000))
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(Path(self.settings.data_dir))
+
+    # --- revision: changes on every write, so the lexical index can tell it is out of step ----------------
+    @property
+    def revision(self) -> str:
+        self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+        return str((self.collection.metadata or {}).get("revision", ""))
+
+    def bump_revision(self) -> str:
+        rev = uuid.uuid4().hex
+        meta = dict(self.collection.metadata or {})
+        meta["revision"] = rev
+        meta["embedding_model"] = self.embedding_model
+        self.collection.modify(metadata=meta)
+        return rev
+
+    # --- articles ------------------------------------------------------------------------------------------
+    def article_head(self, article_id: str) -> dict | None:
+        """Metadata of an article's first chunk, or None when it is not stored."""
+        got = self.collection.get(where={"$and": [{"article_id": article_id}, {"chunk_index": 0}]},
+                                  include=["metadatas"])
+        return got["metadatas"][0] if got["ids"] else None
+
+    def is_complete(self, article_id: str, content_hash: str) -> bool:
+        """All chunks of this version of the article are stored (an interrupted write is not complete)."""
+        got = self.collection.get(where={"$and": [{"article_id": article_id}, {"content_hash": content_hash}]},
+                                  include=["metadatas"])
+        if not got["ids"]:
+            return False
+        n = got["metadatas"][0].get("n_chunks", -1)
+        return len(got["ids"]) == n and len({m["chunk_index"] for m in got["metadatas"]}) == n
+
+    def find_by_hash(self, content_hash: str) -> dict | None:
+        got = self.collection.get(where={"$and": [{"content_hash": content_hash}, {"chunk_index": 0}]},
+                                  include=["metadatas"], limit=1)
+        return got["metadatas"][0] if got["ids"] else None
+
+    def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray,
+                      sources: list[str] | None = None) -> None:
+        """Store an article's chunks (replacing any older version of it completely)."""
+        sources = sources or [article.path or article.source]
+        ids = [c.chunk_id for c in chunks]
+        metas = [chunk_metadata(article, c, len(chunks), sources) for c in chunks]
+        docs = [c.text for c in chunks]
+        for i in range(0, len(ids), self._batch):
+            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=embeddings[i : i + self._batch],
+                                   documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
+        # chunks of an older version that the new one did not overwrite
+        self.collection.delete(where={"$and": [{"article_id": article.article_id},
+                                               {"content_hash": {"$ne": article.content_hash}}]})
+
+    def update_sources(self, article_id: str, sources: list[str]) -> None:
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+        metas = [{**m, "sources": json.dumps(sources, ensure_ascii=False)} for m in got["metadatas"]]
+        if got["ids"]:
+            self.collection.update(ids=got["ids"], metadatas=metas)
+
+    def delete_article(self, article_id: str) -> int:
+        got = self.collection.get(where={"article_id": article_id}, include=[])
+        if got["ids"]:
+            self.collection.delete(ids=got["ids"])
+        return len(got["ids"])
+
+    def list_articles(self) -> list[dict]:
+        got = self.collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        return sorted(got["metadatas"], key=lambda m: (m.get("date", ""), m.get("title", "")), reverse=True)
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    # --- chunks ----------------------------------------------------------------------------------------------
+    def iter_chunks(self, page_size: int = 5000) -> Iterator[StoredChunk]:
+        offset = 0
+        while True:
+            got = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+            if not got["ids"]:
+                return
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield StoredChunk(cid, doc or "", meta or {})
+            offset += len(got["ids"])
+
+    def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {cid: StoredChunk(cid, doc or "", meta or {}) for cid, doc, meta in
+                 zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[StoredChunk]:
+        n = self.count()
+        if n == 0 or k <= 0:
+            return []
+        where = filters.to_chroma() if filters else None
+        got = self.collection.query(query_embeddings=[vector], n_results=min(k, n), where=where,
+                                    include=["documents", "metadatas", "distances"])
+        return [StoredChunk(cid, doc or "", meta or {}, 1.0 - float(dist)) for cid, doc, meta, dist in
+                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
