@@ -62,6 +62,16 @@ class Library:
 
     def ingest(self, paths: list[Path], progress: ProgressFn | None = None,
                on_wait: Callable[[], None] | None = None) -> IngestReport:
+        return self._locked(lambda: self._ingest(paths, progress), on_wait)
+
+    def add_articles(self, articles: list[Article], progress: ProgressFn | None = None,
+                     on_wait: Callable[[], None] | None = None) -> IngestReport:
+        """Ingest Articles built in memory (e.g. from a SQuAD file) by the same path as files: chunk, embed in
+        batches, skip unchanged ones by content hash. One FileResult per article, named by its path or id."""
+        units = [(a.path or f"article:{a.article_id}", lambda a=a: [a]) for a in articles]
+        return self._locked(lambda: self._ingest_units(IngestReport(), units, progress, "articles"), on_wait)
+
+    def _locked(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
         lock = self.lock()
         try:
             lock.acquire(timeout=0.5)
@@ -70,7 +80,7 @@ class Library:
                 on_wait()
             lock.acquire()
         try:
-            return self._ingest(paths, progress)
+            return work()
         finally:
             lock.release()
 
@@ -80,13 +90,20 @@ class Library:
         for e in errors:
             status = "skipped" if e.problem.startswith("skipped") else "failed"
             report.files.append(FileResult(e.path, status, message=e.problem))
+        units = [(str(f), lambda f=f: load_file(f)) for f in files]
+        return self._ingest_units(report, units, progress, "files")
+
+    def _ingest_units(self, report: IngestReport, units: list[tuple[str, Callable[[], list[Article]]]],
+                      progress: ProgressFn | None, what: str) -> IngestReport:
+        """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
         bumped = False
-        for i, f in enumerate(files):
-            result = FileResult(str(f), "unchanged")
+        for i, (name, load) in enumerate(units):
+            f = Path(name)
+            result = FileResult(name, "unchanged")
             report.files.append(result)
             try:
-                articles = load_file(f)
+                articles = load()
                 self._check_limits(f, articles)
                 for art in articles:
                     art.article_id = self._free_id(art)
@@ -104,14 +121,14 @@ class Library:
                 result.status, result.message = "failed", e.problem
             except Exception as e:  # one bad file never stops the run
                 result.status, result.message = "failed", f"{type(e).__name__}: {e}"
-            if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or i == len(files) - 1:
+            if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or i == len(units) - 1:
                 if pending and not bumped:
                     self.r.store.bump_revision()
                     bumped = True
                 self._write(pending)
                 pending = []
             if progress:
-                progress("files", i + 1, len(files))
+                progress(what, i + 1, len(units))
         if bumped:
             self.r.retriever.sync_lexical(force=True)
         return report
