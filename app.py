@@ -1,53 +1,32 @@
-"""Quelle chat (Streamlit). Thin face over quelle.answer.ask(); the full UI lives in quelle/ui/."""
+"""Quelle in the browser (Streamlit). Thin entry point: sidebar + navigation; the pages live in quelle/ui/."""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
 import streamlit as st
 
-from quelle.answer import QuestionError, ask
-from quelle.resources import Resources
-from quelle.settings import Settings
+from quelle.ui import state
+from quelle.ui.i18n import text as t
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def md_escape(text: str) -> str:
-    """Article and answer text is shown as text: markdown and HTML characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+PAGES = Path("quelle/ui/pages")
 
 
-@st.cache_resource(show_spinner="Lade Modell und Artikelbestand …")
-def resources() -> Resources:
-    return Resources.open(Settings())
+def optional_pages(lang: str) -> list:
+    """Batch and evaluation pages, shown when those parts of Quelle are installed."""
+    pages = []
+    for name, icon in (("batch", "📋"), ("evaluation", "📊")):
+        if (Path(__file__).parent / PAGES / f"{name}.py").exists():
+            pages.append(st.Page(PAGES / f"{name}.py", title=t(f"page_{name}", lang), icon=icon, url_path=name))
+    return pages
 
 
-def show_answer(message: dict) -> None:
-    st.markdown(md_escape(message["content"]))
-    for c in message.get("citations", []):
-        with st.expander(f"[{c['n']}] {c['title']} {('· ' + c['date']) if c['date'] else ''}"):
-            st.text(c["text"])
-
-
-st.set_page_config(page_title="Quelle", page_icon="📰")
+st.set_page_config(page_title="Quelle", page_icon="📰", layout="wide")
+res = state.resources()
+st.session_state.request = state.sidebar(res)
+lang = state.language()
+nav = st.navigation([st.Page(PAGES / "chat.py", title=t("page_chat", lang), icon="💬", url_path="chat", default=True),
+                     st.Page(PAGES / "articles.py", title=t("page_articles", lang), icon="📰", url_path="articles"),
+                     *optional_pages(lang)])
 st.title("Quelle")
-st.caption("Fragen an Ihre Nachrichtenartikel — jede Aussage mit Quelle.")
-if "messages" not in st.session_state:
-    st.session_state.messages = []
-for m in st.session_state.messages:
-    with st.chat_message(m["role"]):
-        show_answer(m)
-if question := st.chat_input("Frage stellen, z. B. „Wo plant Alibaba neue Rechenzentren?“"):
-    st.session_state.messages.append({"role": "user", "content": question})
-    with st.chat_message("user"):
-        st.markdown(md_escape(question))
-    res = resources()
-    with st.chat_message("assistant"):
-        try:
-            a = ask(question, res.settings, resources=res)
-            msg = {"role": "assistant", "content": a.answer, "citations": [c.__dict__ for c in a.citations]}
-        except QuestionError as e:
-            msg = {"role": "assistant", "content": str(e), "citations": []}
-        show_answer(msg)
-    st.session_state.messages.append(msg)
+nav.run()

@@ -1,0 +1,95 @@
+"""The articles page: upload (several files, every supported format) with per-file results; list, search, delete."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from ingest.loaders import supported_suffixes
+from quelle.ui import state
+from quelle.ui.i18n import text as t
+from quelle.ui.render import md_escape
+from quelle.ui.uploads import UploadResult, ingest_uploads
+
+STATUS_ICON = {"added": "✅", "updated": "🔄", "unchanged": "⏸️", "failed": "❌", "skipped": "⏭️"}
+
+
+def matches(article: dict, query: str) -> bool:
+    q = query.strip().lower()
+    return not q or any(q in str(article.get(k, "")).lower() for k in ("title", "source", "article_id", "date"))
+
+
+def result_line(r: UploadResult, lang: str) -> str:
+    line = f"{STATUS_ICON.get(r.status, '')} **{md_escape(r.name)}** — {t('status_' + r.status, lang)}"
+    if r.chunks:
+        line += f" · {r.chunks} {t('col_chunks', lang)}"
+    if r.message:
+        line += f" · {md_escape(r.message)}"
+    return line
+
+
+def upload_section(lang: str) -> None:
+    res = state.resources()
+    types = supported_suffixes()
+    limit = res.settings.max_file_mb
+    st.subheader(t("upload", lang))
+    with st.form("upload_form", clear_on_submit=True):
+        files = st.file_uploader(t("upload", lang), type=[s.lstrip(".") for s in types], accept_multiple_files=True,
+                                 max_upload_size=max(1, math.ceil(limit)), label_visibility="collapsed",
+                                 help=t("upload_help", lang, types=", ".join(types), mb=f"{limit:g}"))
+        st.caption(t("upload_help", lang, types=", ".join(types), mb=f"{limit:g}"))
+        submitted = st.form_submit_button(t("upload_button", lang), type="primary")
+    if submitted:
+        if not files:
+            st.warning(t("upload_none", lang))
+        else:
+            bar = st.progress(0.0)
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.progress(done / max(total, 1), text=t("uploading", lang, name=md_escape(name)))
+
+            results = ingest_uploads(state.library(), list(files), limit, lang, progress)
+            bar.progress(1.0)
+            st.session_state.upload_results = results
+    results = st.session_state.get("upload_results")
+    if results:
+        counts = {}
+        for r in results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        st.success(t("upload_done", lang, summary=" · ".join(f"{t('status_' + s, lang)}: {n}" for s, n in counts.items())))
+        for r in results:
+            st.markdown(result_line(r, lang))
+
+
+def list_section(lang: str) -> None:
+    lib = state.library()
+    articles = lib.articles()
+    st.subheader(t("list", lang))
+    query = st.text_input(t("search", lang), key="article_search")
+    shown = [a for a in articles if matches(a, query)]
+    st.caption(t("count", lang, shown=len(shown), total=len(articles)))
+    if not shown:
+        st.info(t("no_articles", lang))
+        return
+    # st.dataframe renders cell values as plain text (never markdown or HTML)
+    st.dataframe([{t("col_title", lang): a["title"], t("col_date", lang): a["date"], t("col_source", lang): a["source"],
+                   t("col_chunks", lang): a["chunks"], t("col_id", lang): a["article_id"]} for a in shown],
+                 hide_index=True, width="stretch")
+    st.subheader(t("delete", lang))
+    by_id = {a["article_id"]: a for a in shown}
+    pick = st.selectbox(t("delete_pick", lang), list(by_id), key="delete_pick",
+                        format_func=lambda i: f"{by_id[i]['title'] or i} ({i})")
+    if st.button(t("delete_button", lang), key="delete_button", icon="🗑️") and pick:
+        n = lib.delete(pick)
+        st.session_state.deleted = t("deleted", lang, title=md_escape(by_id[pick]["title"] or pick), n=n)
+        st.rerun()
+    if msg := st.session_state.pop("deleted", None):
+        st.success(msg)
+
+
+def page() -> None:
+    lang = state.language()
+    upload_section(lang)
+    st.divider()
+    list_section(lang)
