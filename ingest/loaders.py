@@ -1,139 +1,198 @@
-"""Read article files into Articles. Each loader takes a path and returns a list of Articles."""
+"""Files to Articles: pick the format by content as well as by extension, then run that format's loader.
+
+Formats live in ingest/formats/ (text, html, pdf, docx, records). Content wins over the extension: a PDF saved
+as .txt is read as PDF, an HTML page without extension as HTML."""
 
 from __future__ import annotations
 
-import datetime as dt
+import io
+import json
 import os
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
+from ingest.encoding import decode_bytes, looks_binary
+from ingest.formats import docx as docx_format
+from ingest.formats import html as html_format
+from ingest.formats import pdf as pdf_format
+from ingest.formats import records as records_format
+from ingest.formats import text as text_format
+from ingest.formats.base import Source
+from ingest.formats.text import short_title, split_front_matter, title_from_body  # noqa: F401  (public helpers)
 from ingest.models import Article, IngestError
-from ingest.text import normalise_text, slugify
 
-Loader = Callable[[Path], list[Article]]
+Loader = Callable[[Source], list[Article]]
 
-
-def read_text(path: Path) -> str:
-    """Decode a text file: UTF-8 (with or without BOM), else UTF-16 with BOM, else cp1252."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise IngestError(str(path), f"cannot read file ({e.strerror or e})") from e
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def split_front_matter(text: str) -> tuple[dict, str]:
-    """YAML front matter between '---' lines at the very top, if any."""
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
-            try:
-                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-            except yaml.YAMLError:
-                return {}, text
-            if not isinstance(meta, dict):
-                return {}, text
-            return meta, "\n".join(lines[i + 1 :])
-    return {}, text
+FORMATS: dict[str, Loader] = {
+    "text": text_format.load,
+    "html": html_format.load,
+    "pdf": pdf_format.load,
+    "docx": docx_format.load,
+    "json": records_format.load_json,
+    "jsonl": records_format.load_jsonl,
+    "csv": records_format.load_csv,
+}
+SUFFIX_FORMAT = {".txt": "text", ".md": "text", ".markdown": "text", ".text": "text",
+                 ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".docx": "docx",
+                 ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
+LOADERS: dict[str, Loader] = {suffix: FORMATS[fmt] for suffix, fmt in SUFFIX_FORMAT.items()}
+_KNOWN_UNSUPPORTED = {
+    ".doc": "old Word format .doc is not supported; save it as .docx",
+    ".rtf": "RTF is not supported; save it as .docx or .txt",
+    ".odt": "OpenDocument text is not supported; save it as .docx",
+    ".epub": "e-books are not supported",
+    ".zip": "archives are not unpacked; extract them first",
+}
+_SNIFF_BYTES = 8192
 
 
-def _as_str(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return str(value).strip()
-
-
-def short_title(text: str, limit: int = 120) -> str:
-    """A title from running text: its first sentence, cut at a word boundary when long."""
-    from ingest.sentences import split_sentences
-
-    first = (split_sentences(text[:2000]) or [text])[0].strip()
-    if len(first) <= limit:
-        return first
-    cut = first.rfind(" ", 0, limit)
-    return first[: cut if cut > limit // 2 else limit].rstrip(",;:") + " …"
-
-
-def title_from_body(body: str) -> tuple[str, str]:
-    """A short first line is the headline and leaves the body; a long one is the first paragraph and stays."""
-    first, _, rest = body.partition("\n")
-    first = first.lstrip("#").strip()
-    if len(first) <= 150 and rest.strip():
-        return first, rest.strip()
-    return short_title(first), body
-
-
-def load_text_article(path: Path) -> list[Article]:
-    """A .txt or .md article. Title: front matter `title`, else the first line (a leading '#' removed)."""
-    meta, body = split_front_matter(read_text(path).replace("\r\n", "\n"))
-    body = normalise_text(body)
-    title = _as_str(meta.get("title"))
-    if not title:
-        title, body = title_from_body(body)
-    body = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in body.split("\n"))
-    if not body.strip():
-        raise IngestError(str(path), "no article text")
-    return [
-        Article(
-            article_id=slugify(_as_str(meta.get("id")) or path.stem),
-            title=normalise_text(title),
-            text=body,
-            date=_as_str(meta.get("date")),
-            source=_as_str(meta.get("source")),
-            url=_as_str(meta.get("url")),
-            author=_as_str(meta.get("author")),
-            path=str(path),
-        )
-    ]
-
-
-LOADERS: dict[str, Loader] = {".txt": load_text_article, ".md": load_text_article, ".markdown": load_text_article}
+@dataclass
+class Loaded:
+    articles: list[Article]
+    format: str
+    notes: list[str] = field(default_factory=list)
 
 
 def supported_suffixes() -> list[str]:
-    return sorted(LOADERS)
+    return sorted(SUFFIX_FORMAT)
 
 
-def load_file(path: Path) -> list[Article]:
-    """Articles in one file, or IngestError naming the file and the problem."""
-    path = Path(path)
+def _is_docx(raw: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            return "word/document.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def _text_head(head: bytes) -> str:
+    try:
+        return decode_bytes(head, "").lstrip("\ufeff \t\r\n").lower()
+    except (IngestError, UnicodeDecodeError):
+        try:
+            return head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+        except Exception:
+            return ""
+
+
+def sniff(raw: bytes, suffix: str = "") -> str | None:
+    """The format the bytes are in ('pdf', 'docx', 'html', 'json', 'jsonl', 'csv', 'text'), or None.
+    `raw` is the whole file (a zip is only recognised as .docx from all of it)."""
+    suffix = suffix.lower()
+    by_suffix = SUFFIX_FORMAT.get(suffix)
+    if b"%PDF-" in raw[:1024]:
+        return "pdf"
+    if raw.startswith(b"PK\x03\x04"):
+        return "docx" if _is_docx(raw) else None
+    if looks_binary(raw[:_SNIFF_BYTES]):
+        return None
+    head = _text_head(raw[:_SNIFF_BYTES])
+    if head.startswith(("<!doctype html", "<html")) or (head.startswith("<") and ("<body" in head or "<head" in head)):
+        return "html"
+    if by_suffix in ("json", "jsonl", "csv", "html"):
+        return by_suffix
+    if head.startswith(("{", "[")):
+        whole = _text_head(raw)
+        try:
+            json.loads(whole)
+            return "json"
+        except ValueError:
+            first = whole.split("\n", 1)[0]
+            try:
+                if isinstance(json.loads(first), dict):
+                    return "jsonl"
+            except ValueError:
+                pass
+    return by_suffix if by_suffix else None
+
+
+def unsupported_reason(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _KNOWN_UNSUPPORTED:
+        return _KNOWN_UNSUPPORTED[suffix]
+    return (f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(supported_suffixes())}, "
+            "or content recognised as PDF, Word, HTML or JSON)")
+
+
+def _read(path: Path, max_bytes: int | None) -> bytes:
     if not path.exists():
         raise IngestError(str(path), "no such file or folder")
     if not path.is_file():
         raise IngestError(str(path), "not a regular file")
-    loader = LOADERS.get(path.suffix.lower())
-    if loader is None:
-        raise IngestError(str(path), f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(supported_suffixes())})")
-    return loader(path)
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise IngestError(str(path), f"file is {size / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.1f} MB "
+                                         "(QUELLE_MAX_FILE_MB)")
+        return path.read_bytes()
+    except OSError as e:
+        raise IngestError(str(path), f"cannot read file ({e.strerror or e})") from e
+
+
+def load(path: Path, fields: dict[str, str] | None = None, max_bytes: int | None = None) -> Loaded:
+    """Articles in one file plus notes on what was skipped inside it; IngestError naming file and problem."""
+    path = Path(path)
+    raw = _read(path, max_bytes)
+    if not raw.strip():
+        raise IngestError(str(path), "empty file")
+    fmt = sniff(raw, path.suffix)
+    if fmt is None:
+        if path.suffix.lower() in SUFFIX_FORMAT or path.suffix.lower() in _KNOWN_UNSUPPORTED:
+            if raw.startswith(b"PK\x03\x04"):
+                raise IngestError(str(path), "a zip archive, not a Word document (.docx)")
+            if path.suffix.lower() in _KNOWN_UNSUPPORTED:
+                raise IngestError(str(path), unsupported_reason(path))
+            raise IngestError(str(path), "binary content, not a text file")
+        raise IngestError(str(path), unsupported_reason(path))
+    source = Source(path=path, raw=raw, fields=dict(fields or {}))
+    articles = FORMATS[fmt](source)
+    return Loaded(articles, fmt, source.notes)
+
+
+def load_file(path: Path, fields: dict[str, str] | None = None, max_bytes: int | None = None) -> list[Article]:
+    """Articles in one file, or IngestError naming the file and the problem."""
+    return load(path, fields, max_bytes).articles
+
+
+def read_text(path: Path) -> str:
+    """A text file's content, its encoding detected (UTF-8/16 with BOM, cp1252, latin-1, …)."""
+    return decode_bytes(_read(Path(path), None), str(path))
+
+
+def _sniff_file(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            return "docx" if _is_docx(path.read_bytes()) else None
+        except OSError:
+            return None
+    return sniff(head, path.suffix)
 
 
 def find_files(paths: list[Path]) -> tuple[list[Path], list[IngestError]]:
-    """Expand folders recursively (hidden files and folders skipped). Missing paths become errors."""
+    """Expand folders recursively (hidden files and folders skipped). Inside folders, files whose type is neither
+    known by extension nor recognised by content are skipped with a reason; missing paths become errors.
+    Files named explicitly are always tried (their loader reports what is wrong)."""
     files: list[Path] = []
     errors: list[IngestError] = []
     for p in map(Path, paths):
         if p.is_dir():
             for root, dirs, names in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
                 for name in sorted(names):
-                    if name.startswith("."):
+                    if name.startswith((".", "~$")):  # hidden files, Office lock files
                         continue
                     f = Path(root) / name
-                    if f.suffix.lower() in LOADERS:
+                    if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
                         files.append(f)
                     else:
-                        errors.append(IngestError(str(f), f"skipped: unsupported file type '{f.suffix or '(none)'}'"))
+                        errors.append(IngestError(str(f), f"skipped: {unsupported_reason(f)}"))
         elif p.exists():
             files.append(p)
         else:

@@ -1,0 +1,60 @@
+"""Plain text and Markdown articles, with optional YAML front matter (title, date, source, url, author, id, language)."""
+
+from __future__ import annotations
+
+import yaml
+
+from ingest.formats.base import Source, as_str, make_article
+from ingest.models import Article
+from ingest.text import normalise_text
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """YAML front matter between '---' lines at the very top, if any."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            try:
+                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
+            except yaml.YAMLError:
+                return {}, text
+            if not isinstance(meta, dict):
+                return {}, text
+            return meta, "\n".join(lines[i + 1 :])
+    return {}, text
+
+
+def short_title(text: str, limit: int = 120) -> str:
+    """A title from running text: its first sentence, cut at a word boundary when long."""
+    from ingest.sentences import split_sentences
+
+    first = (split_sentences(text[:2000]) or [text])[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first.rfind(" ", 0, limit)
+    return first[: cut if cut > limit // 2 else limit].rstrip(",;:") + " …"
+
+
+def title_from_body(body: str) -> tuple[str, str]:
+    """A short first line is the headline and leaves the body; a long one is the first paragraph and stays."""
+    first, _, rest = body.partition("\n")
+    first = first.lstrip("#").strip()
+    if len(first) <= 150 and rest.strip():
+        return first, rest.strip()
+    return short_title(first), body
+
+
+def load(source: Source) -> list[Article]:
+    """A .txt or .md article. Title: front matter `title`, else the first line (a leading '#' removed)."""
+    meta, body = split_front_matter(source.text().replace("\r\n", "\n").replace("\r", "\n"))
+    meta = {str(k).lower(): v for k, v in meta.items()}
+    body = normalise_text(body)
+    title = normalise_text(as_str(meta.get("title")))
+    if not title and body:
+        title, body = title_from_body(body)
+    body = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in body.split("\n"))
+    return [make_article(source, text=body, title=title, article_id=as_str(meta.get("id")), date=meta.get("date"),
+                         url=as_str(meta.get("url")), site=as_str(meta.get("source")),
+                         author=as_str(meta.get("author")), language=as_str(meta.get("language") or meta.get("lang")))]
