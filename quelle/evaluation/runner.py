@@ -1,0 +1,292 @@
+"""Run gold questions through one or more configurations and score every answer.
+
+Answers come from the same `quelle.answer.ask()` the chat uses, with one `Resources` reused for all
+questions of a configuration. Retrieval is scored on a ranking of 10 passages fetched with the same
+retriever, the same standalone question, mode, dense weight and language that `ask()` used — a separate
+call, because `ask()` retrieves only `top_k` passages and hit@10 needs ten; the answer itself is always
+produced with the configured `top_k`. The retrieval time of that extra call is not in the latency.
+
+`pipeline=langchain` in a configuration swaps the whole pipeline for the LangChain default recipe
+(see langchain_baseline.py) over the same articles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ingest.models import Article
+from quelle.evaluation.gold import GoldQuestion
+from quelle.evaluation.metrics import (best_of, contains, exact_match, f1_score, first_hit_rank, hit_at_k,
+                                       mean_reciprocal_rank, percentile, rate)
+from quelle.resources import Resources
+from quelle.settings import Settings
+
+RANK_DEPTH = 10  # passages ranked per question for hit@k / MRR
+PIPELINES = ("quelle", "langchain")
+METRIC_KEYS = ("n", "em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
+               "citation_accuracy", "unanswerable_abstained", "answerable_abstained", "latency_ms_p50",
+               "latency_ms_p95")
+_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+ProgressFn = Callable[[str, int, int], None]  # (config name, done, total)
+
+
+class ConfigError(ValueError):
+    """A --config value cannot be used; the message says which part and why."""
+
+
+@dataclass
+class EvalConfig:
+    name: str
+    settings: Settings
+    pipeline: str = "quelle"
+    changes: dict = field(default_factory=dict)
+
+
+def parse_config(spec: str, base: Settings) -> EvalConfig:
+    """'NAME=KEY=VALUE,KEY=VALUE' -> a configuration: base.with_(**changes); `pipeline=` picks the pipeline."""
+    name, sep, rest = spec.partition("=")
+    name = name.strip()
+    if not sep or not name or not rest.strip():
+        raise ConfigError(f"--config '{spec}': expected NAME=KEY=VALUE[,KEY=VALUE...], e.g. bm25=retrieval_mode=bm25")
+    changes: dict[str, str] = {}
+    for item in rest.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise ConfigError(f"--config '{spec}': '{item}' is not KEY=VALUE")
+        changes[key] = value.strip()
+    pipeline = changes.pop("pipeline", "quelle")
+    if pipeline not in PIPELINES:
+        raise ConfigError(f"--config '{spec}': pipeline must be one of {', '.join(PIPELINES)}, not '{pipeline}'")
+    unknown = sorted(k for k in changes if k not in Settings.model_fields)
+    if unknown:
+        raise ConfigError(f"--config '{spec}': unknown setting {', '.join(unknown)} (known: "
+                          f"{', '.join(sorted(Settings.model_fields))}, pipeline)")
+    try:
+        settings = base.with_(**changes)
+    except Exception as e:  # pydantic ValidationError: name the field and the problem
+        errors = getattr(e, "errors", None)
+        detail = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in errors()) if errors else str(e)
+        raise ConfigError(f"--config '{spec}': {detail}") from e
+    return EvalConfig(name=name, settings=settings, pipeline=pipeline,
+                      changes={**changes, **({"pipeline": pipeline} if pipeline != "quelle" else {})})
+
+
+# --- relevance ----------------------------------------------------------------------------------------------
+def source_matches(source: str, passage: dict) -> bool:
+    s = source.casefold().strip()
+    return s in (str(passage.get("article_id", "")).casefold(), str(passage.get("title", "")).casefold().strip())
+
+
+def is_relevant(q: GoldQuestion, passage: dict) -> bool:
+    """A passage answers the question: it covers a gold span of the gold article; without spans, it contains a
+    gold answer (and comes from the gold `source`, when one is given)."""
+    if q.spans:
+        return any(passage.get("article_id") == s.article_id and passage.get("start", 0) <= s.start
+                   and s.end <= passage.get("end", 0) for s in q.spans)
+    if q.source and not source_matches(q.source, passage):
+        return False
+    return any(contains(passage.get("text", ""), a) for a in q.answers)
+
+
+def answer_text(answer: str) -> str:
+    """The answer without citation markers like [1] or [1, 2]."""
+    return _MARKERS.sub("", answer or "").strip()
+
+
+# --- one question --------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    answer: str
+    abstained: bool
+    backend: str
+    citations: list[dict]
+    ranking: list[dict]
+    latency_ms: float
+    error: str | None = None
+
+
+def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
+    pred = "" if out.abstained or out.error else answer_text(out.answer)
+    row = {"config": config, "id": q.id, "question": q.question, "gold": q.answers, "source": q.source,
+           "unanswerable": q.unanswerable, "gold_spans": [[s.article_id, s.start, s.end] for s in q.spans],
+           "answer": out.answer, "abstained": out.abstained, "backend": out.backend}
+    if q.unanswerable:
+        ok = float(out.abstained and not out.error)
+        row.update(em=ok, f1=ok, answer_contains=ok, correct=bool(ok), hit_rank=None, citation_correct=None)
+    else:
+        em = best_of(exact_match, pred, q.answers) if pred else 0.0
+        f1 = best_of(f1_score, pred, q.answers) if pred else 0.0
+        hit = any(contains(pred, a) for a in q.answers) if pred else False
+        rank = first_hit_rank(is_relevant(q, p) for p in out.ranking[:RANK_DEPTH])
+        cited = any(is_relevant(q, c) for c in out.citations) if hit else None
+        row.update(em=em, f1=round(f1, 4), answer_contains=float(hit), correct=hit, hit_rank=rank,
+                   citation_correct=cited)
+    row.update(latency_ms=round(out.latency_ms, 1), error=out.error,
+               citations=out.citations, retrieved=[{k: p[k] for k in ("article_id", "start", "end", "score",
+                                                                       "chunk_id") if k in p}
+                                                   for p in out.ranking[:RANK_DEPTH]])
+    for k, v in q.extra.items():  # unknown gold fields travel along; a clash with a score keeps both
+        row[k if k not in row else f"gold_{k}"] = v
+    return row
+
+
+def summarize(rows: list[dict]) -> dict:
+    """metrics.json for one configuration (every key of METRIC_KEYS, plus a few more)."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    ranks = [r["hit_rank"] for r in answerable]
+    right = [r for r in answerable if r["correct"]]
+    latencies = [r["latency_ms"] for r in rows if not r.get("error")]
+
+    def mean(key, subset):
+        return sum(r[key] for r in subset) / len(subset) if subset else None
+
+    m = {
+        "n": len(rows),
+        "em": mean("em", rows),
+        "f1": mean("f1", rows),
+        "answer_contains": mean("answer_contains", rows),
+        "retrieval_hit@1": hit_at_k(ranks, 1),
+        "retrieval_hit@5": hit_at_k(ranks, 5),
+        "retrieval_hit@10": hit_at_k(ranks, 10),
+        "mrr": mean_reciprocal_rank(ranks),
+        "citation_accuracy": rate([bool(r["citation_correct"]) for r in right]),
+        "unanswerable_abstained": rate([r["abstained"] for r in unanswerable]),
+        "answerable_abstained": rate([r["abstained"] for r in answerable]),
+        "latency_ms_p50": percentile(latencies, 50),
+        "latency_ms_p95": percentile(latencies, 95),
+        "n_answerable": len(answerable),
+        "n_unanswerable": len(unanswerable),
+        "em_answerable": mean("em", answerable),
+        "f1_answerable": mean("f1", answerable),
+        "answer_contains_answerable": mean("answer_contains", answerable),
+        "retrieval_hit@k": [hit_at_k(ranks, k) for k in range(1, RANK_DEPTH + 1)] if ranks else [],
+        "errors": sum(1 for r in rows if r.get("error")),
+    }
+    return {k: (round(v, 4) if isinstance(v, float) else [round(x, 4) for x in v] if k == "retrieval_hit@k" else v)
+            for k, v in m.items()}
+
+
+# --- pipelines -----------------------------------------------------------------------------------------------
+class QuellePipeline:
+    """ask() with the configuration's settings, plus a depth-10 ranking from the same retriever."""
+
+    def __init__(self, config: EvalConfig, resources: Resources):
+        self.settings = config.settings
+        self.resources = resources
+
+    def run(self, q: GoldQuestion) -> Outcome:
+        from quelle.answer import ask
+
+        t0 = time.perf_counter()
+        try:
+            a = ask(q.question, self.settings, resources=self.resources)
+        except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
+            return Outcome("", False, "error", [], [], (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}")
+        latency = (time.perf_counter() - t0) * 1000
+        s = self.settings
+        passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
+                                                     s.retrieval_mode, None, s.hybrid_dense_weight, a.language)
+        ranking = [{"chunk_id": p.chunk_id, "article_id": p.meta.get("article_id", ""),
+                    "title": p.meta.get("title", ""), "start": int(p.meta.get("start", 0)),
+                    "end": int(p.meta.get("end", 0)), "score": round(float(p.score), 4), "text": p.text}
+                   for p in passages]
+        citations = [{"n": c.n, "chunk_id": c.chunk_id, "article_id": c.article_id, "title": c.title,
+                      "start": c.start, "end": c.end, "score": c.score, "text": c.text,
+                      "highlights": [list(h) for h in c.highlights]} for c in a.citations]
+        return Outcome(a.answer, a.abstained, a.backend, citations, ranking, latency)
+
+    def close(self) -> None:
+        pass
+
+
+class LangChainPipeline:
+    def __init__(self, config: EvalConfig, resources: Resources, articles: list[Article]):
+        from quelle.evaluation.langchain_baseline import LangChainBaseline
+
+        self.baseline = LangChainBaseline(articles, resources.embedder)
+
+    def run(self, q: GoldQuestion) -> Outcome:
+        from quelle.evaluation.langchain_baseline import BACKEND
+
+        t0 = time.perf_counter()
+        hits = self.baseline.search(q.question, RANK_DEPTH)
+        latency = (time.perf_counter() - t0) * 1000
+        ranking = [{"chunk_id": f"{h.article_id}@{h.start}", "article_id": h.article_id, "title": h.title,
+                    "start": h.start, "end": h.end, "score": round(h.score, 4), "text": h.text} for h in hits]
+        citations = [{**ranking[0], "n": 1, "highlights": []}] if ranking else []
+        answer = f"{hits[0].text} [1]" if hits else ""
+        return Outcome(answer, not hits, BACKEND, citations, ranking, latency)
+
+    def close(self) -> None:
+        self.baseline.close()
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+@dataclass
+class EvalResult:
+    configs: list[EvalConfig]
+    rows: dict[str, list[dict]]
+    metrics: dict[str, dict]
+    interrupted: bool = False
+    meta: dict = field(default_factory=dict)
+
+    def metrics_json(self) -> dict:
+        """The first configuration's metrics at the top level; every configuration under 'configs'."""
+        first = self.configs[0].name
+        out = {**self.metrics[first], "config": first}
+        if len(self.configs) > 1:
+            out["configs"] = {c.name: {**self.metrics[c.name], "changes": c.changes} for c in self.configs}
+        if self.meta:
+            out["run"] = self.meta
+        if self.interrupted:
+            out["interrupted"] = True
+        return out
+
+
+def run_evaluation(questions: list[GoldQuestion], configs: list[EvalConfig], resources: Resources,
+                   articles: Callable[[], list[Article]], results_path: Path | None = None,
+                   progress: ProgressFn | None = None) -> EvalResult:
+    """Every configuration over the same questions. Rows go to `results_path` (JSON lines) as they are made,
+    so an interruption (Ctrl-C) keeps the rows done so far; the result is then marked interrupted."""
+    result = EvalResult(configs=configs, rows={c.name: [] for c in configs}, metrics={})
+    sink = open(results_path, "w", encoding="utf-8") if results_path else None
+    corpus: list[Article] | None = None
+    try:
+        for config in configs:
+            pipeline = None
+            try:
+                if config.pipeline == "langchain":
+                    corpus = corpus if corpus is not None else articles()
+                    pipeline = LangChainPipeline(config, resources, corpus)
+                else:
+                    res = resources if resources.compatible_with(config.settings) else \
+                        Resources.open(config.settings, embedder=resources.embedder)
+                    pipeline = QuellePipeline(config, res)
+                rows = result.rows[config.name]
+                for i, q in enumerate(questions):
+                    row = score_row(q, pipeline.run(q), config.name)
+                    rows.append(row)
+                    if sink:
+                        sink.write(json.dumps(row, ensure_ascii=False) + "\n")
+                        sink.flush()
+                    if progress:
+                        progress(config.name, i + 1, len(questions))
+            finally:
+                if pipeline is not None:
+                    pipeline.close()
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        if sink:
+            sink.close()
+    result.configs = [c for c in configs if result.rows[c.name]] or configs[:1]
+    result.metrics = {c.name: summarize(result.rows[c.name]) for c in result.configs}
+    return result
