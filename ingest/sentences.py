@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 
 import pysbd
 
@@ -11,10 +11,17 @@ _MAX_PARAGRAPH = 5_000  # longer paragraphs are cut at whitespace first: pysbd s
 _NON_SPACE = re.compile(r"\S")
 
 
-@lru_cache(maxsize=4)
+_local = threading.local()  # a pysbd Segmenter keeps per-call state: one per thread (batch workers, UI)
+
+
 def _segmenter(language: str) -> pysbd.Segmenter:
     lang = language if language in pysbd.languages.LANGUAGE_CODES else "de"
-    return pysbd.Segmenter(language=lang, clean=False, char_span=True)
+    cache = getattr(_local, "segmenters", None)
+    if cache is None:
+        cache = _local.segmenters = {}
+    if lang not in cache:
+        cache[lang] = pysbd.Segmenter(language=lang, clean=False, char_span=True)
+    return cache[lang]
 
 
 def _windows(start: int, end: int, text: str) -> list[tuple[int, int]]:
