@@ -66,6 +66,8 @@ def list_section(lang: str) -> None:
     lib = state.library()
     articles = lib.articles()
     st.subheader(t("list", lang))
+    if msg := st.session_state.pop("deleted", None):
+        st.success(msg)
     query = st.text_input(t("search", lang), key="article_search")
     shown = [a for a in articles if matches(a, query)]
     st.caption(t("count", lang, shown=len(shown), total=len(articles)))
@@ -84,8 +86,6 @@ def list_section(lang: str) -> None:
         n = lib.delete(pick)
         st.session_state.deleted = t("deleted", lang, title=md_escape(by_id[pick]["title"] or pick), n=n)
         st.rerun()
-    if msg := st.session_state.pop("deleted", None):
-        st.success(msg)
 
 
 def page() -> None:

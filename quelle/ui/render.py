@@ -48,11 +48,11 @@ def marked_markdown(value: str, spans: list[tuple[int, int]] | list[list[int]], 
             clean.append((s, e))
     out, pos = [], 0
     for s, e in clean:
-        out.append(md_escape(value[pos:s]))
+        out.append(escape_chars(value[pos:s]))
         out.append("\n".join(_mark(line, style) for line in value[s:e].split("\n")))
         pos = e
-    out.append(md_escape(value[pos:]))
-    return "".join(out)
+    out.append(escape_chars(value[pos:]))
+    return _LEADING_SPACE.sub("", "".join(out))
 
 
 def _mark(segment: str, style: str) -> str:
@@ -61,7 +61,7 @@ def _mark(segment: str, style: str) -> str:
         return md_escape(segment)
     lead = segment[: len(segment) - len(segment.lstrip())]
     trail = segment[len(segment.rstrip()):]
-    inner = md_escape(core)
+    inner = escape_chars(core)
     marked = f":orange-background[**{inner}**]" if style == "highlight" else f":red[{inner} ⚠]"
     return lead + marked + trail
 
