@@ -57,18 +57,20 @@ def chunk_article(article: Article, tokenizer: TokenSpans, budget: int, overlap:
     if budget < 1:
         raise ValueError("token budget must be positive")
     units = _units(article, tokenizer, budget)
+    # PDFs: a chunk never crosses a page break, so its citation names the one page it is on
+    page = [article.page_at(u.start) for u in units] if article.pages else [None] * len(units)
     groups: list[list[_Unit]] = []
     i = 0
     while i < len(units):
         j, used = i, 0
-        while j < len(units) and used + units[j].tokens <= budget:
+        while j < len(units) and used + units[j].tokens <= budget and page[j] == page[i]:
             used += units[j].tokens
             j += 1
         j = max(j, i + 1)
         groups.append(units[i:j])
         if j >= len(units):
             break
-        i = max(j - overlap, i + 1)
+        i = j if page[j] != page[j - 1] else max(j - overlap, i + 1)
     # Token counts of a joined text can differ from the sum of its sentences for some tokenizers: check and trim.
     texts = [article.text[g[0].start : g[-1].end] for g in groups]
     for gi, toks in enumerate(tokenizer.token_spans(texts)):

@@ -192,7 +192,8 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[IngestError]]:
                     if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
                         files.append(f)
                     else:
-                        errors.append(IngestError(str(f), f"skipped: {unsupported_reason(f)}"))
+                        reason = _KNOWN_UNSUPPORTED.get(f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'")
+                        errors.append(IngestError(str(f), f"skipped: {reason}"))
         elif p.exists():
             files.append(p)
         else:

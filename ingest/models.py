@@ -37,6 +37,12 @@ class Article:
             h.update(b"\x00")
         return h.hexdigest()[:16]
 
+    @property
+    def text_hash(self) -> str:
+        """Changes only when the article text changes (whitespace runs ignored): finds the same article text
+        stored from another file or under another title."""
+        return hashlib.sha256(" ".join(self.text.split()).encode("utf-8")).hexdigest()[:16]
+
     def page_at(self, offset: int) -> int | None:
         page = None
         for start, number in self.pages:

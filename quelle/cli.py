@@ -53,31 +53,28 @@ def main_options(data_dir: Optional[Path] = typer.Option(None, "--data-dir", env
 
 @app.command()
 def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of articles."),
-           strict: bool = typer.Option(False, help="Exit non-zero if any file failed.")):
-    """Add or update articles (unchanged ones are skipped)."""
-    from tqdm import tqdm
+           strict: bool = typer.Option(False, help="Exit non-zero if any file failed."),
+           field: Optional[List[str]] = typer.Option(None, "--field", help="Map dump fields: text=body,title=headline "
+                                                     "(JSON/JSONL/CSV; fields id,title,text,date,url,source,author,language).")):
+    """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv."""
+    from ingest.formats.records import parse_field_map
+    from quelle.ingest_report import print_report, progress_bars
 
     from quelle.library import Library
 
+    try:
+        fields = parse_field_map(field)
+    except ValueError as e:
+        fail(str(e))
     missing = [p for p in paths if not p.exists()]
     if missing and len(missing) == len(paths):
         fail(f"{missing[0]}: no such file or folder")
     lib = Library(open_resources(settings()))
-    bar = tqdm(total=0, unit="file", desc="Ingest", disable=None, file=sys.stderr)
-
-    def progress(what, done, total):
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    report = lib.ingest(paths, progress=progress, on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…"))
-    bar.close()
-    table = Table("Datei", "Ergebnis", "Chunks", "Hinweis", title="Ingest")
-    for f in report.files:
-        table.add_row(escape(f.path), f.status, str(f.chunks or ""), escape(f.message))
-    err.print(table)
+    with progress_bars() as progress:
+        report = lib.ingest(paths, progress=progress, fields=fields,
+                            on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…"))
+    print_report(report, err)
     s = report.summary()
-    err.print(" · ".join(f"{k}: {v}" for k, v in s.items()))
     if not report.ok or (strict and s["failed"]):
         first = next((f for f in report.files if f.status == "failed"), None)
         fail(f"{first.path}: {first.message}" if first else "nothing was ingested")
@@ -166,6 +163,168 @@ def stats(as_json: bool = typer.Option(False, "--json")):
         return
     for key, value in st.items():
         out.print(f"{key}: {escape(str(value))}")
+
+
+@app.command()
+def batch(input_path: Path = typer.Argument(..., metavar="INPUT", help="Questions: .txt, .csv or .jsonl."),
+          output: Path = typer.Option(..., "-o", "--output", help="Answers: .jsonl or .csv."),
+          workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                help="Questions in parallel (default: 4 with an LLM, 1 extractive)."),
+          k: Optional[int] = typer.Option(None, "-k", "--top-k", help="Passages to retrieve."),
+          mode: Optional[str] = typer.Option(None, "--mode", help="dense | bm25 | hybrid"),
+          source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
+          article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
+          since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
+          until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
+          restart: bool = typer.Option(False, "--restart", help="Discard OUTPUT and start over."),
+          retry_errors: bool = typer.Option(False, "--retry-errors", help="Ask again the questions whose row has an error.")):
+    """Answer a file of questions; killed or interrupted, run it again to continue where it stopped."""
+    from pydantic import ValidationError
+    from tqdm import tqdm
+
+    from quelle.batch import InputError, OutputError, read_questions, run_batch
+    from vectorstore.filters import FilterError, Filters
+
+    changes = {}
+    if k is not None:
+        changes["top_k"] = k
+    if mode is not None:
+        changes["retrieval_mode"] = mode
+    try:
+        s = settings(**changes)
+        filters = Filters.make(article_ids=article, sources=source, since=since, until=until)
+        read_questions(input_path)  # a broken question file fails before the model is loaded
+    except ValidationError as e:
+        fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
+    except (FilterError, InputError) as e:
+        fail(str(e))
+    res = open_resources(s)
+    bar = tqdm(total=0, unit="Frage", desc="Batch", disable=None, file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done, total, row):
+        if row is None:  # start: rows already in OUTPUT count as done; rate and ETA measure this run only
+            bar.reset(total=total)
+            bar.initial = bar.n = done
+            bar.refresh()
+        else:
+            bar.update(1)
+
+    try:
+        summary = run_batch(input_path, output, s, res, filters=filters or None, workers=workers, restart=restart,
+                            retry_errors=retry_errors, progress=progress)
+    except (InputError, OutputError) as e:
+        bar.close()
+        fail(str(e))
+    bar.close()
+    if summary.repaired:
+        err.print(f"Reparatur: {summary.repaired} unvollständige Zeile(n) aus dem abgebrochenen Lauf verworfen.")
+    err.print(f"{summary.total} Fragen · beantwortet: {summary.answered} · keine Angabe: {summary.abstained} · "
+              f"Fehler: {summary.errors} · neu: {summary.new} · aus früherem Lauf: {summary.resumed} · "
+              f"Zeit: {summary.seconds:.1f} s · Worker: {summary.workers} → {escape(str(output))}", soft_wrap=True)
+    if summary.dropped:
+        err.print(f"{summary.dropped} Zeile(n) zu Fragen, die nicht mehr in {escape(str(input_path))} stehen, entfernt.")
+    if summary.interrupted:
+        err.print(f"Abgebrochen: {summary.missing} Frage(n) offen. Derselbe Befehl setzt fort.")
+        raise typer.Exit(130)
+
+
+@app.command("eval")
+def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
+                                                   help="Gold questions: .jsonl, .json or .csv (answers '|'-separated)."),
+             report: Optional[Path] = typer.Option(None, "--report", help="Folder for metrics.json, results.jsonl, "
+                                                   "report.md, report.html and the plots."),
+             as_json: bool = typer.Option(False, "--json", help="Print metrics.json on stdout."),
+             squad: Optional[Path] = typer.Option(None, "--squad", help="A SQuAD v1.1/v2.0 JSON file: its articles "
+                                                  "go into an isolated store, then all its questions are asked."),
+             config: Optional[List[str]] = typer.Option(None, "--config", help="NAME=KEY=VALUE,... side by side "
+                                                        "(repeatable), e.g. bm25=retrieval_mode=bm25 or "
+                                                        "lc=pipeline=langchain."),
+             limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions.")):
+    """Measure answer accuracy against gold answers (EM/F1, retrieval hit@k, MRR, abstention, latency)."""
+    from tqdm import tqdm
+
+    from quelle.evaluation.corpus import articles_from_store
+    from quelle.evaluation.gold import GoldError, read_gold
+    from quelle.evaluation.runner import ConfigError, EvalConfig, parse_config, run_evaluation
+
+    if (gold is None) == (squad is None):
+        fail("give either a gold file (GOLD) or --squad FILE")
+    base = settings()
+    squad_set = None
+    try:
+        if squad is not None:
+            from quelle.evaluation.squad import load_squad
+            from quelle.evaluation.squad_store import squad_store_dir
+
+            squad_set = load_squad(squad)
+            base = base.with_(data_dir=squad_store_dir(base, squad))
+            questions = squad_set.questions
+        else:
+            questions = read_gold(gold)
+        configs = [parse_config(c, base) for c in config or []] or [EvalConfig("standard", base)]
+    except (GoldError, ConfigError) as e:
+        fail(str(e))
+    if len({c.name for c in configs}) != len(configs):
+        fail("every --config needs its own NAME")
+    questions = questions[:limit] if limit else questions
+    res = open_resources(base)
+    if squad_set is not None:
+        from quelle.library import Library
+
+        bar = tqdm(total=len(squad_set.articles), unit="Artikel", desc="SQuAD-Ingest", disable=None, file=sys.stderr)
+        ingest_report = Library(res).add_articles(squad_set.articles, progress=lambda w, d, t: bar.update(d - bar.n))
+        bar.close()
+        summary = ingest_report.summary()
+        failed = [f for f in ingest_report.files if f.status == "failed"]
+        err.print(f"SQuAD {escape(squad.name)}: {len(squad_set.articles)} Artikel, {len(squad_set.questions)} Fragen "
+                  f"({squad_set.distractor_paragraphs} Absätze ohne Fragen) · Speicher {escape(str(base.data_dir))} · "
+                  f"neu: {summary['added'] + summary['updated']}, unverändert: {summary['unchanged']}, "
+                  f"fehlgeschlagen: {len(failed)}", soft_wrap=True)
+        if failed and len(failed) == len(ingest_report.files):
+            fail(f"{failed[0].path}: {failed[0].message}")
+    elif res.store.count() == 0:
+        fail(f"the store {base.data_dir} holds no articles; run 'quelle ingest …' first (or set --data-dir)")
+    results_path = None
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        results_path = report / "results.jsonl"
+    bar = tqdm(total=len(questions) * len(configs), unit="Frage", desc="Auswertung", disable=None, file=sys.stderr,
+               dynamic_ncols=True)
+    offset = {c.name: i * len(questions) for i, c in enumerate(configs)}
+
+    def progress(name, done, total):
+        bar.set_description(f"Auswertung [{name}]", refresh=False)
+        bar.update(offset[name] + done - bar.n)
+
+    result = run_evaluation(questions, configs, res, lambda: articles_from_store(res.store), results_path, progress)
+    bar.close()
+    result.meta = {"gold": str(squad or gold), "questions": len(questions),
+                   "store": str(base.data_dir), "embedding_model": res.embedder.name}
+    if report is not None:
+        from quelle.evaluation.report import write_report
+
+        write_report(result, report)
+    _print_eval(result, as_json)
+    if report is not None:
+        err.print(f"Bericht: {escape(str(report / 'report.html'))} · Zeilen: {escape(str(results_path))}")
+    if result.interrupted:
+        done = sum(len(r) for r in result.rows.values())
+        err.print(f"Abgebrochen: {done} Antwort(en) ausgewertet; die Kennzahlen gelten nur für diese.")
+        raise typer.Exit(130)
+
+
+def _print_eval(result, as_json: bool) -> None:
+    from quelle.evaluation.runner import METRIC_KEYS
+
+    if as_json:
+        print(json.dumps(result.metrics_json(), ensure_ascii=False))
+        return
+    table = Table("Metrik", *[escape(c.name) for c in result.configs], title="Auswertung")
+    for key in METRIC_KEYS:
+        values = [result.metrics[c.name].get(key) for c in result.configs]
+        table.add_row(key, *["–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else str(v)
+                             for v in values])
+    out.print(table)
 
 
 def main():

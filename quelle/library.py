@@ -11,7 +11,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ingest.chunking import chunk_article
-from ingest.loaders import find_files, load_file
+from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
 
@@ -21,7 +21,7 @@ EMBED_GROUP = 256  # chunks embedded per encode call, across articles
 @dataclass
 class FileResult:
     path: str
-    status: str  # added | updated | unchanged | failed | skipped
+    status: str  # added | updated | unchanged | duplicate | failed | skipped
     articles: list[str] = field(default_factory=list)
     chunks: int = 0
     message: str = ""
@@ -40,10 +40,10 @@ class IngestReport:
 
     @property
     def ok(self) -> bool:
-        return any(f.status in ("added", "updated", "unchanged") for f in self.files)
+        return any(f.status in ("added", "updated", "unchanged", "duplicate") for f in self.files)
 
     def summary(self) -> dict:
-        return {s: self.count(s) for s in ("added", "updated", "unchanged", "failed", "skipped")}
+        return {s: self.count(s) for s in ("added", "updated", "unchanged", "duplicate", "failed", "skipped")}
 
 
 ProgressFn = Callable[[str, int, int], None]  # (what, done, total)
@@ -61,8 +61,10 @@ class Library:
         return FileLock(str(path / ".ingest.lock"))
 
     def ingest(self, paths: list[Path], progress: ProgressFn | None = None,
-               on_wait: Callable[[], None] | None = None) -> IngestReport:
-        return self._locked(lambda: self._ingest(paths, progress), on_wait)
+               on_wait: Callable[[], None] | None = None, fields: dict[str, str] | None = None) -> IngestReport:
+        """Files and folders in. `fields` maps article fields to a dump's own names ({'text': 'body'}).
+        `progress` gets ('files', done, total) per file and ('chunks', embedded, queued) while embedding."""
+        return self._locked(lambda: self._ingest(paths, progress, fields), on_wait)
 
     def add_articles(self, articles: list[Article], progress: ProgressFn | None = None,
                      on_wait: Callable[[], None] | None = None) -> IngestReport:
@@ -84,26 +86,31 @@ class Library:
         finally:
             lock.release()
 
-    def _ingest(self, paths: list[Path], progress: ProgressFn | None) -> IngestReport:
+    def _ingest(self, paths: list[Path], progress: ProgressFn | None,
+                fields: dict[str, str] | None = None) -> IngestReport:
         report = IngestReport()
         files, errors = find_files(list(paths))
         for e in errors:
             status = "skipped" if e.problem.startswith("skipped") else "failed"
             report.files.append(FileResult(e.path, status, message=e.problem))
-        units = [(str(f), lambda f=f: load_file(f)) for f in files]
+        max_bytes = int(self.settings.max_file_mb * 1_000_000)
+        units = [(str(f), lambda f=f: load(f, fields, max_bytes)) for f in files]
         return self._ingest_units(report, units, progress, "files")
 
-    def _ingest_units(self, report: IngestReport, units: list[tuple[str, Callable[[], list[Article]]]],
+    def _ingest_units(self, report: IngestReport, units: list[tuple[str, Callable[[], list[Article] | Loaded]]],
                       progress: ProgressFn | None, what: str) -> IngestReport:
         """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
         bumped = False
-        for i, (name, load) in enumerate(units):
+        self._run = _Run(progress)
+        for i, (name, load_unit) in enumerate(units):
             f = Path(name)
             result = FileResult(name, "unchanged")
             report.files.append(result)
             try:
-                articles = load()
+                got = load_unit()
+                articles, notes = (got.articles, got.notes) if isinstance(got, Loaded) else (got, [])
+                result.message = "; ".join(notes)
                 self._check_limits(f, articles)
                 for art in articles:
                     art.article_id = self._free_id(art)
@@ -111,16 +118,23 @@ class Library:
                     result.articles.append(art.article_id)
                     if head and head.get("content_hash") == art.content_hash and \
                             self.r.store.is_complete(art.article_id, art.content_hash):
+                        self._run.seen(art, json.loads(head.get("sources") or "[]"))
+                        continue
+                    if head is None and self._record_duplicate(art, result):
                         continue
                     chunks = self.chunk(art)
                     if not chunks:
                         raise IngestError(str(f), "no text to index")
+                    self._run.seen(art, [self._source_name(art)] + self._kept_sources(head, art), pending=True)
                     result.status = "updated" if head else ("added" if result.status != "updated" else "updated")
                     pending.append((result, art, chunks))
             except IngestError as e:
                 result.status, result.message = "failed", e.problem
             except Exception as e:  # one bad file never stops the run
                 result.status, result.message = "failed", f"{type(e).__name__}: {e}"
+            if result.status == "failed":  # nothing of a failed file is written, nothing stored is touched
+                pending = [p for p in pending if p[0] is not result]
+            self._run.queued += sum(len(c) for r, _, c in pending if r is result)
             if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or i == len(units) - 1:
                 if pending and not bumped:
                     self.r.store.bump_revision()
@@ -155,19 +169,68 @@ class Library:
     def _title_tokens(self, article: Article) -> int:
         return self.r.embedder.count_tokens([article.title + "\n"])[0] if article.title else 0
 
+    # --- duplicates: the same text from another file is stored once, with every file in its `sources` -------
+    @staticmethod
+    def _source_name(article: Article) -> str:
+        return article.path or article.source or article.article_id
+
+    @staticmethod
+    def _kept_sources(head: dict | None, article: Article) -> list[str]:
+        """Other files recorded for an article whose text did not change (a new title keeps its duplicates)."""
+        if not head or head.get("text_hash") != article.text_hash:
+            return []
+        return [s for s in json.loads(head.get("sources") or "[]") if s != Library._source_name(article)]
+
+    def _record_duplicate(self, art: Article, result: FileResult) -> bool:
+        """True when another article already holds this exact text: this file is added to its sources instead."""
+        original = self._run.by_text.get(art.text_hash)
+        if original is None or original[0] == art.article_id:
+            head = self.r.store.find_by_text_hash(art.text_hash, exclude_article_id=art.article_id)
+            if head is None:
+                return False
+            original = (head["article_id"], json.loads(head.get("sources") or "[]"), False)
+            self._run.by_text[art.text_hash] = original
+        article_id, sources, pending = original
+        name = self._source_name(art)
+        result.articles[-1] = article_id
+        note = f"duplicate of '{article_id}' (same text)"
+        result.message = "; ".join(m for m in (result.message, note) if m)
+        if name in sources:
+            return True  # recorded in an earlier run
+        sources.append(name)
+        if not pending:
+            self.r.store.update_sources(article_id, sources)
+        if result.status == "unchanged":
+            result.status = "duplicate"
+        return True
+
     def _write(self, pending: list[tuple[FileResult, Article, list[Chunk]]]) -> None:
         if not pending:
             return
         texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
-        vectors = self.r.embedder.embed_passages(texts)
+        vectors = self._embed(texts)
         pos = 0
         for result, art, chunks in pending:
             try:
-                self.r.store.write_article(art, chunks, vectors[pos : pos + len(chunks)])
+                self.r.store.write_article(art, chunks, vectors[pos : pos + len(chunks)],
+                                           sources=self._run.sources_of(art))
+                self._run.written(art)
                 result.chunks += len(chunks)
             except Exception as e:
                 result.status, result.message = "failed", f"could not store: {e}"
             pos += len(chunks)
+
+    def _embed(self, texts: list[str]):
+        """Embed in slices so the progress bar moves with the chunks, not only per file."""
+        import numpy as np
+
+        step = max(self.r.embedder.batch_size, 16) * 2
+        parts = []
+        for i in range(0, len(texts), step):
+            parts.append(self.r.embedder.embed_passages(texts[i : i + step]))
+            self._run.embedded += len(texts[i : i + step])
+            self._run.report_chunks()
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     # --- other operations ---------------------------------------------------------------------------------
     def delete(self, article_id: str) -> int:
@@ -188,6 +251,32 @@ class Library:
     def stats(self) -> dict:
         return {"articles": len(self.r.store.list_articles()), "chunks": self.r.store.count(),
                 "embedding_model": self.r.embedder.name, "data_dir": str(self.r.store.location)}
+
+
+class _Run:
+    """Book-keeping of one ingest run: chunk progress and which text each article stored in this run has."""
+
+    def __init__(self, progress: ProgressFn | None):
+        self.progress = progress
+        self.queued = 0
+        self.embedded = 0
+        self.by_text: dict[str, tuple[str, list[str], bool]] = {}  # text_hash -> (article_id, sources, pending)
+
+    def seen(self, art: Article, sources: list[str], pending: bool = False) -> None:
+        self.by_text[art.text_hash] = (art.article_id, list(dict.fromkeys(sources)), pending)
+
+    def sources_of(self, art: Article) -> list[str] | None:
+        got = self.by_text.get(art.text_hash)
+        return got[1] if got and got[0] == art.article_id else None
+
+    def written(self, art: Article) -> None:
+        got = self.by_text.get(art.text_hash)
+        if got and got[0] == art.article_id:
+            self.by_text[art.text_hash] = (got[0], got[1], False)
+
+    def report_chunks(self) -> None:
+        if self.progress:
+            self.progress("chunks", self.embedded, max(self.queued, self.embedded))
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:

@@ -52,6 +52,7 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, sources: list[
         "author": article.author,
         "language": article.language,
         "content_hash": article.content_hash,
+        "text_hash": article.text_hash,
         "sources": json.dumps(sources, ensure_ascii=False),
         "start": chunk.start,
         "end": chunk.end,
@@ -137,6 +138,12 @@ class ChunkStore:
         got = self.collection.get(where={"$and": [{"content_hash": content_hash}, {"chunk_index": 0}]},
                                   include=["metadatas"], limit=1)
         return got["metadatas"][0] if got["ids"] else None
+
+    def find_by_text_hash(self, text_hash: str, exclude_article_id: str = "") -> dict | None:
+        """First-chunk metadata of another stored article with exactly this text (see Article.text_hash)."""
+        got = self.collection.get(where={"$and": [{"text_hash": text_hash}, {"chunk_index": 0}]},
+                                  include=["metadatas"])
+        return next((m for m in got["metadatas"] if m.get("article_id") != exclude_article_id), None)
 
     def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray,
                       sources: list[str] | None = None) -> None:
