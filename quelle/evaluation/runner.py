@@ -170,8 +170,12 @@ def summarize(rows: list[dict]) -> dict:
         "retrieval_hit@k": [hit_at_k(ranks, k) for k in range(1, RANK_DEPTH + 1)] if ranks else [],
         "errors": sum(1 for r in rows if r.get("error")),
     }
-    return {k: (round(v, 4) if isinstance(v, float) else [round(x, 4) for x in v] if k == "retrieval_hit@k" else v)
-            for k, v in m.items()}
+    def tidy(k, v):
+        if k == "retrieval_hit@k":
+            return [round(x, 4) for x in v]
+        return round(v, 1 if k.startswith("latency") else 4) if isinstance(v, float) else v
+
+    return {k: tidy(k, v) for k, v in m.items()}
 
 
 # --- pipelines -----------------------------------------------------------------------------------------------
@@ -271,6 +275,8 @@ def run_evaluation(questions: list[GoldQuestion], configs: list[EvalConfig], res
                         Resources.open(config.settings, embedder=resources.embedder)
                     pipeline = QuellePipeline(config, res)
                 rows = result.rows[config.name]
+                if questions:
+                    pipeline.run(questions[0])  # warm-up (lazy loads, index sync): not in the latency figures
                 for i, q in enumerate(questions):
                     row = score_row(q, pipeline.run(q), config.name)
                     rows.append(row)
