@@ -272,7 +272,12 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
         from quelle.library import Library
 
         bar = tqdm(total=len(squad_set.articles), unit="Artikel", desc="SQuAD-Ingest", disable=None, file=sys.stderr)
-        ingest_report = Library(res).add_articles(squad_set.articles, progress=lambda w, d, t: bar.update(d - bar.n))
+
+        def ingest_progress(what, done, total):
+            if what == "articles":
+                bar.update(done - bar.n)
+
+        ingest_report = Library(res).add_articles(squad_set.articles, progress=ingest_progress)
         bar.close()
         summary = ingest_report.summary()
         failed = [f for f in ingest_report.files if f.status == "failed"]
