@@ -12,7 +12,9 @@ from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import UploadResult, ingest_uploads
 
-STATUS_ICON = {"added": "✅", "updated": "🔄", "unchanged": "⏸️", "failed": "❌", "skipped": "⏭️"}
+STATUS_ICON = {"added": ":green[:material/check_circle:]", "updated": ":blue[:material/sync:]",
+               "unchanged": ":gray[:material/radio_button_unchecked:]", "failed": ":red[:material/error:]",
+               "skipped": ":gray[:material/skip_next:]"}
 
 
 def matches(article: dict, query: str) -> bool:
@@ -82,7 +84,7 @@ def list_section(lang: str) -> None:
     by_id = {a["article_id"]: a for a in shown}
     pick = st.selectbox(t("delete_pick", lang), list(by_id), key="delete_pick",
                         format_func=lambda i: f"{by_id[i]['title'] or i} ({i})")
-    if st.button(t("delete_button", lang), key="delete_button", icon="🗑️") and pick:
+    if st.button(t("delete_button", lang), key="delete_button", icon=":material/delete:") and pick:
         n = lib.delete(pick)
         st.session_state.deleted = t("deleted", lang, title=md_escape(by_id[pick]["title"] or pick), n=n)
         st.rerun()

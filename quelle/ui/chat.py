@@ -80,7 +80,7 @@ def page() -> None:
         st.session_state.messages = []
     head, button = st.columns([4, 1], vertical_alignment="bottom")
     head.caption(t("tagline", lang))
-    button.button(t("new_chat", lang), on_click=new_chat, key="new_chat", icon="🆕")
+    button.button(t("new_chat", lang), on_click=new_chat, key="new_chat", icon=":material/add_comment:")
     if res.store.count() == 0:
         st.info(t("empty_store", lang))
     for m in st.session_state.messages:

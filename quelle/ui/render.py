@@ -62,7 +62,7 @@ def _mark(segment: str, style: str) -> str:
     lead = segment[: len(segment) - len(segment.lstrip())]
     trail = segment[len(segment.rstrip()):]
     inner = escape_chars(core)
-    marked = f":orange-background[**{inner}**]" if style == "highlight" else f":red[{inner} ⚠]"
+    marked = f":orange-background[**{inner}**]" if style == "highlight" else f":red[{inner} :material/warning:]"
     return lead + marked + trail
 
 
@@ -147,9 +147,9 @@ def render_answer(message: dict, language: str) -> None:
         return
     answer = message.get("answer") or {}
     if answer.get("fallback"):
-        st.warning(t("fallback", language, reason=md_escape(str(answer["fallback"]))), icon="⚠️")
+        st.warning(t("fallback", language, reason=md_escape(str(answer["fallback"]))), icon=":material/warning:")
     if answer.get("abstained"):
-        st.info(md_escape(answer.get("answer", "")), icon="🔍")
+        st.info(md_escape(answer.get("answer", "")), icon=":material/search_off:")
         st.caption(t("abstained_note", language))
     else:
         spans, missing = unsupported_spans(answer)
@@ -158,7 +158,7 @@ def render_answer(message: dict, language: str) -> None:
             note = t("unsupported_note", language)
             if missing:
                 note += " " + t("unsupported_list", language) + " " + " · ".join(md_escape(m) for m in missing)
-            st.caption(f":red[⚠] {note}")
+            st.caption(f":red[:material/warning:] {note}")
         render_sources(answer, language)
     timings = answer.get("timings_ms") or {}
     backend = answer.get("backend", "")

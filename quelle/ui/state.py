@@ -19,7 +19,9 @@ RESOURCE_KEYS = ("data_dir", "collection", "chroma_url", "embedding_model", "que
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open_resources(key: str, _settings: Settings) -> Resources:
-    return Resources.open(_settings)
+    res = Resources.open(_settings)
+    res.embedder.embed_query("Aufwärmen")  # load the model now (behind the spinner), not on the first question
+    return res
 
 
 def resources() -> Resources:

@@ -1,0 +1,167 @@
+"""The real thing: `streamlit run app.py` driven by Chromium through Playwright.
+
+Needs Debian's Chromium at /usr/bin/chromium (`apt-get install -y chromium`); `.ci/run` installs it. Without it
+the tests skip (on CI they fail instead, so a missing browser cannot pass silently).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path(os.environ.get("QUELLE_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOT = ROOT / "docs" / "screenshot-chat.png"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 180_000
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _require_browser():
+    hint = "install it with `sudo apt-get install -y chromium` (Debian/Ubuntu) to run the browser tests"
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"Chromium not found at {CHROMIUM}; {hint}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the Python package playwright is missing (pip install -r requirements.txt)"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem + " — CI must run the browser tests (.ci/run installs Chromium)")
+        pytest.skip(problem)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A Streamlit server on a free port over a temp store holding the demo corpus."""
+    _require_browser()
+    data_dir = tmp_path_factory.mktemp("browser") / "index"
+    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM": "extractive", "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    env.pop("OPENAI_API_KEY", None)
+    subprocess.run([sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")], cwd=ROOT,
+                   env=env, check=True, capture_output=True, timeout=600)
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                log.seek(0)
+                pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def ask(page, question: str):
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    before = page.get_by_test_id("stChatMessage").count()
+    box.fill(question)
+    box.press("Enter")
+    answer = page.get_by_test_id("stChatMessage").nth(before + 1)
+    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    # the answer is complete when the retrieval status has finished and its caption with the timing shows
+    answer.locator("[data-testid='stCaptionContainer']").last.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_load_state("networkidle")
+    return answer
+
+
+def test_chat_answers_with_the_three_countries_and_opens_the_alibaba_source(server, page):
+    page.goto(server)
+    answer = ask(page, "Wo plant Alibaba neue Rechenzentren?")
+    for country in ("Brasilien", "Frankreich", "Niederlanden"):
+        answer.get_by_text(country).first.wait_for(timeout=30_000)
+    title = "Alibaba erhöht KI-Investitionen und kooperiert mit Nvidia"
+    source = answer.get_by_test_id("stExpander").filter(has_text=title)
+    source.locator("summary").click()
+    passage = source.get_by_text("plant Alibaba neue Rechenzentren in Brasilien")
+    passage.wait_for(state="visible", timeout=30_000)
+    assert source.get_by_text(title).is_visible()
+    assert source.locator("a[href='https://example.org/demo/alibaba-ki-offensive']").is_visible()
+    page.wait_for_timeout(500)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+HOSTILE = ("---\ntitle: 'Sicherheitstest <b>fett</b>'\nsource: Testquelle\ndate: 2025-03-01\n---\n\n"
+           "Die Stadtverwaltung Musterhausen prüft ihre Webseite mit <script>alert(1)</script> und "
+           "<img src=x onerror=alert(2)> sowie [Link](javascript:alert(3)) gegen Angriffe.\n")
+
+
+def test_uploaded_article_markup_is_shown_as_text_and_never_runs(server, page):
+    page.goto(server + "/articles")
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "angriff.md", "mimeType": "text/markdown", "buffer": HOSTILE.encode()}])
+    page.get_by_text("angriff.md").first.wait_for(timeout=30_000)
+    page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
+    page.get_by_text("hinzugefügt").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stSidebarNav").get_by_text("Chat").click()
+    answer = ask(page, "Womit prüft die Stadtverwaltung Musterhausen ihre Webseite?")
+    answer.get_by_test_id("stExpander").first.locator("summary").click()
+    page.wait_for_timeout(1000)
+    shown = answer.inner_text()
+    assert "<script>alert(1)</script>" in shown
+    assert "<img src=x onerror=alert(2)>" in shown
+    assert "[Link](javascript:alert(3))" in shown
+    assert "Sicherheitstest <b>fett</b>" in shown
+    assert page.dialogs == []
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("[data-testid='stChatMessage'] script").count() == 0
+    assert page.locator("[data-testid='stChatMessage'] b").count() == 0
