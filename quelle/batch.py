@@ -501,6 +501,9 @@ def run_batch(input_path: str | Path, output_path: str | Path, settings: Setting
         finished = summary.resumed
         if progress:
             progress(finished, len(questions), None)
+        if pending:  # load the model and sync the lexical index now, not inside the first question's latency
+            resources.embedder.model
+            resources.retriever.sync_lexical()
 
         def record(row: dict) -> None:
             nonlocal finished
@@ -550,9 +553,13 @@ def _answer_all(pending: list[BatchQuestion], settings: Settings, resources: Res
                 running.add(pool.submit(answer_row, q, settings, resources, filters))
             if not running:
                 return
+            if cancel is not None and cancel.is_set():
+                for fut in running:
+                    fut.cancel()  # only the queued ones; started questions finish and are recorded
             finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
             for fut in finished:
-                record(fut.result())
+                if not fut.cancelled():
+                    record(fut.result())
     except KeyboardInterrupt:
         # stop starting new questions; let the running ones finish and keep their answers
         for fut in running:
