@@ -48,14 +48,22 @@ def decode_bytes(raw: bytes, path: str = "") -> str:
 
 
 def looks_binary(head: bytes) -> bool:
-    """NUL bytes in the first kilobytes (and no UTF-16/32 BOM) mean this is not a text file."""
+    """The first kilobytes are not text: many control bytes, or NUL bytes in something that is not UTF-8 (a stray
+    NUL in a text file is only stripped). UTF-16/32 text, with or without BOM, is text."""
     if any(head.startswith(bom) for bom, _ in _BOMS):
         return False
     sample = head[:4096]
-    if not sample or b"\x00" not in sample:
+    if not sample:
         return False
-    # UTF-16 without BOM: every other byte NUL for ASCII-range text
     evens, odds = sample[0::2], sample[1::2]
-    if evens.count(0) > 0.4 * len(evens) or odds.count(0) > 0.4 * len(odds):
+    if evens.count(0) > 0.4 * len(evens) or odds.count(0) > 0.4 * len(odds):  # UTF-16 without BOM
         return False
-    return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 and b != 27)
+    if controls > 0.05 * len(sample):
+        return True
+    if b"\x00" in sample:
+        try:
+            sample.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return e.start < len(sample) - 4  # a character cut at the end of the sample is not an error
+    return False

@@ -109,3 +109,62 @@ def write_pdf(path: Path, pages: list[list[str]], title: str | None = None, auth
     out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     path.write_bytes(bytes(out))
     return path
+
+
+BRIDGE_PAGES = [
+    ["Neue Brücke über den Rhein in Duisburg", "Duisburg, 14. Mai 2026", "",
+     "Die Stadt Duisburg hat am Montag den Bau einer neuen Rheinbrücke beschlos-",
+     "sen. Nach Angaben der Stadtverwaltung kostet das Bauwerk rund 310 Millio-",
+     "nen Euro und soll den Verkehr zwischen Homberg und Ruhrort entlasten. Der",
+     "Stadtrat stimmte mit großer Mehrheit für das Projekt.", "Seite 1 von 2"],
+    ["Die Bauarbeiten an der Rheinbrücke beginnen im Frühjahr 2027. Fertig sein",
+     "soll die neue Brücke nach Plänen der Stadt im Herbst 2030. Die alte Brücke",
+     ",,Wir haben lange auf diese Entscheidung gewartet``, sagte der Oberbürger-",
+     "meister. Die alte Brücke wird nach der Eröffnung abgerissen.", "Seite 2 von 2"],
+]
+
+
+def write_docx(path: Path, title_heading: str, paragraphs: list[str], core_title: str = "") -> Path:
+    import docx
+
+    doc = docx.Document()
+    if core_title:
+        doc.core_properties.title = core_title
+    if title_heading:
+        doc.add_heading(title_heading, 0)
+    for p in paragraphs:
+        doc.add_paragraph(p)
+    doc.save(str(path))
+    return path
+
+
+BEES_PARAGRAPHS = [
+    "Berlin, 2. Juni 2026",
+    "Auf den Dächern von Berlin leben inzwischen mehr als 400 Bienenvölker. Die Imker ernten dort jedes Jahr "
+    "rund acht Tonnen Honig.",
+    "Der Honig aus der Stadt enthält nach Angaben des Imkerverbands weniger Pestizide als Honig vom Land.",
+]
+
+FERRY_ROWS = [
+    {"headline": "Fähre nach Helgoland fällt aus", "body": "Wegen eines Sturms fällt die Fähre nach Helgoland am "
+     "Freitag aus. Die Reederei erstattet den Fahrpreis vollständig.", "published": "3. Februar 2026",
+     "outlet": "Inselbote", "link": "https://inselbote.example/faehre"},
+    {"headline": "Leuchtturm wird saniert", "body": "Der Leuchtturm auf Amrum wird ab April für zwei Millionen "
+     "Euro saniert. Besucher können ihn bis dahin weiter besteigen.", "published": "04.03.2026",
+     "outlet": "Inselbote", "link": "https://inselbote.example/leuchtturm"},
+]
+
+CSV_DUMP = (
+    "Schlagzeile;Inhalt;Datum;Medium\n"
+    "Marathon in München;\"Beim München-Marathon sind am Sonntag 24.000 Läuferinnen und Läufer gestartet. "
+    "Gewonnen hat die Kenianerin Ruth Chebet.\";12. Oktober 2025;Sportblatt\n"
+    "Hallenbad öffnet wieder;\"Das Hallenbad in Giesing öffnet nach der Sanierung am 1. Dezember. Der Eintritt "
+    "kostet künftig sechs Euro.\";2025-11-20;Sportblatt\n"
+)
+
+TRAM_TEXT = ("Straßenbahn in Würzburg\n\nDie Würzburger Straßenbahn fährt ab März öfter. Der Takt wird auf zehn "
+             "Minuten verkürzt. „Das ist ein großer Schritt“, sagt die Verkehrsreferentin.")
+
+ENGLISH_TEXT = ("---\ntitle: Harbour bridge closes for repairs\ndate: November 24, 2026\n---\n"
+                "The harbour bridge in Portsmouth will close for six weeks from Monday. Engineers found rust in "
+                "the main cables, the city council said. Ferries will run every fifteen minutes instead.")

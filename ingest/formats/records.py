@@ -15,8 +15,8 @@ from ingest.models import Article, IngestError
 from ingest.text import normalise_quotes, normalise_text, slugify
 
 ALIASES = {
-    "text": ["text", "content", "body", "article", "fulltext", "full_text", "maintext", "article_text", "story"],
-    "title": ["title", "headline", "heading", "titel", "überschrift", "name"],
+    "text": ["text", "content", "body", "article", "fulltext", "full_text", "maintext", "article_text", "story", "inhalt"],
+    "title": ["title", "headline", "heading", "titel", "überschrift", "schlagzeile", "name"],
     "date": ["date", "published", "published_at", "publishedat", "pubdate", "pub_date", "publication_date",
              "datetime", "datum", "created_at", "time", "timestamp"],
     "url": ["url", "link", "href", "uri", "permalink"],
@@ -75,18 +75,21 @@ class _Rows:
     def __init__(self, source: Source, keys: set[str]):
         self.source = source
         self.names: dict[str, list[str]] = {}
+        missing = []
         for target in ARTICLE_FIELDS:
-            if target in source.fields:
-                wanted = source.fields[target].lower()
-                if keys and wanted not in keys:
-                    raise source.error(f"field '{source.fields[target]}' (for {target}) not found; the file has: "
-                                       f"{', '.join(sorted(keys))}")
+            wanted = source.fields.get(target, "").lower()
+            if wanted and (not keys or wanted in keys):
                 self.names[target] = [wanted]
-            else:
+            else:  # a mapping for another dump in the same run: this file uses the usual names
+                if wanted:
+                    missing.append(f"'{source.fields[target]}' (for {target})")
                 self.names[target] = ALIASES[target]
         if keys and not any(n in keys for n in self.names["text"]):
-            raise source.error(f"no text field found (looked for {', '.join(self.names['text'])}); the file has: "
-                               f"{', '.join(sorted(keys))} — map one with --field text=NAME")
+            asked = f"field {missing[0]} not found" if missing and "(for text)" in " ".join(missing) else \
+                f"no text field found (looked for {', '.join(self.names['text'])})"
+            raise source.error(f"{asked}; the file has: {', '.join(sorted(keys))} — map one with --field text=NAME")
+        if missing:
+            source.notes.append(f"not in this file: {', '.join(missing)}; used the usual field names instead")
 
     def article(self, row: dict, where: str, n: int) -> Article:
         get = {target: _value(row, names) for target, names in self.names.items()}
