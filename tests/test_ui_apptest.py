@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -271,3 +272,38 @@ def test_uploaded_file_names_cannot_leave_the_upload_folder():
     assert safe_filename("..", taken) == "upload"
     assert safe_filename("a\x00b\nc.md", taken) == "abc.md"
     assert len(safe_filename("x" * 500 + ".md")) <= 120
+
+
+# --- batch and evaluation pages ---------------------------------------------------------------------------------
+
+def test_batch_page_answers_a_question_file_and_offers_the_download(demo_app):
+    at = demo_app
+    at.switch_page("quelle/ui/pages/batch.py").run()
+    assert not at.exception, at.exception
+    questions = "Wo plant Alibaba neue Rechenzentren?\n# Kommentar\nWer gewann die Fußball-WM der Frauen 1991?\n"
+    at.file_uploader[0].set_value(("fragen.txt", questions.encode(), "text/plain"))
+    at.radio(key="batch_format").set_value(".csv")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    result = at.session_state.batch_result
+    assert result["summary"]["total"] == 2 and result["summary"]["answered"] == 1
+    assert result["name"] == "fragen-antworten.csv"
+    assert "Brasilien" in result["data"].decode("utf-8-sig")
+    assert any("2 Fragen: 1 beantwortet" in s.value for s in at.success)
+    assert at.get("download_button")
+
+
+def test_evaluation_page_runs_gold_questions_and_shows_metrics_and_plots(demo_app):
+    at = demo_app
+    at.switch_page("quelle/ui/pages/evaluation.py").run()
+    assert not at.exception, at.exception
+    gold = ('{"id": "g1", "question": "Wo plant Alibaba neue Rechenzentren?", '
+            '"answers": ["Brasilien, Frankreich und den Niederlanden"], "source": "alibaba-ki-offensive"}\n')
+    at.file_uploader[0].set_value(("gold.jsonl", gold.encode(), "application/json"))
+    at.button[0].click().run(timeout=600)
+    assert not at.exception, at.exception
+    report = Path(at.session_state.eval_report)
+    metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["n"] == 1 and metrics["answer_contains"] == 1.0
+    assert all((report / name).is_file() for name in ("metrics.png", "hit_at_k.png", "latency.png", "report.html"))
+    assert len(at.get("imgs")) >= 1 or len(at.get("image")) >= 1  # the plots are on the page
