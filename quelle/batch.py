@@ -25,6 +25,9 @@ Public API (stable; used by the CLI `quelle batch` and the Streamlit batch page)
         Raises InputError (bad question file) and OutputError (bad OUTPUT name, OUTPUT not a batch output, or
         another batch is writing it); errors on single questions never raise, they are recorded in the row.
 
+    An LLM fault makes ask() fall back to the extractive answer (like the chat); such a row keeps that answer and
+    has error "LLM fallback: <reason>", so it counts as an error and --retry-errors asks it again.
+
     Output rows: id, question, answer, abstained, citations [{n, article_id, title, date, source}], backend,
     model, latency_ms, error, then the carried input columns (a carried column named like an output field is
     renamed input_<name>). In CSV, citations is a JSON string, abstained is true/false, the file is UTF-8 with
@@ -273,7 +276,10 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
         a = ask(q.question, settings, resources=resources, filters=_row_filters(q, filters))
         row.update(answer=a.answer, abstained=bool(a.abstained),
                    citations=[{k: getattr(c, k) for k in CITATION_FIELDS} for c in a.citations],
-                   backend=a.backend, model=a.model or "", error="")
+                   backend=a.backend, model=a.model or "",
+                   # the LLM failed and ask() fell back to the extractive answer (as the chat does): keep the
+                   # answer, record the fault (--retry-errors asks it again once the LLM is back)
+                   error=f"LLM fallback: {a.fallback}" if a.fallback else "")
     except Exception as e:  # noqa: BLE001 - one question's failure must not stop the batch
         row.update(answer="", abstained=False, citations=[], backend=settings.llm or "",
                    model="" if settings.llm == "extractive" else settings.llm_model,

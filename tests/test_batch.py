@@ -326,3 +326,43 @@ def test_kill_9_part_way_then_rerun_answers_every_question_exactly_once_in_input
         assert row["answer"] == asked["answer"] and row["abstained"] == asked["abstained"]
         assert row["citations"] == [{k: c[k] for k in ("n", "article_id", "title", "date", "source")}
                                     for c in asked["citations"]]
+
+
+# --- LLM backend: parallel workers, input order, LLM faults --------------------------------------------------
+
+def test_llm_workers_answer_in_parallel_keep_input_order_and_record_an_llm_fault(tmp_path, demo_store):
+    pytest.importorskip("quelle.llm", reason="the LLM backend (issue 5) is not in this tree")
+    from tests.fake_openai import FakeOpenAI, Reply
+
+    gold = gold_questions()[:8]
+    f = tmp_path / "fragen.jsonl"
+    f.write_text("\n".join(json.dumps({"id": g["id"], "question": g["question"]}, ensure_ascii=False) for g in gold),
+                 encoding="utf-8")
+    broken = gold[2]["id"]
+
+    def reply(request):  # the first questions answer slowest, so they finish last; one question's LLM fails
+        prompt = json.dumps(request["messages"], ensure_ascii=False)
+        i = next(i for i, g in enumerate(gold) if g["question"] in prompt)
+        if gold[i]["id"] == broken:
+            return Reply(status=500)
+        return Reply(text=f"Antwort {gold[i]['id']} laut Quelle [1].", delay=0.2 * (len(gold) - i))
+
+    completion: list[str] = []
+    with FakeOpenAI(replies=[reply]) as srv:
+        s = demo_store.settings.with_(llm="openai", openai_api_key="test", openai_base_url=srv.base_url,
+                                      llm_backoff_initial=0.01, llm_retries=1)
+        out = tmp_path / "antworten.csv"
+        summary = run_batch(f, out, s, demo_store,
+                            progress=lambda done, total, row: row and completion.append(row["id"]))
+        rows = csv_rows(out)
+        same = ask(gold[0]["question"], s, resources=demo_store)  # the chat's answer for the same settings
+    assert rows[0]["answer"] == same.answer and rows[0]["model"] == same.model and same.backend == "openai"
+    assert summary.workers == 4  # the default for an LLM backend
+    assert [r["id"] for r in rows] == [g["id"] for g in gold]  # the file is in input order ...
+    assert completion != [g["id"] for g in gold]  # ... although the answers finished in another order
+    for r in rows:
+        if r["id"] == broken:
+            assert r["error"].startswith("LLM fallback:") and r["backend"] == "extractive"
+        else:
+            assert r["error"] == "" and r["backend"] == "openai" and f"Antwort {r['id']}" in r["answer"]
+    assert summary.errors == 1 and summary.answered == len(gold) - 1
