@@ -62,6 +62,10 @@ def print_report(report: IngestReport, console: Console) -> None:
         console.print(table)
         if len(rows) < len(report.files):
             console.print(f"({len(report.files) - len(rows)} weitere Dateien ohne Hinweis)")
+    problems = [f for f in report.files if f.status in ("failed", "skipped")]
+    for f in problems:  # one unwrapped line per bad file: easy to read, grep and copy
+        label = "Fehler" if f.status == "failed" else "übersprungen"
+        console.print(f"{label}: {escape(f.path)}: {escape(f.message)}", soft_wrap=True, highlight=False)
     s = report.summary()
     totals = Table("Ergebnis", "Dateien", title="Zusammenfassung", title_justify="left")
     for status, n in s.items():
