@@ -11,6 +11,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ingest.chunking import chunk_article
+from ingest.language import detect_language as detect_article_language
 from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
@@ -113,6 +114,7 @@ class Library:
                 result.message = "; ".join(notes)
                 self._check_limits(f, articles)
                 for art in articles:
+                    art.language = art.language or detect_article_language(f"{art.title}\n{art.text}")
                     art.article_id = self._free_id(art)
                     head = self.r.store.article_head(art.article_id)
                     result.articles.append(art.article_id)
