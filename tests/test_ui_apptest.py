@@ -256,6 +256,17 @@ def test_only_http_urls_become_links():
         assert safe_url(bad) is None
 
 
+def test_unsupported_sentences_are_found_in_the_answer_despite_citation_markers():
+    from quelle.ui.render import unsupported_spans
+
+    answer = {"answer": "A ist wahr [1]. B ist falsch [1, 2]. C fehlt.",
+              "sentences": [{"text": "A ist wahr.", "supported": True}, {"text": "B ist falsch.", "supported": False},
+                            {"text": "Nirgends.", "supported": False}]}
+    spans, missing = unsupported_spans(answer)
+    assert [answer["answer"][s:e] for s, e in spans] == ["B ist falsch [1, 2]."]
+    assert missing == ["Nirgends."]
+
+
 def test_only_cited_sources_are_listed_in_number_order():
     answer = {"answer": "A [2]. B [2, 3].", "citations": [{"n": 1}, {"n": 3}, {"n": 2}]}
     assert [c["n"] for c in cited_sources(answer)] == [2, 3]
@@ -307,3 +318,70 @@ def test_evaluation_page_runs_gold_questions_and_shows_metrics_and_plots(demo_ap
     assert metrics["n"] == 1 and metrics["answer_contains"] == 1.0
     assert all((report / name).is_file() for name in ("metrics.png", "hit_at_k.png", "latency.png", "report.html"))
     assert len(at.get("imgs")) >= 1 or len(at.get("image")) >= 1  # the plots are on the page
+
+
+# --- with an LLM backend (a real OpenAI-protocol server on localhost: tests/fake_openai.py) ----------------------
+
+QUESTION = "Wo plant Alibaba neue Rechenzentren?"
+CLAIM = "Alibaba plant neue Rechenzentren in Brasilien, Frankreich und den Niederlanden"
+
+
+def fake_openai():
+    pytest.importorskip("quelle.llm", reason="the LLM backend (quelle/llm.py) is not in this tree")
+    return pytest.importorskip("fake_openai", reason="tests/fake_openai.py is not in this tree")
+
+
+def cites_source_with(template: str, needle: str = "Brasilien"):
+    """A scripted LLM reply citing the prompt's source that contains `needle` as {k}."""
+    def reply(request: dict) -> str:
+        user = request["messages"][-1]["content"]
+        for m in re.finditer(r'<quelle nr="(\d+)">(.*?)</quelle>', user, re.S):
+            if needle in m.group(2):
+                return template.format(k=m.group(1))
+        raise AssertionError(f"no source with {needle!r} in the prompt")
+    return reply
+
+
+def llm_app(monkeypatch, data_dir: Path, srv) -> AppTest:
+    return open_app(monkeypatch, data_dir, QUELLE_LLM="openai", OPENAI_BASE_URL=srv.base_url, OPENAI_API_KEY="sk-test",
+                    QUELLE_LLM_MODEL="fake-gpt", QUELLE_LLM_TIMEOUT="5", QUELLE_LLM_RETRIES="1",
+                    QUELLE_LLM_BACKOFF_INITIAL="0.01", QUELLE_LLM_BACKOFF_MAX="0.02")
+
+
+def test_llm_answer_is_streamed_and_shown_with_its_sources(monkeypatch, demo_store):
+    with fake_openai().FakeOpenAI(replies=[cites_source_with(CLAIM + " [{k}].")]) as srv:
+        at = ask(llm_app(monkeypatch, demo_store.settings.data_dir, srv), QUESTION)
+        assert srv.requests[0]["stream"] is True  # the chat asked for tokens as they come
+    answer = at.session_state.messages[-1]["answer"]
+    assert (answer["backend"], answer["model"], answer["fallback"]) == ("openai", "fake-gpt", None)
+    assistant = at.chat_message[-1]
+    assert unescape(assistant.markdown[0].value) == CLAIM + " [1]."
+    assert "Alibaba erhöht KI-Investitionen" in unescape(assistant.expander[0].label)
+    assert len(assistant.warning) == 0
+    assert any("openai · fake-gpt" in unescape(c.value) for c in assistant.caption)
+
+
+def test_llm_fault_shows_the_fallback_notice_and_the_extractive_answer(monkeypatch, demo_store):
+    with fake_openai().FakeOpenAI(replies=[500]) as srv:
+        at = ask(llm_app(monkeypatch, demo_store.settings.data_dir, srv), QUESTION)
+    assistant = at.chat_message[-1]
+    [notice] = assistant.warning
+    fallback = at.session_state.messages[-1]["answer"]["fallback"]
+    assert fallback and unescape(notice.value) == "Hinweis: " + fallback
+    assert "Brasilien" in unescape(assistant.markdown[0].value)
+    assert at.session_state.messages[-1]["answer"]["backend"] == "extractive"
+
+
+def test_unsupported_sentence_is_marked_and_explained(monkeypatch, demo_store):
+    reply = cites_source_with(CLAIM + " [{k}]. Die Rechenzentren entstehen zudem auf dem Mond [{k}]. "
+                              "Der Konzern zahlt dafür eine Billion Euro an Elon Musk [{k}].")
+    with fake_openai().FakeOpenAI(replies=[reply]) as srv:
+        at = ask(llm_app(monkeypatch, demo_store.settings.data_dir, srv), QUESTION)
+    sentences = at.session_state.messages[-1]["answer"]["sentences"]
+    assert [s["supported"] for s in sentences] == [True, False, False], sentences
+    assistant = at.chat_message[-1]
+    body = assistant.markdown[0].value
+    assert ":red[Die Rechenzentren entstehen zudem auf dem Mond \\[1\\]\\." in body
+    assert ":red[Der Konzern zahlt" in body
+    assert not body.startswith(":red[")  # the supported sentence stays plain
+    assert any("nicht belegt" in c.value for c in assistant.caption)

@@ -18,6 +18,7 @@ from quelle.ui.i18n import text as t
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _LEADING_SPACE = re.compile(r"(?m)^[ \t]+")
 _CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def escape_chars(value: str) -> str:
@@ -95,22 +96,36 @@ def cited_sources(answer: dict) -> list[dict]:
     return sorted(chosen, key=lambda c: c.get("n", 0))
 
 
+def _without_markers(body: str) -> tuple[str, list[int]]:
+    """The answer text with citation markers removed, and for each kept character its offset in `body`."""
+    kept, where, pos = [], [], 0
+    for m in _MARKER.finditer(body):
+        kept.append(body[pos:m.start()])
+        where.extend(range(pos, m.start()))
+        pos = m.end()
+    kept.append(body[pos:])
+    where.extend(range(pos, len(body)))
+    return "".join(kept), where
+
+
 def unsupported_spans(answer: dict) -> tuple[list[tuple[int, int]], list[str]]:
-    """Where the unsupported sentences sit in the answer text, and those that could not be located."""
+    """Where the unsupported sentences sit in the answer text (found with or without their [n] markers), and
+    those that could not be located."""
     body = answer.get("answer", "")
+    plain, where = _without_markers(body)
     spans, missing, pos = [], [], 0
     for s in answer.get("sentences", []):
         if s.get("supported") is not False:
             continue
-        sentence = (s.get("text") or "").strip()
-        i = body.find(sentence, pos) if sentence else -1
-        if i < 0:
-            i = body.find(sentence) if sentence else -1
+        sentence = _MARKER.sub("", (s.get("text") or "")).strip()
+        i = plain.find(sentence, pos) if sentence else -1
+        if i < 0 and sentence:
+            i = plain.find(sentence)
         if i < 0:
             missing.append(sentence)
-        else:
-            spans.append((i, i + len(sentence)))
-            pos = i + len(sentence)
+            continue
+        spans.append((where[i], where[i + len(sentence) - 1] + 1))
+        pos = i + len(sentence)
     return spans, missing
 
 

@@ -25,7 +25,11 @@ def _open_resources(key: str, _settings: Settings) -> Resources:
 
 
 def resources() -> Resources:
-    """The embedding model and store for the configured settings: loaded once per process, reused by every rerun."""
+    """The embedding model and store for the configured settings: loaded once per process, reused by every rerun.
+
+    Only the store/model settings select the cached resources; everything else (LLM, top-k, ...) is read anew
+    on each run (see sidebar()), so the cached object's own settings are never used for a request.
+    """
     s = Settings()
     key = repr(tuple(str(getattr(s, k)) for k in RESOURCE_KEYS))
     with st.spinner(t("loading", language())):
@@ -62,7 +66,7 @@ def backend_choices(base: Settings) -> list[str]:
 def sidebar(res: Resources) -> Request:
     """Language, answer backend, retrieval options, filters and collection statistics. Returns the request."""
     lang = language()
-    base = res.settings
+    base = Settings()
     with st.sidebar:
         st.radio(t("language", lang), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
         lang = language()
