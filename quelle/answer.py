@@ -8,6 +8,9 @@ from typing import Callable
 from quelle.abstain import abstention
 from quelle.answer_types import Answer, AnswerSentence, Citation, RetrievedPassage
 from quelle.conversation import standalone_question
+from quelle.grounded import condense, finish, llm_answer
+from quelle.llm import ChatBackend, LLMError, chat_backend
+from quelle.prompts import PromptError
 from quelle.extractive import pick_sentences
 from quelle.language import detect_language
 from quelle.resources import Resources
@@ -52,13 +55,30 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     language = detect_language(q)
     if resources is None or not resources.compatible_with(settings):
         resources = Resources.open(settings, embedder=resources.embedder if resources else None)
-    standalone = standalone_question(q, history)
+    llm, fallback = _llm_backend(settings, resources)
+    standalone, down = _standalone(q, history, llm, settings, language)
+    if down:  # the LLM failed while condensing: do not wait through the retries a second time
+        llm, fallback = None, down
     passages = resources.retriever.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
                                             settings.hybrid_dense_weight, language)
     t1 = time.perf_counter()
-    answer = _extractive(q, standalone, language, passages, resources, settings)
-    if on_token:
-        on_token(answer.answer)
+    answer = None
+    streamed: list[str] = []
+    if llm is not None:
+        def stream(piece: str) -> None:
+            streamed.append(piece)
+            on_token(piece)
+
+        try:
+            answer = llm_answer(q, standalone, language, passages, llm, settings, resources.embedder.embed_passages,
+                                citation_from, on_token=stream if on_token else None)
+        except (LLMError, PromptError) as e:
+            fallback = e.reason if isinstance(e, LLMError) else str(e)
+    if answer is None:
+        answer = _extractive(q, standalone, language, passages, resources, settings)
+        if on_token and not streamed:
+            on_token(answer.answer)
+    answer.fallback = fallback
     t2 = time.perf_counter()
     answer.standalone_question = standalone
     answer.retrieved = [RetrievedPassage(p.chunk_id, p.meta.get("article_id", ""), int(p.meta.get("start", 0)),
@@ -75,8 +95,31 @@ def _extractive(question: str, standalone: str, language: str, passages: list[Pa
         return Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
                       language=language)
     passage = passages[pick.passage]
-    cite = citation_from(passage, 1, pick.spans)
     text = " ".join(passage.text[s:e] for s, e in pick.spans)
-    return Answer(question=question, answer=f"{text} [1]", abstained=False, backend="extractive",
-                  language=language, citations=[cite],
-                  sentences=[AnswerSentence(text=text, citations=[1], supported=True)])
+    # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
+    return finish(question, f"{text} [1]", [pick.passage + 1], 0, language, passages,
+                  resources.embedder.embed_passages, citation_from, backend="extractive",
+                  sentences=[AnswerSentence(text=text, citations=[1])], highlights={1: list(pick.spans)})
+
+
+def _llm_backend(settings: Settings, resources: Resources) -> tuple[ChatBackend | None, str | None]:
+    """(the chat backend, None) for settings.llm, or (None, why not) when it cannot be used."""
+    if settings.llm == "extractive":
+        return None, None
+    try:
+        return chat_backend(settings, resources.llm_clients), None
+    except LLMError as e:
+        return None, e.reason
+
+
+def _standalone(question: str, history: list[dict] | None, llm: ChatBackend | None, settings: Settings,
+                language: str) -> tuple[str, str | None]:
+    """(the follow-up as a standalone question, LLM fault or None): condensed by the LLM, else by the rule."""
+    if llm is not None and any(m.get("role") == "user" and m.get("content") for m in (history or [])):
+        try:
+            return condense(question, history or [], llm, settings, language), None
+        except LLMError as e:
+            return standalone_question(question, history), e.reason
+        except PromptError:
+            pass
+    return standalone_question(question, history), None

@@ -109,14 +109,27 @@ def ask(question: str = typer.Argument(..., help="Your question."),
     except FilterError as e:
         fail(str(e))
     res = open_resources(s)
+    streamed: list[str] = []
+
+    def show_token(piece: str) -> None:  # tokens as they come (not with --json)
+        streamed.append(piece)
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
     try:
-        answer = core_ask(question, s, resources=res, filters=filters)
+        answer = core_ask(question, s, resources=res, filters=filters, on_token=None if as_json else show_token)
     except QuestionError as e:
         fail(str(e))
     if as_json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return
-    out.print(escape(answer.answer), soft_wrap=True)
+    if streamed:
+        sys.stdout.write("\n")
+    if answer.fallback:
+        err.print(f"Hinweis: {escape(answer.fallback)} – Antwort ohne LLM (extraktiv).", soft_wrap=True)
+    if "".join(streamed).strip() != answer.answer:
+        out.print(escape(answer.answer), soft_wrap=True)
+    _print_checks(answer)
     for c in answer.citations:
         where = ", ".join(x for x in (c.date, c.source, f"S. {c.page}" if c.page else "") if x)
         out.print(f"\n[bold][{c.n}][/bold] {escape(c.title)}" + (f" ({escape(where)})" if where else ""))
@@ -124,6 +137,18 @@ def ask(question: str = typer.Argument(..., help="Your question."),
             out.print(f"    {escape(c.url)}")
         for s0, e0 in c.highlights or [(0, len(c.text))]:
             out.print(f"    „{escape(c.text[s0:e0])}“", soft_wrap=True)
+
+
+def _print_checks(answer) -> None:
+    """Which backend answered and what the citation check found (stderr, German)."""
+    if answer.removed_citations:
+        err.print(f"Hinweis: {answer.removed_citations} Quellenangabe(n) ohne passende Quelle entfernt.")
+    for sentence in answer.sentences:
+        if sentence.supported is False:
+            err.print(f"Hinweis: nicht durch die zitierten Quellen belegt: „{escape(sentence.text)}“", soft_wrap=True)
+    if "no_supported_sentence" in answer.flags:
+        err.print("Achtung: kein Satz der Antwort ist durch die Quellen belegt.")
+    err.print(f"Antwort von: {answer.backend}" + (f" ({escape(answer.model)})" if answer.model else ""))
 
 
 @app.command("list")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from quelle.settings import Settings
 from vectorstore.embeddings import Embedder
@@ -17,6 +17,7 @@ class Resources:
     embedder: Embedder
     store: ChunkStore
     retriever: Retriever
+    llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.llm)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":

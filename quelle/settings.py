@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     llm_temperature: float = 0.0
     llm_max_tokens: int = 512
     llm_retries: int = 3
+    llm_backoff_initial: float = 1.0  # seconds before the first retry; doubles up to llm_backoff_max
+    llm_backoff_max: float = 10.0
+    llm_chat_format: str | None = None  # llamacpp: chat format when the GGUF has no template (e.g. gemma)
+    llm_context: int = 4096  # llamacpp: context window in tokens
     prompts_dir: Path | None = None
 
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key"))
