@@ -151,7 +151,7 @@ def test_uploaded_article_markup_is_shown_as_text_and_never_runs(server, page):
     page.get_by_text("angriff.md").first.wait_for(timeout=30_000)
     page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
     page.get_by_text("hinzugefügt").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.get_by_test_id("stSidebarNav").get_by_text("Chat").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Chat").click()
     answer = ask(page, "Womit prüft die Stadtverwaltung Musterhausen ihre Webseite?")
     answer.get_by_test_id("stExpander").first.locator("summary").click()
     page.wait_for_timeout(1000)

@@ -14,7 +14,7 @@ from quelle.ui.uploads import UploadResult, ingest_uploads
 
 STATUS_ICON = {"added": ":green[:material/check_circle:]", "updated": ":blue[:material/sync:]",
                "unchanged": ":gray[:material/radio_button_unchecked:]", "failed": ":red[:material/error:]",
-               "skipped": ":gray[:material/skip_next:]"}
+               "skipped": ":gray[:material/skip_next:]", "duplicate": ":gray[:material/content_copy:]"}
 
 
 def matches(article: dict, query: str) -> bool:

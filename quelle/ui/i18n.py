@@ -65,6 +65,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_duplicate": "Duplikat (schon gespeichert)",
         "status_failed": "fehlgeschlagen",
         "status_skipped": "übersprungen",
+        "status_duplicate": "Duplikat (Text schon gespeichert)",
         "too_large": "die Datei hat {size:.1f} MB; erlaubt sind höchstens {limit:g} MB (QUELLE_MAX_FILE_MB)",
         "unsupported_type": "Dateityp '{suffix}' wird nicht unterstützt (unterstützt: {types})",
         "list": "Gespeicherte Artikel",
@@ -161,6 +162,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_duplicate": "duplicate (already stored)",
         "status_failed": "failed",
         "status_skipped": "skipped",
+        "status_duplicate": "duplicate (text already stored)",
         "too_large": "the file has {size:.1f} MB; at most {limit:g} MB are allowed (QUELLE_MAX_FILE_MB)",
         "unsupported_type": "file type '{suffix}' is not supported (supported: {types})",
         "list": "Stored articles",
@@ -204,5 +206,5 @@ TEXTS: dict[str, dict[str, str]] = {
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """The UI text `key` in `language` (German when unknown), formatted with `values`."""
     table = TEXTS.get(language, TEXTS[DEFAULT_LANGUAGE])
-    template = table.get(key) or TEXTS[DEFAULT_LANGUAGE][key]
+    template = table.get(key) or TEXTS[DEFAULT_LANGUAGE].get(key, key)
     return template.format(**values) if values else template
