@@ -49,6 +49,8 @@ _INNER = r"\s*(?:(?:quelle|quellen|source|sources|artikel|nr\.?)\s*)?\d{1,4}(?:\
 MARKER = re.compile(r"\[(" + _INNER + r")\]", re.I)
 _INNER_FULL = re.compile(_INNER + r"$", re.I)
 _PART = re.compile(r"(\d{1,4})(?:\s*[-–]\s*(\d{1,4}))?")
+_HOLDABLE = re.compile(r"[\w ,;.\-–]*")  # what may stand between '[' and ']' of a marker while streaming
+_HOLD_CHARS = 40
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
@@ -109,9 +111,11 @@ class CitationRewriter:
                 close = buf.find("]", i)
                 if close == -1:
                     tail = buf[i + 1:]
-                    if len(tail) <= 40 and (not tail or _INNER_FULL.match(tail + "0") or _INNER_FULL.match(tail)
-                                            or re.fullmatch(r"\s*[a-zA-Z.]{0,8}\s*", tail)):
-                        break  # may still become a marker: hold it back
+                    if len(tail) <= _HOLD_CHARS and _HOLDABLE.fullmatch(tail):
+                        # may still become a marker: hold it back, with the spaces before it
+                        while out and out[-1] and not out[-1].strip(" \t"):
+                            i -= len(out.pop())
+                        break
                     out.append(ch)
                     i += 1
                     continue
