@@ -67,3 +67,12 @@ def content_terms(text: str, language: str = "de") -> list[str]:
     for t in analyze(text, language):
         seen.setdefault(t, None)
     return list(seen)
+
+
+NGRAM = 4
+
+
+def char_ngrams(terms: list[str], n: int = NGRAM) -> list[str]:
+    """Character n-grams of word terms (numbers excluded): matches compound parts and inflected variants
+    that stemming misses ("Rechenzentren"/"Zentren", "Cloudsparte"/"Sparte")."""
+    return [t[i : i + n] for t in terms if len(t) > n and not t[0].isdigit() for i in range(len(t) - n + 1)]

@@ -1,0 +1,109 @@
+"""Hybrid retrieval for German: stemmed BM25 + 4-grams + dense, the same filters on both sides, an index
+that stays in step with the store and rebuilds itself."""
+
+import shutil
+
+import pytest
+
+from quelle.answer import ask
+from tests.conftest import write_article
+from vectorstore.analysis import analyze
+from vectorstore.filters import FilterError, Filters
+
+
+def _ids(passages):
+    return [p.meta["article_id"] for p in passages]
+
+
+def test_german_stemming_matches_singular_and_plural():
+    assert analyze("Rechenzentrum") == analyze("Rechenzentren")
+    assert analyze("Aktie") == analyze("Aktien")
+
+
+def test_numbers_stay_whole_and_umlauts_fold():
+    assert "9,2" in analyze("Die Aktie stieg um 9,2 % im Jahr 2021.")
+    assert "2021" in analyze("Die Aktie stieg um 9,2 % im Jahr 2021.")
+    assert analyze("Größe") == analyze("Grösse")
+
+
+@pytest.fixture
+def three_articles(tmp_path, library):
+    folder = tmp_path / "in"
+    write_article(folder, "cloud.md", "Die Cloudsparte des Konzerns wuchs im Sommer um 26 Prozent. Die Zahlen "
+                  "überraschten Analysten.", title="Konzernbericht", date="2025-06-01", source="Wirtschaft")
+    write_article(folder, "zentrum.md", "In Leipzig eröffnet ein neues Rechenzentrum für Forschung und Lehre. "
+                  "Es kostet 40 Millionen Euro.", title="Neues Rechenzentrum", date="2026-02-01", source="Lokales")
+    write_article(folder, "wetter.md", "Am Wochenende wird es in Bayern sonnig und warm, mit bis zu 30 Grad.",
+                  title="Wetter", date="2026-05-01", source="Lokales")
+    library.ingest([folder])
+    return library
+
+
+def test_compound_variants_find_each_other(three_articles):
+    r = three_articles.r.retriever
+    assert _ids(r.retrieve("Wie stark wuchs die Cloud-Sparte?", 1, mode="bm25")) == ["cloud"]
+    assert _ids(r.retrieve("Wo entstehen Rechenzentren?", 1, mode="bm25")) == ["zentrum"]
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_filters_exclude_the_same_articles_on_every_retriever(three_articles, mode):
+    r = three_articles.r.retriever
+    q = "Rechenzentrum Cloudsparte Wetter"
+    assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(sources=["Lokales"])))) <= {"zentrum", "wetter"}
+    assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(since="2026-01-01", until="2026-03-31")))) \
+        <= {"zentrum"}
+    assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(article_ids=["wetter"])))) <= {"wetter"}
+    assert _ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(until="2020"))) == []
+
+
+def test_invalid_date_filter_is_a_clear_error():
+    with pytest.raises(FilterError, match="since"):
+        Filters.make(since="letzte Woche")
+    with pytest.raises(FilterError, match="after"):
+        Filters.make(since="2026-05-01", until="2026-01-01")
+
+
+def test_lexical_index_follows_ingest_update_and_delete(tmp_path, three_articles):
+    lib = three_articles
+    r = lib.r.retriever
+    assert len(r.lexical) == lib.r.store.count()
+    write_article(tmp_path / "in", "wetter.md", "Am Wochenende schneit es in Bayern bei minus 5 Grad.",
+                  title="Wetter", date="2026-05-01", source="Lokales")
+    lib.ingest([tmp_path / "in"])
+    hit = r.retrieve("schneit", 1, mode="bm25")
+    assert _ids(hit) == ["wetter"] and "schneit" in hit[0].text
+    assert r.retrieve("sonnig", 5, mode="bm25") == []
+    lib.delete("cloud")
+    assert "cloud" not in _ids(r.retrieve("Cloudsparte", 5, mode="bm25"))
+    assert len(r.lexical) == lib.r.store.count()
+
+
+def test_lexical_index_rebuilds_itself_when_its_files_are_gone(three_articles, embedder):
+    from quelle.resources import Resources
+
+    settings = three_articles.settings
+    shutil.rmtree(settings.lexical_dir)
+    fresh = Resources.open(settings, embedder=embedder)  # a new process would see the same
+    assert _ids(fresh.retriever.retrieve("Cloudsparte", 1, mode="bm25")) == ["cloud"]
+    assert (settings.lexical_dir / "manifest.json").exists()
+
+
+def test_lexical_index_rebuilds_when_out_of_step_with_the_store(three_articles, embedder):
+    """A crash between the Chroma write and the index save leaves the store's revision ahead of the index."""
+    from quelle.resources import Resources
+
+    settings = three_articles.settings
+    three_articles.r.store.bump_revision()  # what an interrupted write leaves behind
+    fresh = Resources.open(settings, embedder=embedder)
+    assert fresh.retriever.sync_lexical() is True
+    assert len(fresh.retriever.lexical) == fresh.store.count()
+
+
+def test_hybrid_is_the_default_and_answers_with_filters(three_articles):
+    s = three_articles.settings
+    assert s.retrieval_mode == "hybrid"
+    a = ask("Um wie viel Prozent wuchs die Cloudsparte?", s, resources=three_articles.r)
+    assert "26 Prozent" in a.answer and a.citations[0].article_id == "cloud"
+    b = ask("Um wie viel Prozent wuchs die Cloudsparte?", s, resources=three_articles.r,
+            filters=Filters.make(sources=["Lokales"]))
+    assert all(c.article_id != "cloud" for c in b.citations)
