@@ -192,12 +192,12 @@ class QuellePipeline:
         t0 = time.perf_counter()
         try:
             a = ask(q.question, self.settings, resources=self.resources)
+            latency = (time.perf_counter() - t0) * 1000
+            s = self.settings
+            passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
+                                                         s.retrieval_mode, None, s.hybrid_dense_weight, a.language)
         except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
             return Outcome("", False, "error", [], [], (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}")
-        latency = (time.perf_counter() - t0) * 1000
-        s = self.settings
-        passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
-                                                     s.retrieval_mode, None, s.hybrid_dense_weight, a.language)
         ranking = [{"chunk_id": p.chunk_id, "article_id": p.meta.get("article_id", ""),
                     "title": p.meta.get("title", ""), "start": int(p.meta.get("start", 0)),
                     "end": int(p.meta.get("end", 0)), "score": round(float(p.score), 4), "text": p.text}
