@@ -218,3 +218,15 @@ def test_cli_eval_rejects_bad_input_with_a_clear_message(tmp_path):
     assert p.returncode != 0 and "is not KEY=VALUE" in p.stderr
     p = _cli("eval", str(gold), data_dir=tmp_path / "leer")
     assert p.returncode != 0 and "holds no articles" in p.stderr
+
+
+def test_a_question_that_cannot_be_asked_is_recorded_as_an_error_and_the_run_goes_on(demo_store):
+    from quelle.evaluation.gold import GoldQuestion
+
+    questions = [GoldQuestion("zu-lang", "Wo " * 1500, ["Köln"]), read_gold(DEMO / "gold.jsonl")[0]]
+    result = run_evaluation(questions, [EvalConfig("bm25", demo_store.settings.with_(retrieval_mode="bm25"))],
+                            demo_store, _articles(demo_store))
+    bad, good = result.rows["bm25"]
+    assert "QuestionError" in bad["error"] and bad["answer_contains"] == 0.0 and not bad["correct"]
+    assert good["error"] is None and good["retrieved"]
+    assert result.metrics["bm25"]["errors"] == 1 and result.metrics["bm25"]["n"] == 2
