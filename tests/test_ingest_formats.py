@@ -54,6 +54,19 @@ def test_html_news_page_keeps_the_article_and_its_metadata_without_nav_ads_comme
     assert [w for w in CLUTTER if w in art.text] == []
 
 
+def test_html_page_without_an_article_is_a_clear_error_and_a_short_article_is_kept(tmp_path):
+    menu = tmp_path / "menu.html"
+    menu.write_text("<html><body><nav><a href='/'>Start</a> <a href='/p'>Politik</a></nav>"
+                    "<div class='cookie-banner'>Wir nutzen Cookies.</div></body></html>", encoding="utf-8")
+    with pytest.raises(IngestError, match="menu.html: no article text found in the HTML page"):
+        load_file(menu)
+    short = tmp_path / "kurz.html"
+    short.write_text("<html><head><title>Haushalt beschlossen</title></head><body>"
+                     "<p>Der Rat hat heute den Haushalt beschlossen.</p></body></html>", encoding="utf-8")
+    (art,) = load_file(short)
+    assert (art.title, art.text) == ("Haushalt beschlossen", "Der Rat hat heute den Haushalt beschlossen.")
+
+
 def test_pdf_keeps_page_numbers_joins_hyphenated_words_and_normalises_quotes(tmp_path):
     p = write_pdf(tmp_path / "bruecke.pdf", BRIDGE_PAGES, author="Lena Krause")
     (art,) = load_file(p)
