@@ -118,6 +118,8 @@ def unsupported_reason(path: Path) -> str:
 
 def _read(path: Path, max_bytes: int | None) -> bytes:
     if not path.exists():
+        if path.is_symlink():
+            raise IngestError(str(path), "broken symbolic link (its target is missing, or the links form a loop)")
         raise IngestError(str(path), "no such file or folder")
     if not path.is_file():
         raise IngestError(str(path), "not a regular file")
@@ -189,13 +191,18 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[IngestError]]:
                     if name.startswith((".", "~$")):  # hidden files, Office lock files
                         continue
                     f = Path(root) / name
+                    if not f.is_file():  # a pipe, socket or device would block or never end; a broken link
+                        problem = "broken symbolic link (its target is missing, or the links form a loop)" \
+                            if f.is_symlink() and not f.exists() else "not a regular file"
+                        errors.append(IngestError(str(f), problem))
+                        continue
                     if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
                         files.append(f)
                     else:
                         reason = _KNOWN_UNSUPPORTED.get(f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'")
                         errors.append(IngestError(str(f), f"skipped: {reason}"))
-        elif p.exists():
-            files.append(p)
+        elif p.exists() or p.is_symlink():
+            files.append(p)  # a broken link is reported by the loader
         else:
             errors.append(IngestError(str(p), "no such file or folder"))
     return files, errors

@@ -77,7 +77,9 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of art
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
         first = next((f for f in report.files if f.status == "failed"), None)
-        fail(f"{first.path}: {first.message}" if first else "nothing was ingested")
+        if first:
+            fail(f"{first.path}: {first.message}")
+        fail("nothing was ingested" + ("" if report.files else f": no files found in {', '.join(map(str, paths))}"))
 
 
 @app.command()
@@ -92,7 +94,7 @@ def ask(question: str = typer.Argument(..., help="Your question."),
     """Ask a question; the answer cites its sources."""
     from pydantic import ValidationError
 
-    from quelle.answer import QuestionError
+    from quelle.answer import QuestionError, validate_question
     from quelle.answer import ask as core_ask
     from vectorstore.filters import FilterError, Filters
 
@@ -104,9 +106,10 @@ def ask(question: str = typer.Argument(..., help="Your question."),
     try:
         s = settings(**changes)
         filters = Filters.make(article_ids=article, sources=source, since=since, until=until)
+        validate_question(question, s)  # an empty or too long question fails before the model is loaded
     except ValidationError as e:
         fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
-    except FilterError as e:
+    except (FilterError, QuestionError) as e:
         fail(str(e))
     res = open_resources(s)
     streamed: list[str] = []

@@ -18,6 +18,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         if lines[i].strip() in ("---", "..."):
             try:
                 meta = yaml.safe_load("\n".join(lines[1:i])) or {}
+            except ValueError:  # an impossible date (2025-13-45): read every value as plain text instead
+                meta = yaml.load("\n".join(lines[1:i]), Loader=yaml.BaseLoader) or {}
             except yaml.YAMLError:
                 return {}, text
             if not isinstance(meta, dict):
