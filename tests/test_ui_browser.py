@@ -18,7 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("QUELLE_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOT = ROOT / "docs" / "screenshot-chat.png"
+# The README's screenshot is refreshed only on request (QUELLE_UPDATE_SCREENSHOT=1); otherwise the test writes
+# its screenshot under test-artifacts/ so a test run leaves the tracked file alone.
+SCREENSHOT = (ROOT / "docs" / "screenshot-chat.png" if os.environ.get("QUELLE_UPDATE_SCREENSHOT")
+              else ROOT / "test-artifacts" / "screenshot-chat.png")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 ANSWER_TIMEOUT_MS = 180_000
