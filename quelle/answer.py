@@ -7,7 +7,7 @@ from typing import Callable
 
 from quelle.abstain import abstention
 from quelle.answer_types import Answer, AnswerSentence, Citation, RetrievedPassage
-from quelle.conversation import standalone_question
+from quelle.conversation import carried_words, standalone_question
 from quelle.grounded import condense, finish, llm_answer
 from quelle.llm import ChatBackend, LLMError, chat_backend
 from quelle.prompts import PromptError
@@ -90,7 +90,9 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
 
 def _extractive(question: str, standalone: str, language: str, passages: list[Passage], resources: Resources,
                 settings: Settings) -> Answer:
-    pick = pick_sentences(standalone, passages, resources.retriever.lexical.idf, language)
+    carried = carried_words(question, standalone)
+    basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
+    pick = pick_sentences(basis, passages, resources.retriever.lexical.idf, language, carried=carried)
     if pick is None or pick.coverage < settings.min_answer_score:
         return Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
                       language=language)

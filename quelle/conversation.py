@@ -2,7 +2,11 @@
 
 Extractive rule (no LLM): when the new question is short (at most three content terms) or opens with /
 contains a pronoun that points back ("dort", "sie", "das Unternehmen" ...), the content terms of the
-previous user question that the new one lacks are appended to it, for retrieval only.
+previous user question that the new one lacks are appended to it in parentheses. Retrieval uses the whole
+standalone question; for the extractive answerer the carried words together weigh at most half of the
+question's own words (quelle.extractive.CARRIED_WEIGHT), so
+"Und wo hat sie ihren Hauptsitz?" after "Wo plant Alibaba neue Rechenzentren?" finds the Hauptsitz sentence
+of the Alibaba article, not the data-centre sentence again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ _BACK_REFERENCE = re.compile(
     r"\b(er|sie|es|ihn|ihm|ihr|ihre|ihren|sein|seine|seinen|dort|dorthin|damit|davon|dafür|dabei|deren|dessen|"
     r"das unternehmen|der konzern|die firma|diese[rsmn]?|he|she|it|they|them|his|her|its|their|there|that)\b", re.I)
 _WORD = re.compile(r"\w+")
+
+
+def carried_words(question: str, standalone: str) -> str:
+    """The words standalone_question() added to the question ('' when none)."""
+    return standalone[len(question):].strip().strip("()") if standalone.startswith(question) else ""
 
 
 def previous_questions(history: list[dict] | None) -> list[str]:

@@ -68,13 +68,24 @@ def cue_pattern(question: str) -> re.Pattern | None:
     return None
 
 
+CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at most half the question's own
+
+
 def pick_sentences(question: str, passages: list[Passage], idf: Callable[[str], float],
-                   language: str = "de") -> Pick | None:
-    """The best answering sentence (plus context when needed), or None when there is no candidate."""
-    q_terms = content_terms(question, language)
+                   language: str = "de", carried: str = "") -> Pick | None:
+    """The best answering sentence (plus context when needed), or None when there is no candidate.
+    `carried`: words a follow-up took over from the previous question; they count at CARRIED_WEIGHT."""
+    own = content_terms(question, language)
+    extra = [t for t in content_terms(carried, language) if t not in own] if carried else []
+    q_terms = own + extra
     if not q_terms or not passages:
         return None
     weights = {t: idf(t) for t in q_terms}
+    own_mass, carried_mass = sum(weights[t] for t in own), sum(weights[t] for t in extra)
+    if carried_mass > 0:  # carried words together weigh at most CARRIED_WEIGHT of the question's own words
+        scale = min(1.0, CARRIED_WEIGHT * own_mass / carried_mass) if own_mass else 1.0
+        for t in extra:
+            weights[t] *= scale
     total = sum(weights.values()) or 1.0
     cue = cue_pattern(question)
     top_score = max(p.score for p in passages) or 1.0
