@@ -69,4 +69,11 @@ class Settings(BaseSettings):
 
     @property
     def lexical_dir(self) -> Path:
+        """The local BM25 index; one per Chroma server (keyed by URL and collection), never shared with the
+        embedded store in data_dir/chroma."""
+        if self.chroma_url:
+            import hashlib
+
+            key = hashlib.sha1(f"{self.chroma_url.rstrip('/').lower()}|{self.collection}".encode()).hexdigest()[:12]
+            return self.data_dir / f"lexical-server-{key}"
         return self.data_dir / "lexical"

@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -33,6 +34,12 @@ def lexical_text(meta: dict, text: str) -> str:
     return f"{title}\n{text}" if title else text
 
 
+@lru_cache(maxsize=500_000)
+def _term_grams(term: str) -> tuple[str, ...]:
+    """char_ngrams of one term (a document's grams are its terms' grams in order), computed once per term."""
+    return tuple(char_ngrams([term]))
+
+
 class LexicalIndex:
     """A BM25 index plus, per chunk, the metadata the filters need. Loaded whole; rebuilt whole."""
 
@@ -47,6 +54,8 @@ class LexicalIndex:
         self._date = np.array([], dtype=np.int64)
         self._idf: dict[str, float] = {}
         self._position: dict[str, int] = {}
+        self._terms_of: dict[tuple, list[str]] = {}  # (chunk_id, content_hash, language, title) -> terms
+        self._last: tuple[str, str, np.ndarray] | None = None  # (query, language, scores): hybrid asks twice
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -55,9 +64,16 @@ class LexicalIndex:
     def build(self, chunks: Iterable, revision: str) -> None:
         """Index (chunk_id, text, meta) triples from the store and save atomically."""
         ids, tokens, articles, sources, dates = [], [], [], [], []
+        known, terms_of = self._terms_of, {}
         for ch in chunks:
             ids.append(ch.chunk_id)
-            tokens.append(analyze(lexical_text(ch.meta, ch.text), ch.meta.get("language") or "de") or ["\u0000"])
+            # a chunk's terms are analysed once per process: a rebuild after a write analyses only new chunks
+            key = (ch.chunk_id, ch.meta.get("content_hash", ""), ch.meta.get("language") or "de", ch.meta.get("title"))
+            terms = known.get(key) if key[1] else None
+            if terms is None:
+                terms = analyze(lexical_text(ch.meta, ch.text), key[2]) or ["\u0000"]
+            terms_of[key] = terms
+            tokens.append(terms)
             articles.append(ch.meta.get("article_id", ""))
             sources.append(ch.meta.get("source", ""))
             dates.append(int(ch.meta.get("date_int") or 0))
@@ -66,7 +82,9 @@ class LexicalIndex:
             bm25 = bm25s.BM25(**BM25_PARAMS)
             bm25.index(tokens, show_progress=False)
             grams = bm25s.BM25(**BM25_PARAMS)
-            grams.index([char_ngrams(t) or ["\u0000"] for t in tokens], show_progress=False)
+            grams.index([[g for term in t for g in _term_grams(term)] or ["\u0000"] for t in tokens],
+                        show_progress=False)
+        self._terms_of = terms_of
         self._set(revision, ids, bm25, grams, articles, sources, dates)
         self._save()
 
@@ -79,6 +97,7 @@ class LexicalIndex:
         self._source = np.array(sources, dtype=object)
         self._date = np.array(dates, dtype=np.int64)
         self._position = {cid: i for i, cid in enumerate(self.ids)}
+        self._last = None
         self._idf = {}
         if bm25 is not None:
             indptr = np.asarray(bm25.scores["indptr"])
@@ -139,6 +158,15 @@ class LexicalIndex:
         grams = self._scores(self._grams, char_ngrams(query_terms), n)
         return (1 - NGRAM_WEIGHT) * words + NGRAM_WEIGHT * grams
 
+    def query_scores(self, query: str, language: str = "de") -> np.ndarray:
+        """scores() of a query's terms, remembered for the last query (search and score_of of one question)."""
+        last = self._last
+        if last is not None and last[0] == query and last[1] == language:
+            return last[2]
+        s = self.scores(analyze(query, language))
+        self._last = (query, language, s)
+        return s
+
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         if not filters:
             return None
@@ -157,7 +185,7 @@ class LexicalIndex:
         """Top k (chunk_id, bm25 score) with score > 0 among the chunks the filters allow."""
         if not self.ids or k <= 0:
             return []
-        s = self.scores(analyze(query, language))
+        s = self.query_scores(query, language)
         m = self.mask(filters)
         if m is not None:
             s = np.where(m, s, 0.0)
@@ -167,5 +195,5 @@ class LexicalIndex:
         return [(self.ids[i], float(s[i])) for i in top if s[i] > 0]
 
     def score_of(self, query: str, chunk_ids: list[str], language: str = "de") -> dict[str, float]:
-        s = self.scores(analyze(query, language))
+        s = self.query_scores(query, language)
         return {cid: float(s[self._position[cid]]) for cid in chunk_ids if cid in self._position}

@@ -1,0 +1,370 @@
+"""Quelle performance benchmark: every figure is a ratio against a bare baseline measured in the same run.
+
+    .venv/bin/python bench/run.py --quick          # < 5 minutes on 2 cores: ingest + query at 10k chunks
+    .venv/bin/python bench/run.py                  # full: query at 1k..100k chunks, memory at 100k
+
+Prints a table, writes bench/scaling.png (cost vs number of chunks) and, as its LAST line, one JSON object
+with every figure. Corpus: XQuAD-de (read at run time from ../shared/eval-data/xquad/xquad.de.json or
+--xquad; never committed). How the scale corpus is made is described in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.models import Article, Chunk  # noqa: E402
+from ingest.sentences import split_sentences  # noqa: E402
+from quelle.answer import ask  # noqa: E402
+from quelle.library import Library, embedding_text  # noqa: E402
+from quelle.resources import Resources  # noqa: E402
+from quelle.settings import Settings  # noqa: E402
+from vectorstore.embeddings import Embedder  # noqa: E402
+from vectorstore.store import chunk_metadata  # noqa: E402
+
+DEFAULT_XQUAD = ROOT.parent / "shared" / "eval-data" / "xquad" / "xquad.de.json"
+SOURCES = ["Tagesblatt", "Wirtschaftsdienst", "Abendpost", "Nordkurier Demo", "Rundschau"]
+TARGETS = {"ingest_vs_encode": (">=", 0.9), "reingest_ratio": ("<=", 0.02), "ask_vs_bare_p50": ("<=", 3.0),
+           "ask_vs_bare_p50_100k": ("<=", 3.0), "ask_p50_ms_100k": ("<=", 100.0), "peak_rss_mb_100k": ("<=", 2048.0)}
+CHUNKS_PER_ARTICLE = 10
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if values else float("nan")
+
+
+# --- corpus ---------------------------------------------------------------------------------------------
+def load_xquad(path: Path):
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    articles = [(a["title"].replace("_", " "), [p["context"] for p in a["paragraphs"]]) for a in data]
+    questions = [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
+    return articles, questions
+
+
+def write_articles(folder: Path, articles, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, (title, paragraphs) in enumerate(articles[:n]):
+        p = folder / f"{i:03d}.txt"
+        p.write_text(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: 2025-0{1 + i % 9}-15\n"
+                     f"source: XQuAD\n---\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+# --- 1. ingest vs bare encode -------------------------------------------------------------------------------
+def bench_ingest(embedder: Embedder, articles, work: Path, n_articles: int) -> dict:
+    folder = work / "ingest-articles"
+    paths = write_articles(folder, articles, n_articles)
+    # warm up every model the ingest path loads (embedder, language detector, sentence splitter, Chroma)
+    warm = Resources.open(Settings(data_dir=work / "warm", llm="extractive"), embedder=embedder)
+    Library(warm).ingest([write_articles(work / "warm-articles", articles[-1:], 1)[0]])
+
+    settings = Settings(data_dir=work / "ingest-store", llm="extractive")
+    res = Resources.open(settings, embedder=embedder)
+    lib = Library(res)
+    # the exact texts the ingest path embeds, chunked beforehand (chunking is part of ingest, not the baseline)
+    from ingest.loaders import load
+    texts = [embedding_text(a, c) for p in paths for a in load(p).articles for c in lib.chunk(a)]
+    model = embedder.model
+
+    def bare() -> float:
+        t = time.perf_counter()
+        model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        return time.perf_counter() - t
+
+    b1 = bare()
+    t = time.perf_counter()
+    report = lib.ingest([folder])
+    t_ingest = time.perf_counter() - t
+    b2 = bare()
+    assert report.count("failed") == 0, [f for f in report.files if f.status == "failed"]
+    n = res.store.count()
+    t = time.perf_counter()
+    again = lib.ingest([folder])
+    t_reingest = time.perf_counter() - t
+    assert again.count("unchanged") == len(paths) and res.store.count() == n
+    bare_s = (b1 + b2) / 2
+    return {"ingest_chunks": n, "ingest_s": t_ingest, "encode_s": bare_s, "encode_s_runs": [b1, b2],
+            "ingest_chunks_per_s": n / t_ingest, "encode_chunks_per_s": len(texts) / bare_s,
+            "ingest_vs_encode": (n / t_ingest) / (len(texts) / bare_s), "reingest_s": t_reingest,
+            "reingest_ratio": t_reingest / t_ingest}
+
+
+# --- 2. scale store: real German sentences recombined, vectors from real sentence embeddings ----------------
+class ScaleCorpus:
+    """Chunks of 3-7 XQuAD-de sentences drawn at random; a chunk's vector is the normalised sum of the real
+    embeddings of its sentences plus a little noise (so near-duplicate chunks do not tie)."""
+
+    def __init__(self, embedder: Embedder, articles, seed: int = 7, max_sentences: int | None = None):
+        self.titles = [t for t, _ in articles]
+        sents = [s for _, ps in articles for p in ps for s in split_sentences(p, "de") if len(s) > 20]
+        self.sentences = sents[:max_sentences] if max_sentences else sents
+        t = time.perf_counter()
+        self.vectors = embedder.embed_passages(self.sentences)
+        self.embed_s = time.perf_counter() - t
+        self.rng = np.random.default_rng(seed)
+        self.made = 0
+        self.article_no = 0
+
+    def articles(self, n_chunks: int):
+        """(Article, chunks, vectors) for the next n_chunks chunks, CHUNKS_PER_ARTICLE per article."""
+        while n_chunks > 0:
+            i = self.article_no
+            self.article_no += 1
+            k = min(CHUNKS_PER_ARTICLE, n_chunks)
+            picks = [self.rng.choice(len(self.sentences), size=int(self.rng.integers(3, 8)), replace=False)
+                     for _ in range(k)]
+            texts = [" ".join(self.sentences[j] for j in p) for p in picks]
+            body = "\n\n".join(texts)
+            title = f"{self.titles[i % len(self.titles)]} ({i})"
+            art = Article(article_id=f"scale-{i:06d}", title=title, text=body,
+                          date=f"{2015 + i % 11}-{1 + i % 12:02d}-{1 + i % 28:02d}", source=SOURCES[i % len(SOURCES)],
+                          path=f"scale/{i:06d}.txt", language="de")
+            chunks, pos = [], 0
+            for n, tx in enumerate(texts):
+                chunks.append(Chunk(f"{art.article_id}::{n:05d}", art.article_id, n, tx, pos, pos + len(tx),
+                                    title=title))
+                pos += len(tx) + 2
+            vecs = np.stack([self.vectors[p].sum(axis=0) for p in picks])
+            vecs += self.rng.normal(0, 0.02, vecs.shape).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            self.made += k
+            n_chunks -= k
+            yield art, chunks, vecs.astype(np.float32)
+
+
+def grow_store(res: Resources, corpus: ScaleCorpus, n_new: int) -> float:
+    """Add n_new chunks through the store's own write path (ChunkStore.write_article, batched upserts)."""
+    t = time.perf_counter()
+    res.store.bump_revision()
+    for art, chunks, vecs in corpus.articles(n_new):
+        res.store.write_article(art, chunks, vecs)
+    return time.perf_counter() - t
+
+
+def bench_queries(res: Resources, settings: Settings, questions: list[str], warmup: int) -> dict:
+    """ask() (extractive, hybrid) vs bare (query embedding + Chroma query, top_k) on the same store;
+    interleaved per question so both see the same machine load; each question is new to the query cache."""
+    model, coll, k = res.embedder.model, res.store.collection, settings.top_k
+    ask_ms, bare_ms = [], []
+    for i, q in enumerate(questions):
+        t = time.perf_counter()
+        ask(q, settings, resources=res)
+        a = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        v = model.encode([q], normalize_embeddings=True, convert_to_numpy=True)[0]
+        coll.query(query_embeddings=[v], n_results=k, include=["documents", "metadatas", "distances"])
+        b = (time.perf_counter() - t) * 1000
+        if i >= warmup:
+            ask_ms.append(a)
+            bare_ms.append(b)
+    return {"ask_p50_ms": pct(ask_ms, 50), "ask_p95_ms": pct(ask_ms, 95), "bare_p50_ms": pct(bare_ms, 50),
+            "bare_p95_ms": pct(bare_ms, 95), "ask_vs_bare_p50": pct(ask_ms, 50) / pct(bare_ms, 50),
+            "ask_vs_bare_p95": pct(ask_ms, 95) / pct(bare_ms, 95), "questions": len(ask_ms)}
+
+
+def bench_add_one(res: Resources, articles, work: Path) -> dict:
+    """Ingest one new article into the big store (the real ingest path, lexical index kept in step) vs bare
+    encode of its chunks: shows what a single write costs as the store grows."""
+    folder = work / f"add-one-{res.store.count()}"
+    title, paragraphs = articles[len(articles) // 2]
+    folder.mkdir(parents=True)
+    p = folder / "neu.txt"
+    n = res.store.count()  # a new title and text at every size: never unchanged, never a duplicate
+    p.write_text(f"---\ntitle: {json.dumps(f'{title} (neu {n})', ensure_ascii=False)}\n---\n\n"
+                 + "\n\n".join(paragraphs) + f"\n\nStand: {n} Abschnitte.", encoding="utf-8")
+    lib = Library(res)
+    from ingest.loaders import load
+    texts = [embedding_text(a, c) for a in load(p).articles for c in lib.chunk(a)]
+    t = time.perf_counter()
+    res.embedder.model.encode(texts, batch_size=res.embedder.batch_size, normalize_embeddings=True)
+    bare = time.perf_counter() - t
+    t = time.perf_counter()
+    lib.ingest([p])
+    took = time.perf_counter() - t
+    return {"add_one_s": took, "add_one_encode_s": bare, "add_one_vs_encode": bare / took}
+
+
+# --- 3. memory: a fresh process that opens the store and answers -----------------------------------------------
+def probe(data_dir: str, questions_file: str, bare: bool) -> None:
+    """Child process: open the store, answer the questions, print peak RSS in MB."""
+    qs = json.loads(Path(questions_file).read_text(encoding="utf-8"))
+    settings = Settings(data_dir=Path(data_dir), llm="extractive")
+    res = Resources.open(settings)
+    for q in qs:
+        if bare:
+            v = res.embedder.model.encode([q], normalize_embeddings=True)[0]
+            res.store.collection.query(query_embeddings=[v], n_results=settings.top_k)
+        else:
+            ask(q, settings, resources=res)
+    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def measure_rss(data_dir: Path, questions: list[str], work: Path) -> dict:
+    qf = work / "probe-questions.json"
+    qf.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    out = {}
+    for name, bare in (("bare", True), ("ask", False)):
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(data_dir), str(qf)] + (["--bare"] if bare else [])
+        t = time.perf_counter()
+        got = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        out[f"{name}_open_and_answer_s"] = time.perf_counter() - t
+        out[f"{name}_rss_mb"] = json.loads(got.stdout.strip().splitlines()[-1])["peak_rss_mb"]
+    return {"peak_rss_mb": out["ask_rss_mb"], "bare_rss_mb": out["bare_rss_mb"],
+            "rss_vs_bare": out["ask_rss_mb"] / out["bare_rss_mb"],
+            "open_and_answer_s": out["ask_open_and_answer_s"], "bare_open_and_answer_s": out["bare_open_and_answer_s"]}
+
+
+# --- plot / table ----------------------------------------------------------------------------------------------
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = [r["chunks"] for r in rows]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    a1.plot(n, [r["ask_p50_ms"] for r in rows], "o-", label="ask() p50")
+    a1.plot(n, [r["bare_p50_ms"] for r in rows], "s--", label="bare embed+Chroma p50")
+    a1.set_xscale("log"), a1.set_xlabel("chunks"), a1.set_ylabel("ms per question"), a1.legend()
+    a1.set_title("query latency")
+    a2.plot(n, [r["lexical_build_s"] for r in rows], "o-", label="lexical index rebuild")
+    a2.plot(n, [r["add_one_s"] for r in rows], "s-", label="ingest 1 article")
+    a2.set_xscale("log"), a2.set_xlabel("chunks"), a2.set_ylabel("seconds"), a2.legend()
+    a2.set_title("write cost")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def check(figures: dict) -> dict:
+    ok = {}
+    for key, (op, target) in TARGETS.items():
+        if key in figures:
+            ok[key] = figures[key] >= target if op == ">=" else figures[key] <= target
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="ingest + query at 10k chunks only (< 5 min)")
+    ap.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD)
+    ap.add_argument("--keep", type=Path, help="keep the stores in this folder instead of a temp dir")
+    ap.add_argument("--plot", type=Path, default=ROOT / "bench" / "scaling.png")
+    ap.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.probe:
+        probe(*args.probe, bare=args.bare)
+        return 0
+    if not args.xquad.exists():
+        msg = f"skipped: XQuAD-de not found at {args.xquad} (pass --xquad PATH to xquad.de.json)"
+        print(msg)
+        print(json.dumps({"skipped": msg}))
+        return 0
+    t_start = time.perf_counter()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="quelle-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    articles, questions = load_xquad(args.xquad)
+    random.Random(3).shuffle(questions)
+    embedder = Embedder("bundled:all-MiniLM-L6-v2")
+    embedder.model
+    figures: dict = {"date": date.today().isoformat(), "mode": "quick" if args.quick else "full",
+                     "cores": os.cpu_count(), "load_avg_start": round(os.getloadavg()[0], 1)}
+
+    log("ingest …")
+    ing = bench_ingest(embedder, articles, work, 12 if args.quick else 48)
+    figures.update({k: v for k, v in ing.items() if not isinstance(v, list)})
+
+    log("scale corpus …")
+    corpus = ScaleCorpus(embedder, articles, max_sentences=600 if args.quick else None)
+    figures["scale_sentences_embedded"] = len(corpus.sentences)
+    settings = Settings(data_dir=work / "scale-store", llm="extractive")
+    res = Resources.open(settings, embedder=embedder)
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 30_000, 100_000]
+    n_q = 30 if args.quick else 100
+    rows, qi = [], 0
+    for size in sizes:
+        log(f"store → {size:,} chunks …")
+        write_s = grow_store(res, corpus, size - res.store.count())
+        t = time.perf_counter()
+        res.retriever.sync_lexical(force=True)
+        build_s = time.perf_counter() - t
+        qs = questions[qi : qi + n_q + 5]
+        qi += n_q + 5
+        row = {"chunks": size, "write_s": write_s, "lexical_build_s": build_s,
+               **bench_queries(res, settings, qs, warmup=5)}
+        row.update(bench_add_one(res, articles, work))
+        rows.append(row)
+        log(f"  {row['chunks']:>7,} chunks: ask p50 {row['ask_p50_ms']:.1f} ms, bare p50 {row['bare_p50_ms']:.1f} ms, "
+            f"lexical rebuild {build_s:.1f} s, add one article {row['add_one_s']:.1f} s")
+    at10k = rows[sizes.index(10_000)]
+    figures.update({"ask_vs_bare_p50": at10k["ask_vs_bare_p50"], "ask_vs_bare_p95": at10k["ask_vs_bare_p95"],
+                    "ask_p50_ms": at10k["ask_p50_ms"], "ask_p95_ms": at10k["ask_p95_ms"],
+                    "bare_p50_ms": at10k["bare_p50_ms"], "bare_p95_ms": at10k["bare_p95_ms"],
+                    "add_one_s_10k": at10k["add_one_s"], "lexical_build_s_10k": at10k["lexical_build_s"]})
+    big = rows[-1]
+    tag = "100k" if sizes[-1] >= 100_000 else "10k"
+    if tag == "100k":
+        figures.update({f"{k}_100k": big[k] for k in ("ask_vs_bare_p50", "ask_vs_bare_p95", "ask_p50_ms", "ask_p95_ms",
+                                                      "bare_p50_ms", "add_one_s", "lexical_build_s")})
+    log(f"memory: a fresh process opens the {big['chunks']:,}-chunk store and answers …")
+    mem = measure_rss(settings.data_dir, questions[qi : qi + 20], work)
+    figures.update({f"{k}_{tag}": v for k, v in mem.items()})
+    figures["scaling"] = [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
+    plot(rows, args.plot)
+    figures["total_s"] = time.perf_counter() - t_start
+    figures["ok"] = check(figures)
+    figures["load_avg_end"] = round(os.getloadavg()[0], 1)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'figure':<28}{'value':>12}  {'baseline (same run)':<34}{'target':>10}")
+    lines = [("ingest_vs_encode", figures["ingest_vs_encode"], f"encode {figures['encode_chunks_per_s']:.1f} chunks/s"),
+             ("reingest_ratio", figures["reingest_ratio"], f"first ingest {figures['ingest_s']:.1f} s"),
+             ("ask_vs_bare_p50 (10k)", figures["ask_vs_bare_p50"], f"bare p50 {figures['bare_p50_ms']:.1f} ms"),
+             ("ask_vs_bare_p95 (10k)", figures["ask_vs_bare_p95"], f"bare p95 {figures['bare_p95_ms']:.1f} ms"),
+             ("ask_p50_ms (10k)", figures["ask_p50_ms"], "absolute"),
+             (f"peak_rss_mb ({tag})", figures[f"peak_rss_mb_{tag}"], f"bare process {figures[f'bare_rss_mb_{tag}']:.0f} MB")]
+    if tag == "100k":
+        lines += [("ask_vs_bare_p50 (100k)", figures["ask_vs_bare_p50_100k"], f"bare p50 {figures['bare_p50_ms_100k']:.1f} ms"),
+                  ("ask_p50_ms (100k)", figures["ask_p50_ms_100k"], "absolute")]
+    targets = {"ingest_vs_encode": "≥ 0.9", "reingest_ratio": "≤ 0.02", "ask_vs_bare_p50 (10k)": "≤ 3",
+               "ask_vs_bare_p50 (100k)": "≤ 3", "ask_p50_ms (100k)": "≤ 100", "peak_rss_mb (100k)": "≤ 2048"}
+    for name, value, base in lines:
+        print(f"{name:<28}{value:>12.3f}  {base:<34}{targets.get(name, ''):>10}")
+    print(f"{'chunks':>9} {'ask p50':>9} {'ask p95':>9} {'bare p50':>9} {'ratio':>6} {'lex build':>10} {'add 1 art':>10}")
+    for r in rows:
+        print(f"{r['chunks']:>9,} {r['ask_p50_ms']:>7.1f}ms {r['ask_p95_ms']:>7.1f}ms {r['bare_p50_ms']:>7.1f}ms "
+              f"{r['ask_vs_bare_p50']:>6.2f} {r['lexical_build_s']:>9.2f}s {r['add_one_s']:>9.2f}s")
+    print(f"plot: {args.plot}  ·  {figures['total_s']:.0f} s  ·  load average {figures['load_avg_start']} → "
+          f"{figures['load_avg_end']} on {figures['cores']} cores")
+    print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
