@@ -5,6 +5,14 @@ partial credit for terms found only elsewhere in its passage or title and for co
 times a cue factor from the question type (Wo -> place, Wann -> date, Wie viel -> number, Wer -> name),
 plus a small share of the passage's retrieval score. Below `min_answer_score` coverage Quelle abstains.
 A sentence that opens with a pronoun or connective gets its preceding sentence as context.
+
+Abstention threshold (QUELLE_MIN_ANSWER_SCORE, default 0.35), measured: a store holding every other XQuAD-de
+article, every third question asked (204 whose article is stored, 193 whose article is not):
+  t=0.25 contains 0.701, answerable abstained 0.044, unanswerable abstained 0.694
+  t=0.35 contains 0.681, answerable abstained 0.098, unanswerable abstained 0.876
+  t=0.45 contains 0.637, answerable abstained 0.181, unanswerable abstained 0.943
+0.35 is within 0.011 of the best balanced accuracy (0.790 at 0.40-0.45) while abstaining on fewer than one
+in ten answerable questions; held-out native German questions overlap less with the text, so we stay low.
 """
 
 from __future__ import annotations
