@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest-demo test test-llm bench clean
+.PHONY: setup run ingest-demo test test-llm bench chroma-server clean
 
 setup: $(STAMP)
 
@@ -34,8 +34,14 @@ test-llm: setup
 	$(PY) -m pip install -q -r requirements-llm.txt
 	QUELLE_TEST_LLM_SERVER=1 $(PY) -m pytest -q -m llm_server tests/test_llm_real_server.py
 
-bench: setup
+bench: setup  # bench/README.md
 	$(PY) bench/run.py --quick
+
+# a Chroma server for several Quelle processes: then QUELLE_CHROMA_URL=http://127.0.0.1:$(CHROMA_PORT)
+DATA_DIR ?= $(or $(QUELLE_DATA_DIR),data/index)
+CHROMA_PORT ?= 8000
+chroma-server: setup
+	$(VENV)/bin/chroma run --path $(DATA_DIR)/chroma-server --host 127.0.0.1 --port $(CHROMA_PORT)
 
 clean:
 	rm -rf $(VENV) data/index

@@ -158,11 +158,26 @@ class ScaleCorpus:
 
 
 def grow_store(res: Resources, corpus: ScaleCorpus, n_new: int) -> float:
-    """Add n_new chunks through the store's own write path (ChunkStore.write_article, batched upserts)."""
+    """Add n_new chunks with the records ChunkStore.write_article makes (ids, chunk_metadata, texts, vectors),
+    upserted in batches of the store's batch size across articles (new articles: nothing older to delete)."""
     t = time.perf_counter()
     res.store.bump_revision()
-    for art, chunks, vecs in corpus.articles(n_new):
-        res.store.write_article(art, chunks, vecs)
+    ids, vecs, docs, metas = [], [], [], []
+
+    def flush():
+        if ids:
+            res.store.collection.upsert(ids=ids, embeddings=np.concatenate(vecs), documents=docs, metadatas=metas)
+            ids.clear(), vecs.clear(), docs.clear(), metas.clear()
+
+    for art, chunks, v in corpus.articles(n_new):
+        ids.extend(c.chunk_id for c in chunks)
+        docs.extend(c.text for c in chunks)
+        metas.extend(chunk_metadata(art, c, len(chunks), [art.path]) for c in chunks)
+        vecs.append(v)
+        if len(ids) >= res.store._batch:
+            flush()
+    flush()
+    res.store.bump_revision()
     return time.perf_counter() - t
 
 

@@ -145,7 +145,8 @@ class Library:
                 pending = []
             if progress:
                 progress(what, i + 1, len(units))
-        if bumped:
+        if bumped:  # a second bump after the writes: another process that indexed mid-write sees it is stale
+            self.r.store.bump_revision()
             self.r.retriever.sync_lexical(force=True)
         return report
 
@@ -239,6 +240,7 @@ class Library:
         with self.lock():
             self.r.store.bump_revision()
             n = self.r.store.delete_article(article_id)
+            self.r.store.bump_revision()
             self.r.retriever.sync_lexical(force=True)
         return n
 
