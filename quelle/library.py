@@ -128,7 +128,7 @@ class Library:
                     if not chunks:
                         raise IngestError(str(f), "no text to index")
                     self._run.seen(art, [self._source_name(art)] + self._kept_sources(head, art), pending=True)
-                    result.status = "updated" if head else ("added" if result.status != "updated" else "updated")
+                    result.status = "updated" if head or result.status == "updated" else "added"
                     pending.append((result, art, chunks))
             except IngestError as e:
                 result.status, result.message = "failed", e.problem
