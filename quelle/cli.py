@@ -35,6 +35,21 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
+def request_options(k, mode, article, source, since, until):
+    """(settings, filters) for one ask/batch run from its options; a bad value ends the command with a message."""
+    from pydantic import ValidationError
+
+    from vectorstore.filters import FilterError, Filters
+
+    changes = {key: value for key, value in (("top_k", k), ("retrieval_mode", mode)) if value is not None}
+    try:
+        return settings(**changes), Filters.make(article_ids=article, sources=source, since=since, until=until)
+    except ValidationError as e:
+        fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
+    except FilterError as e:
+        fail(str(e))
+
+
 def open_resources(s: Settings):
     from quelle.resources import Resources
     from vectorstore.store import StoreError
@@ -92,24 +107,13 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
         until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD).")):
     """Ask a question; the answer cites its sources."""
-    from pydantic import ValidationError
-
     from quelle.answer import QuestionError, validate_question
     from quelle.answer import ask as core_ask
-    from vectorstore.filters import FilterError, Filters
 
-    changes = {}
-    if k is not None:
-        changes["top_k"] = k
-    if mode is not None:
-        changes["retrieval_mode"] = mode
+    s, filters = request_options(k, mode, article, source, since, until)
     try:
-        s = settings(**changes)
-        filters = Filters.make(article_ids=article, sources=source, since=since, until=until)
         validate_question(question, s)  # an empty or too long question fails before the model is loaded
-    except ValidationError as e:
-        fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
-    except (FilterError, QuestionError) as e:
+    except QuestionError as e:
         fail(str(e))
     res = open_resources(s)
     streamed: list[str] = []
@@ -207,24 +211,14 @@ def batch(input_path: Path = typer.Argument(..., metavar="INPUT", help="Question
           restart: bool = typer.Option(False, "--restart", help="Discard OUTPUT and start over."),
           retry_errors: bool = typer.Option(False, "--retry-errors", help="Ask again the questions whose row has an error.")):
     """Answer a file of questions; killed or interrupted, run it again to continue where it stopped."""
-    from pydantic import ValidationError
     from tqdm import tqdm
 
     from quelle.batch import InputError, OutputError, read_questions, run_batch
-    from vectorstore.filters import FilterError, Filters
 
-    changes = {}
-    if k is not None:
-        changes["top_k"] = k
-    if mode is not None:
-        changes["retrieval_mode"] = mode
+    s, filters = request_options(k, mode, article, source, since, until)
     try:
-        s = settings(**changes)
-        filters = Filters.make(article_ids=article, sources=source, since=since, until=until)
         read_questions(input_path)  # a broken question file fails before the model is loaded
-    except ValidationError as e:
-        fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
-    except (FilterError, InputError) as e:
+    except InputError as e:
         fail(str(e))
     res = open_resources(s)
     bar = tqdm(total=0, unit="Frage", desc="Batch", disable=None, file=sys.stderr, dynamic_ncols=True)

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ingest.formats.base import ARTICLE_FIELDS, Source, as_str, make_article
 from ingest.models import Article, IngestError
-from ingest.text import normalise_quotes, normalise_text, slugify
+from ingest.text import normalise_quotes, normalise_text
 
 ALIASES = {
     "text": ["text", "content", "body", "article", "fulltext", "full_text", "maintext", "article_text", "story", "inhalt"],
