@@ -58,9 +58,13 @@ class Retriever:
             revision = self.store.revision
             if not force and self.lexical.revision == revision:
                 return False
-            if not force and self.lexical.load() and self.lexical.revision == revision:
+            # a new index object, swapped in whole: threads searching the old one are not changed under them
+            fresh = LexicalIndex(self.lexical.directory)
+            if not force and fresh.load() and fresh.revision == revision:
+                self.lexical = fresh
                 return False
-            self.lexical.build(self.store.iter_chunks(), revision)
+            fresh.build(self.store.iter_chunks(), revision)
+            self.lexical = fresh
             return True
 
     def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
@@ -70,27 +74,29 @@ class Retriever:
         if mode == "dense":
             return [self._passage(c, c.score, dense=c.score) for c in self._dense(query, k, filters)]
         self.sync_lexical()
+        lexical = self.lexical  # one index for the whole query, even if another thread swaps in a newer one
         if mode == "bm25":
-            hits = self.lexical.search(query, k, filters, language)
+            hits = lexical.search(query, k, filters, language)
             chunks = self.store.get_chunks([cid for cid, _ in hits])
             score = dict(hits)
             return [self._passage(c, score[c.chunk_id], lexical=score[c.chunk_id]) for c in chunks]
-        return self._hybrid(query, k, filters, dense_weight, language)
+        return self._hybrid(query, k, filters, dense_weight, language, lexical)
 
     def _dense(self, query: str, k: int, filters: Filters | None) -> list[StoredChunk]:
         return self.store.query(self.embedder.embed_query(query), k, filters)
 
-    def _hybrid(self, query, k, filters, w, language) -> list[Passage]:
+    def _hybrid(self, query, k, filters, w, language, lexical: LexicalIndex | None = None) -> list[Passage]:
+        lexical = lexical or self.lexical
         n = max(CANDIDATES, k)
         dense = {c.chunk_id: c for c in self._dense(query, n, filters)}
-        lex_hits = dict(self.lexical.search(query, n, filters, language))
+        lex_hits = dict(lexical.search(query, n, filters, language))
         missing = [cid for cid in lex_hits if cid not in dense]
         extra = self._with_similarity(query, missing)
         chunks = {**{c.chunk_id: c for c in extra}, **dense}
         if not chunks:
             return []
         ids = list(chunks)
-        lex_all = self.lexical.score_of(query, ids, language)
+        lex_all = lexical.score_of(query, ids, language)
         d = np.array([chunks[i].score for i in ids], dtype=np.float32)
         lx = np.array([lex_all.get(i, 0.0) for i in ids], dtype=np.float32)
         fused = w * _minmax(d) + (1 - w) * (lx / lx.max() if lx.max() > 0 else lx)
@@ -101,7 +107,7 @@ class Retriever:
     def _with_similarity(self, query: str, ids: list[str]) -> list[StoredChunk]:
         if not ids:
             return []
-        got = self.store.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        got = self.store.get_with_embeddings(ids)
         q = self.embedder.embed_query(query)
         out = []
         for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):

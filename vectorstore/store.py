@@ -99,6 +99,7 @@ class ChunkStore:
                 f"{self.location} (or choose another QUELLE_DATA_DIR) and run 'quelle ingest' again."
             )
         self._batch = max(1, min(self.client.get_max_batch_size(), 1000))
+        self._seen_revision = str((self.collection.metadata or {}).get("revision", ""))
 
     @property
     def location(self) -> str:
@@ -116,7 +117,40 @@ class ChunkStore:
         meta["revision"] = rev
         meta["embedding_model"] = self.embedding_model
         self.collection.modify(metadata=meta)
+        self._seen_revision = rev
         return rev
+
+    def refresh(self) -> None:
+        """Reopen the store to see another process's writes. Chroma caches a persistent store's vector index per
+        process and path, so a reader (the app) kept searching the old one while `quelle ingest` wrote, and got
+        'Error finding id' (chroma-core/chroma#3792). Clients opened earlier keep working on their old view."""
+        if self.settings.chroma_url:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(Path(self.settings.data_dir) / "chroma")
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        self.client = _client(self.settings)
+        self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+
+    def _fresh(self) -> None:
+        """Refresh when the revision moved without this process writing (another process ingested)."""
+        rev = self.revision
+        if rev != self._seen_revision:
+            self._seen_revision = rev
+            self.refresh()
+
+    def _read(self, fn):
+        """Run a read, refreshing first if another process wrote, and once more if Chroma's view was stale."""
+        from chromadb.errors import InternalError
+
+        self._fresh()
+        try:
+            return fn()
+        except InternalError:
+            self.refresh()
+            return fn()
 
     # --- articles ------------------------------------------------------------------------------------------
     def article_head(self, article_id: str) -> dict | None:
@@ -189,6 +223,9 @@ class ChunkStore:
                 yield StoredChunk(cid, doc or "", meta or {})
             offset += len(got["ids"])
 
+    def get_with_embeddings(self, ids: list[str]) -> dict:
+        return self._read(lambda: self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
+
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         if not ids:
             return []
@@ -202,7 +239,7 @@ class ChunkStore:
         if n == 0 or k <= 0:
             return []
         where = filters.to_chroma() if filters else None
-        got = self.collection.query(query_embeddings=[vector], n_results=min(k, n), where=where,
-                                    include=["documents", "metadatas", "distances"])
+        got = self._read(lambda: self.collection.query(query_embeddings=[vector], n_results=min(k, n), where=where,
+                                                       include=["documents", "metadatas", "distances"]))
         return [StoredChunk(cid, doc or "", meta or {}, 1.0 - float(dist)) for cid, doc, meta, dist in
                 zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]

@@ -19,7 +19,7 @@ WORDS = ("Stadtrat Haushalt Brücke Schule Hafen Bahnhof Klinik Museum Radweg Kl
          "Stadion Theater Rathaus Straßenbahn Windpark Freibad Marktplatz Kita").split()
 
 
-def write_corpus(folder: Path, n: int = 30, seed: int = 7) -> Path:
+def write_corpus(folder: Path, n: int = 30, seed: int = 7, prefix: str = "artikel") -> Path:
     """n German articles of a few chunks each, every one different."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -28,7 +28,7 @@ def write_corpus(folder: Path, n: int = 30, seed: int = 7) -> Path:
         sentences = [f"Der Bericht Nummer {i * 100 + j} über {topic} nennt {rng.randint(2, 900)} Millionen Euro "
                      f"für {rng.choice(WORDS)} und {rng.choice(WORDS)} im Jahr {rng.randint(2020, 2030)}."
                      for j in range(10)]
-        (folder / f"artikel-{i:02d}.txt").write_text(
+        (folder / f"{prefix}-{i:02d}.txt").write_text(
             f"---\ntitle: {topic}\ndate: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\nsource: Testzeitung\n---\n"
             + " ".join(sentences), encoding="utf-8")
     return folder
