@@ -16,7 +16,9 @@ os.environ.pop("OPENAI_BASE_URL", None)
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
 DEMO_ARTICLES = DEMO / "articles"
-SHARED = ROOT.parent / "shared"
+# The shared folder (seed article, eval data) sits next to the project; QUELLE_SHARED_DIR points elsewhere.
+SHARED = next((p for p in (Path(os.environ.get("QUELLE_SHARED_DIR", ROOT.parent / "shared")), ROOT.parent / "shared",
+                           Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
 SEED = SHARED / "seed" / "alibaba-ki-offensive.txt"
 
 
