@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,9 @@ class ChunkStore:
             )
         self._batch = max(1, min(self.client.get_max_batch_size(), 1000))
         self._seen_revision = str((self.collection.metadata or {}).get("revision", ""))
+        # one Chroma read at a time per store: while another process writes, a Chroma call can block holding the
+        # GIL while another thread of ours holds a SQLite read lock the writer waits for -> both processes hang
+        self._reading = threading.RLock()
 
     @property
     def location(self) -> str:
@@ -108,8 +112,9 @@ class ChunkStore:
     # --- revision: changes on every write, so the lexical index can tell it is out of step ----------------
     @property
     def revision(self) -> str:
-        self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
-        return str((self.collection.metadata or {}).get("revision", ""))
+        with self._reading:
+            self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+            return str((self.collection.metadata or {}).get("revision", ""))
 
     def bump_revision(self) -> str:
         rev = uuid.uuid4().hex
@@ -145,12 +150,13 @@ class ChunkStore:
         """Run a read, refreshing first if another process wrote, and once more if Chroma's view was stale."""
         from chromadb.errors import InternalError
 
-        self._fresh()
-        try:
-            return fn()
-        except InternalError:
-            self.refresh()
-            return fn()
+        with self._reading:
+            self._fresh()
+            try:
+                return fn()
+            except InternalError:
+                self.refresh()
+                return fn()
 
     # --- articles ------------------------------------------------------------------------------------------
     def article_head(self, article_id: str) -> dict | None:
@@ -206,17 +212,19 @@ class ChunkStore:
         return len(got["ids"])
 
     def list_articles(self) -> list[dict]:
-        got = self.collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        got = self._read(lambda: self.collection.get(where={"chunk_index": 0}, include=["metadatas"]))
         return sorted(got["metadatas"], key=lambda m: (m.get("date", ""), m.get("title", "")), reverse=True)
 
     def count(self) -> int:
-        return self.collection.count()
+        with self._reading:
+            return self.collection.count()
 
     # --- chunks ----------------------------------------------------------------------------------------------
     def iter_chunks(self, page_size: int = 5000) -> Iterator[StoredChunk]:
         offset = 0
         while True:
-            got = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+            with self._reading:
+                got = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
             if not got["ids"]:
                 return
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
@@ -229,7 +237,7 @@ class ChunkStore:
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         if not ids:
             return []
-        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        got = self._read(lambda: self.collection.get(ids=ids, include=["documents", "metadatas"]))
         by_id = {cid: StoredChunk(cid, doc or "", meta or {}) for cid, doc, meta in
                  zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]

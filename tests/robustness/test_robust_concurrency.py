@@ -9,7 +9,7 @@ import threading
 import time
 
 from checks import ROOT, assert_lexical_in_step, cli_env, record
-from test_robust_crash import open_store, stored_rows, write_corpus
+from test_robust_crash import open_store, write_corpus
 
 QUESTIONS = ["Wie viel kostet der Bericht über den Hafen?", "Was nennt der Bericht Nummer 105?",
              "Wo baut die Stadt eine Brücke?", "Welche Summe nennt der Bericht über die Klinik?",
@@ -31,12 +31,13 @@ def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
     answers, errors = [], []
     during = []  # questions asked while the other process had written part of its articles
     stop = threading.Event()
-    before = res.store.count()
+    ingest_started = threading.Event()  # the other process has bumped the store's revision: it is writing
+    start_revision = res.store.revision
 
     def worker(i: int) -> None:
         n = 0
         while n < 3 or not stop.is_set():  # at least 3 questions each, then until the ingest ends
-            writing = before < stored_rows(data_dir) and proc.poll() is None
+            writing = proc.poll() is None and ingest_started.is_set()
             try:
                 answers.append(ask(QUESTIONS[(i + n) % len(QUESTIONS)], res.settings, resources=res))
                 if writing:
@@ -44,6 +45,8 @@ def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
             except Exception as e:  # noqa: BLE001 — any exception is the failure this test looks for
                 errors.append(f"{type(e).__name__}: {e}")
             n += 1
+            if not ingest_started.is_set() and res.store.revision != start_revision:
+                ingest_started.set()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
     for t in threads:
@@ -68,6 +71,7 @@ def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
     assert len(res.retriever.lexical) == res.store.count()
     record("concurrency", "8 threads asking during an ingest process", "ok", answers=len(answers),
            answers_while_writing=len(during), errors=len(errors))
+    assert during, "no question was asked while the other process was writing"
     print(f"{len(answers)} answers, {len(during)} while the other process was writing")
 
 
