@@ -59,6 +59,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ingest.jsonlines import json_objects
 from quelle.answer import ask
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -218,16 +219,9 @@ def _read_csv(path: Path, text: str, problems: list[str]) -> list[BatchQuestion]
 
 def _read_jsonl(text: str, problems: list[str]) -> list[BatchQuestion]:
     out: list[BatchQuestion] = []
-    for n, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            problems.append(f"line {n}: not valid JSON ({e.msg}, column {e.colno})")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"line {n}: expected a JSON object like {{\"question\": \"…\"}}")
+    for n, obj, problem in json_objects(text):
+        if problem:
+            problems.append(f"line {n}: {problem}")
             continue
         key = next((k for k in QUESTION_COLUMNS if k in obj), None)
         if key is None:

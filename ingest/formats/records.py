@@ -12,6 +12,7 @@ from typing import Iterator
 
 from ingest.formats.base import ARTICLE_FIELDS, Source, as_str, make_article
 from ingest.models import Article, IngestError
+from ingest.jsonlines import json_objects
 from ingest.text import normalise_quotes, normalise_text
 
 ALIASES = {
@@ -157,18 +158,11 @@ def load_json(source: Source) -> list[Article]:
 
 def load_jsonl(source: Source) -> list[Article]:
     rows, bad = [], []
-    for i, line in enumerate(source.text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            bad.append(f"line {i}: invalid JSON ({e.msg})")
-            continue
-        if not isinstance(obj, dict):
-            bad.append(f"line {i}: not an object")
-            continue
-        rows.append((f"line {i}", _lower_keys(obj)))
+    for i, obj, problem in json_objects(source.text()):
+        if problem:
+            bad.append(f"line {i}: {problem}")
+        else:
+            rows.append((f"line {i}", _lower_keys(obj)))
     if bad:
         source.notes.append(f"{len(bad)} line{'s' if len(bad) > 1 else ''} skipped: " + "; ".join(bad[:3]))
     if not rows:

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.jsonlines import json_objects
+
 
 class GoldError(ValueError):
     """A gold file cannot be used; the message names the file, the line and the problem."""
@@ -120,13 +122,9 @@ def read_gold(path: Path) -> list[GoldQuestion]:
 
 def _read_jsonl(path: Path, text: str) -> list[GoldQuestion]:
     out = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise GoldError(f"{path}, line {n}: not valid JSON ({e.msg})") from e
+    for n, record, problem in json_objects(text):
+        if problem:
+            raise GoldError(f"{path}, line {n}: {problem}")
         out.append(question_from_record(record, f"{path}, line {n}", len(out) + 1))
     return out
 
