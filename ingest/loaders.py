@@ -20,7 +20,6 @@ from ingest.formats import pdf as pdf_format
 from ingest.formats import records as records_format
 from ingest.formats import text as text_format
 from ingest.formats.base import Source
-from ingest.formats.text import short_title, split_front_matter, title_from_body  # noqa: F401  (public helpers)
 from ingest.models import Article, IngestError
 
 Loader = Callable[[Source], list[Article]]
