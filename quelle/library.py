@@ -15,8 +15,9 @@ from ingest.language import detect_language as detect_article_language
 from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
+from vectorstore.retrieve import Write
 
-EMBED_GROUP = 256  # chunks embedded per encode call, across articles
+EMBED_GROUP = 1024  # chunks queued across articles before they are embedded (sorted by length) and written
 
 
 @dataclass
@@ -102,53 +103,61 @@ class Library:
                       progress: ProgressFn | None, what: str) -> IngestReport:
         """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
-        bumped = False
         self._run = _Run(progress)
-        for i, (name, load_unit) in enumerate(units):
-            f = Path(name)
-            result = FileResult(name, "unchanged")
-            report.files.append(result)
-            try:
-                got = load_unit()
-                articles, notes = (got.articles, got.notes) if isinstance(got, Loaded) else (got, [])
-                result.message = "; ".join(notes)
-                self._check_limits(f, articles)
-                for art in articles:
-                    art.language = art.language or detect_article_language(f"{art.title}\n{art.text}")
-                    art.article_id = self._free_id(art)
-                    head = self.r.store.article_head(art.article_id)
-                    result.articles.append(art.article_id)
-                    if head and head.get("content_hash") == art.content_hash and \
-                            self.r.store.is_complete(art.article_id, art.content_hash):
-                        self._run.seen(art, json.loads(head.get("sources") or "[]"))
-                        continue
-                    if head is None and self._record_duplicate(art, result):
-                        continue
-                    chunks = self.chunk(art)
-                    if not chunks:
-                        raise IngestError(str(f), "no text to index")
-                    self._run.seen(art, [self._source_name(art)] + self._kept_sources(head, art), pending=True)
-                    result.status = "updated" if head or result.status == "updated" else "added"
-                    pending.append((result, art, chunks))
-            except IngestError as e:
-                result.status, result.message = "failed", e.problem
-            except Exception as e:  # one bad file never stops the run
-                result.status, result.message = "failed", f"{type(e).__name__}: {e}"
-            if result.status == "failed":  # nothing of a failed file is written, nothing stored is touched
-                pending = [p for p in pending if p[0] is not result]
-            self._run.queued += sum(len(c) for r, _, c in pending if r is result)
-            if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or i == len(units) - 1:
-                if pending and not bumped:
-                    self.r.store.bump_revision()
-                    bumped = True
-                self._write(pending)
-                pending = []
-            if progress:
-                progress(what, i + 1, len(units))
-        if bumped:  # a second bump after the writes: another process that indexed mid-write sees it is stale
-            self.r.store.bump_revision()
-            self.r.retriever.sync_lexical(force=True)
+        write: Write | None = None  # begun at the first write: re-ingesting unchanged files writes nothing
+        try:
+            for i, (name, load_unit) in enumerate(units):
+                write = self._ingest_unit(report, name, load_unit, pending, write, last=i == len(units) - 1)
+                if progress:
+                    progress(what, i + 1, len(units))
+        finally:
+            if write is not None:  # the index learns what was written, also after a failure half-way
+                self.r.retriever.end_write(write)
         return report
+
+    def _ingest_unit(self, report: IngestReport, name: str, load_unit, pending: list, write: "Write | None",
+                     last: bool) -> "Write | None":
+        """Load one unit, queue its new or changed articles, and write the queue when it is full (or at the end)."""
+        f = Path(name)
+        result = FileResult(name, "unchanged")
+        report.files.append(result)
+        try:
+            got = load_unit()
+            articles, notes = (got.articles, got.notes) if isinstance(got, Loaded) else (got, [])
+            result.message = "; ".join(notes)
+            self._check_limits(f, articles)
+            for art in articles:
+                art.language = art.language or detect_article_language(f"{art.title}\n{art.text}")
+                art.article_id = self._free_id(art)
+                head = self.r.store.article_head(art.article_id)
+                result.articles.append(art.article_id)
+                if head and head.get("content_hash") == art.content_hash and \
+                        self.r.store.is_complete(art.article_id, art.content_hash):
+                    self._run.seen(art, json.loads(head.get("sources") or "[]"))
+                    continue
+                if head is None and self._record_duplicate(art, result):
+                    continue
+                chunks = self.chunk(art)
+                if not chunks:
+                    raise IngestError(str(f), "no text to index")
+                self._run.seen(art, [self._source_name(art)] + self._kept_sources(head, art), pending=True)
+                result.status = "updated" if head or result.status == "updated" else "added"
+                pending.append((result, art, chunks))
+        except IngestError as e:
+            result.status, result.message = "failed", e.problem
+        except Exception as e:  # one bad file never stops the run
+            result.status, result.message = "failed", f"{type(e).__name__}: {e}"
+        if result.status == "failed":  # nothing of a failed file is written, nothing stored is touched
+            pending[:] = [p for p in pending if p[0] is not result]
+        self._run.queued += sum(len(c) for r, _, c in pending if r is result)
+        if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or last:
+            if pending and write is None:
+                write = self.r.retriever.begin_write()
+            if write is not None:
+                write.articles.update(art.article_id for _, art, _ in pending)
+            self._write(pending)
+            pending.clear()
+        return write
 
     def _check_limits(self, path: Path, articles: list[Article]) -> None:
         for a in articles:
@@ -224,24 +233,32 @@ class Library:
             pos += len(chunks)
 
     def _embed(self, texts: list[str]):
-        """Embed in slices so the progress bar moves with the chunks, not only per file."""
+        """Embed longest first in slices, so the progress bar moves with the chunks and every batch holds texts of
+        about one length (little padding, as when the whole group is encoded in one call)."""
         import numpy as np
 
         step = max(self.r.embedder.batch_size, 16) * 2
-        parts = []
-        for i in range(0, len(texts), step):
-            parts.append(self.r.embedder.embed_passages(texts[i : i + step]))
-            self._run.embedded += len(texts[i : i + step])
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = None
+        for i in range(0, len(order), step):
+            part = order[i : i + step]
+            vecs = self.r.embedder.embed_passages([texts[j] for j in part])
+            if out is None:
+                out = np.zeros((len(texts), vecs.shape[1]), dtype=vecs.dtype)
+            out[part] = vecs
+            self._run.embedded += len(part)
             self._run.report_chunks()
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+        return out
 
     # --- other operations ---------------------------------------------------------------------------------
     def delete(self, article_id: str) -> int:
         with self.lock():
-            self.r.store.bump_revision()
-            n = self.r.store.delete_article(article_id)
-            self.r.store.bump_revision()
-            self.r.retriever.sync_lexical(force=True)
+            write = self.r.retriever.begin_write()
+            write.articles.add(article_id)
+            try:
+                n = self.r.store.delete_article(article_id)
+            finally:
+                self.r.retriever.end_write(write)
         return n
 
     def articles(self) -> list[dict]:

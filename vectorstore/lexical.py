@@ -1,9 +1,15 @@
-"""BM25 (bm25s) over the same chunks as Chroma, persisted next to it and rebuilt when out of step.
+"""BM25 (bm25s) over the same chunks as Chroma, in segments: a write adds a segment, it does not rebuild the index.
 
-Two bm25s indices: stemmed words, and character 4-grams of those stems (German compounds and inflections).
-A chunk's lexical score is (1 - NGRAM_WEIGHT) * words + NGRAM_WEIGHT * grams, each divided by its best score.
-Measured on XQuAD-de (656 chunks, 1,190 questions): words alone hit@5 0.954 / MRR 0.884; fused with
+Two bm25s indices per segment: stemmed words, and character 4-grams of those stems (German compounds and
+inflections). A chunk's lexical score is (1 - NGRAM_WEIGHT) * words + NGRAM_WEIGHT * grams, each divided by its best
+score. Measured on XQuAD-de (656 chunks, 1,190 questions): words alone hit@5 0.954 / MRR 0.884; fused with
 4-grams at 0.35: hit@5 0.969 / MRR 0.896 (4-grams in the same field instead: 0.956; 5- or 6-grams: worse).
+
+Segments (as in Lucene): `synced()` compares the index with the store's listing (chunk id -> signature); rows of
+chunks that are gone or changed are marked dead, new and changed chunks go into a new segment, and small
+segments are merged (each merge re-reads its chunks' texts from the store). Scores use the idf of the whole index
+(document frequencies summed over segments, dead rows included until their segment is merged, as Lucene does);
+only the length normalisation uses a segment's own average length.
 """
 
 from __future__ import annotations
@@ -12,150 +18,151 @@ import json
 import math
 import os
 import shutil
-import uuid
-from functools import lru_cache
+from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Sequence
 
-import bm25s
 import numpy as np
+from filelock import FileLock
 
 from vectorstore.analysis import analyze, char_ngrams
 from vectorstore.filters import Filters
+from vectorstore.segment import Segment, lexical_text, lucene_idf  # noqa: F401  (lexical_text: public helper)
 
 MANIFEST = "manifest.json"
+FORMAT = 2
 NGRAM_WEIGHT = 0.35
-BM25_PARAMS = {"k1": 1.2, "b": 0.75}
+MAX_SEGMENTS = 8
+DEAD_SHARE = 0.5  # a segment more than half dead is rewritten
+FETCH_BATCH = 2000
 
-
-def lexical_text(meta: dict, text: str) -> str:
-    """What the lexical index sees of a chunk: its article title, then its text."""
-    title = meta.get("title") or ""
-    return f"{title}\n{text}" if title else text
-
-
-@lru_cache(maxsize=500_000)
-def _term_grams(term: str) -> tuple[str, ...]:
-    """char_ngrams of one term (a document's grams are its terms' grams in order), computed once per term."""
-    return tuple(char_ngrams([term]))
+Fetch = Callable[[Sequence[str]], list]  # chunk ids -> StoredChunk-like objects (chunk_id, text, meta)
 
 
 class LexicalIndex:
-    """A BM25 index plus, per chunk, the metadata the filters need. Loaded whole; rebuilt whole."""
+    """Segments plus, per segment, which rows are dead. Immutable once made: sync returns a new index, so threads
+    searching the old one are never changed under them."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, segments: list[Segment] | None = None, dead: list[np.ndarray] | None = None,
+                 revision: str | None = None):
         self.directory = Path(directory)
-        self.revision: str | None = None
-        self.ids: list[str] = []
-        self._bm25: bm25s.BM25 | None = None
-        self._grams: bm25s.BM25 | None = None
-        self._article = np.array([], dtype=object)
-        self._source = np.array([], dtype=object)
-        self._date = np.array([], dtype=np.int64)
-        self._idf: dict[str, float] = {}
-        self._position: dict[str, int] = {}
-        self._terms_of: dict[tuple, list[str]] = {}  # (chunk_id, content_hash, language, title) -> terms
+        self.revision = revision
+        self.segments = list(segments or [])
+        self.dead = list(dead) if dead is not None else [np.zeros(len(s), dtype=bool) for s in self.segments]
+        self._offsets = np.cumsum([0] + [len(s) for s in self.segments])
+        self._rows: list[str] = [cid for s in self.segments for cid in s.ids]
+        self._dead = np.concatenate(self.dead) if self.segments else np.zeros(0, dtype=bool)
+        self._position = {self._rows[i]: i for i in np.flatnonzero(~self._dead)}
+        self.ids = [self._rows[i] for i in np.flatnonzero(~self._dead)]
+        self._idf_cache: dict[tuple[str, str], float] = {}
         self._last: tuple[str, str, np.ndarray] | None = None  # (query, language, scores): hybrid asks twice
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    # --- build / persist -------------------------------------------------------------------------------
-    def build(self, chunks: Iterable, revision: str) -> None:
-        """Index (chunk_id, text, meta) triples from the store and save atomically."""
-        ids, tokens, articles, sources, dates = [], [], [], [], []
-        known, terms_of = self._terms_of, {}
-        for ch in chunks:
-            ids.append(ch.chunk_id)
-            # a chunk's terms are analysed once per process: a rebuild after a write analyses only new chunks
-            key = (ch.chunk_id, ch.meta.get("content_hash", ""), ch.meta.get("language") or "de", ch.meta.get("title"))
-            terms = known.get(key) if key[1] else None
-            if terms is None:
-                terms = analyze(lexical_text(ch.meta, ch.text), key[2]) or ["\u0000"]
-            terms_of[key] = terms
-            tokens.append(terms)
-            articles.append(ch.meta.get("article_id", ""))
-            sources.append(ch.meta.get("source", ""))
-            dates.append(int(ch.meta.get("date_int") or 0))
-        bm25 = grams = None
-        if ids:
-            bm25 = bm25s.BM25(**BM25_PARAMS)
-            bm25.index(tokens, show_progress=False)
-            grams = bm25s.BM25(**BM25_PARAMS)
-            grams.index([[g for term in t for g in _term_grams(term)] or ["\u0000"] for t in tokens],
-                        show_progress=False)
-        self._terms_of = terms_of
-        self._set(revision, ids, bm25, grams, articles, sources, dates)
-        self._save()
+    # --- keeping in step with the store --------------------------------------------------------------------
+    def synced(self, listing: dict[str, str], fetch: Fetch, revision: str,
+               scope: set[str] | None = None) -> "LexicalIndex":
+        """A new index matching `listing` (stored chunk id -> signature), saved to disk. With `scope` (article
+        ids) the listing covers only those articles and every other row is taken as unchanged."""
+        dead = [d.copy() for d in self.dead]
+        have: set[str] = set()
+        for seg, gone in zip(self.segments, dead):
+            rows = range(len(seg)) if scope is None else [i for i, a in enumerate(seg.article) if a in scope]
+            for row in rows:
+                if gone[row]:
+                    continue
+                cid = seg.ids[row]
+                if listing.get(cid) != seg.signatures[row]:
+                    gone[row] = True
+                else:
+                    have.add(cid)
+        segments = list(self.segments)
+        added = _fetch_all(fetch, [cid for cid in listing if cid not in have])
+        if added:
+            segments.append(Segment.build(added))
+            dead.append(np.zeros(len(added), dtype=bool))
+        segments, dead = _merge(segments, dead, fetch)
+        index = LexicalIndex(self.directory, segments, dead, revision)
+        index.save()
+        return index
 
-    def _set(self, revision, ids, bm25, grams, articles, sources, dates) -> None:
-        self.revision = revision
-        self.ids = list(ids)
-        self._bm25 = bm25
-        self._grams = grams
-        self._article = np.array(articles, dtype=object)
-        self._source = np.array(sources, dtype=object)
-        self._date = np.array(dates, dtype=np.int64)
-        self._position = {cid: i for i, cid in enumerate(self.ids)}
-        self._last = None
-        self._idf = {}
-        if bm25 is not None:
-            indptr = np.asarray(bm25.scores["indptr"])
-            df = np.diff(indptr)
-            n = len(self.ids)
-            for term, tid in bm25.vocab_dict.items():
-                d = int(df[tid]) if tid < len(df) else 0
-                self._idf[term] = math.log(1 + (n - d + 0.5) / (d + 0.5))
-
-    def _save(self) -> None:
+    # --- persistence ---------------------------------------------------------------------------------------
+    def _lock(self) -> FileLock:
         self.directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory.with_name(self.directory.name + f".tmp-{uuid.uuid4().hex[:8]}")
-        tmp.mkdir(parents=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(tmp / "bm25"), show_progress=False)
-            self._grams.save(str(tmp / "grams"), show_progress=False)
-        manifest = {"revision": self.revision, "ids": self.ids, "article_id": list(self._article),
-                    "source": list(self._source), "date_int": [int(d) for d in self._date]}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-        old = self.directory.with_name(self.directory.name + f".old-{uuid.uuid4().hex[:8]}")
-        if self.directory.exists():
-            os.replace(self.directory, old)
-        os.replace(tmp, self.directory)
-        shutil.rmtree(old, ignore_errors=True)
+        return FileLock(str(self.directory.with_name(self.directory.name + ".lock")))
 
-    def load(self) -> bool:
-        """Read the persisted index; False when there is none or it is unreadable."""
+    def save(self) -> None:
+        """Write new segments, then the manifest (atomically), then remove what no manifest names any more."""
+        with self._lock():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for seg in self.segments:
+                seg.save(self.directory)
+            manifest = {"format": FORMAT, "revision": self.revision,
+                        "segments": [{"name": s.name, "dead": np.flatnonzero(d).tolist()}
+                                     for s, d in zip(self.segments, self.dead)]}
+            tmp = self.directory / f".{MANIFEST}.tmp"
+            tmp.write_text(json.dumps(manifest), encoding="utf-8")
+            os.replace(tmp, self.directory / MANIFEST)
+            keep = {f"seg-{s.name}" for s in self.segments} | {MANIFEST}
+            for p in self.directory.iterdir():
+                if p.name not in keep:
+                    shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex | None":
+        """The persisted index, or None when there is none or it is unreadable (then it is rebuilt from the store)."""
+        directory = Path(directory)
+        if not (directory / MANIFEST).exists():
+            return None
         try:
-            manifest = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))
-            bm25 = bm25s.BM25.load(str(self.directory / "bm25")) if manifest["ids"] else None
-            grams = bm25s.BM25.load(str(self.directory / "grams")) if manifest["ids"] else None
-        except (OSError, ValueError, KeyError):
-            return False
-        self._set(manifest["revision"], manifest["ids"], bm25, grams, manifest["article_id"], manifest["source"],
-                  manifest["date_int"])
-        return True
+            with cls(directory)._lock():
+                manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+                if manifest.get("format") != FORMAT:
+                    return None
+                segments, dead = [], []
+                for entry in manifest["segments"]:
+                    seg = Segment.load(directory, entry["name"])
+                    d = np.zeros(len(seg), dtype=bool)
+                    d[entry["dead"]] = True
+                    segments.append(seg)
+                    dead.append(d)
+        except (OSError, ValueError, KeyError, IndexError):
+            return None
+        return cls(directory, segments, dead, manifest["revision"])
 
     # --- search ------------------------------------------------------------------------------------------
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of an index term; unseen terms count as rare."""
-        if term in self._idf:
-            return self._idf[term]
-        return math.log(1 + (len(self.ids) + 0.5) / 0.5) if self.ids else 1.0
+    def _global_idf(self, kind: str, term: str) -> float:
+        key = (kind, term)
+        got = self._idf_cache.get(key)
+        if got is None:
+            df = sum(s.df(kind, term) for s in self.segments)
+            got = self._idf_cache[key] = lucene_idf(df, len(self._rows)) if df else 0.0
+        return got
 
-    @staticmethod
-    def _scores(index: bm25s.BM25 | None, terms: list[str], n: int) -> np.ndarray:
-        known = [t for t in terms if index is not None and t in index.vocab_dict]
-        if not known:
-            return np.zeros(n, dtype=np.float32)
-        s = np.asarray(index.get_scores(known), dtype=np.float32)
-        top = float(s.max())
-        return s / top if top > 0 else s
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a word term; unseen terms count as rare."""
+        if not self._rows:
+            return 1.0
+        return self._global_idf("words", term) or math.log(1 + (len(self._rows) + 0.5) / 0.5)
+
+    def _scores(self, kind: str, terms: list[str]) -> np.ndarray:
+        total = np.zeros(len(self._rows), dtype=np.float32)
+        counts = Counter(terms)
+        idf = {t: self._global_idf(kind, t) for t in counts}
+        counts = {t: c for t, c in counts.items() if idf[t] > 0}
+        if not counts:
+            return total
+        for seg, start in zip(self.segments, self._offsets):
+            seg.add_scores(total[start : start + len(seg)], kind, idf, counts)
+        total[self._dead] = 0.0
+        top = float(total.max())
+        return total / top if top > 0 else total
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
-        """Fused word + 4-gram BM25 score of every chunk, in [0, 1]."""
-        n = len(self.ids)
-        words = self._scores(self._bm25, query_terms, n)
-        grams = self._scores(self._grams, char_ngrams(query_terms), n)
+        """Fused word + 4-gram BM25 score of every row (dead rows 0), in [0, 1]."""
+        words = self._scores("words", query_terms)
+        grams = self._scores("grams", char_ngrams(query_terms))
         return (1 - NGRAM_WEIGHT) * words + NGRAM_WEIGHT * grams
 
     def query_scores(self, query: str, language: str = "de") -> np.ndarray:
@@ -168,18 +175,10 @@ class LexicalIndex:
         return s
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
-        if not filters:
+        if not filters or not self.segments:
             return None
-        m = np.ones(len(self.ids), dtype=bool)
-        if filters.article_ids:
-            m &= np.isin(self._article, list(filters.article_ids))
-        if filters.sources:
-            m &= np.isin(self._source, list(filters.sources))
-        if filters.since:
-            m &= self._date >= Filters.as_int(filters.since, end=False)
-        if filters.until:
-            m &= (self._date > 0) & (self._date <= Filters.as_int(filters.until, end=True))
-        return m
+        parts = [_segment_mask(s, filters) for s in self.segments]
+        return np.concatenate(parts)
 
     def search(self, query: str, k: int, filters: Filters | None = None, language: str = "de") -> list[tuple[str, float]]:
         """Top k (chunk_id, bm25 score) with score > 0 among the chunks the filters allow."""
@@ -192,8 +191,56 @@ class LexicalIndex:
         k = min(k, len(s))
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]
-        return [(self.ids[i], float(s[i])) for i in top if s[i] > 0]
+        return [(self._rows[i], float(s[i])) for i in top if s[i] > 0]
 
     def score_of(self, query: str, chunk_ids: list[str], language: str = "de") -> dict[str, float]:
         s = self.query_scores(query, language)
         return {cid: float(s[self._position[cid]]) for cid in chunk_ids if cid in self._position}
+
+
+def _segment_mask(seg: Segment, filters: Filters) -> np.ndarray:
+    m = np.ones(len(seg), dtype=bool)
+    if filters.article_ids:
+        m &= np.isin(seg.article, list(filters.article_ids))
+    if filters.sources:
+        m &= np.isin(seg.source, list(filters.sources))
+    if filters.since:
+        m &= seg.date >= Filters.as_int(filters.since, end=False)
+    if filters.until:
+        m &= (seg.date > 0) & (seg.date <= Filters.as_int(filters.until, end=True))
+    return m
+
+
+def _fetch_all(fetch: Fetch, ids: list[str]) -> list:
+    got = []
+    for i in range(0, len(ids), FETCH_BATCH):
+        got.extend(fetch(ids[i : i + FETCH_BATCH]))
+    return got
+
+
+def _pick_merge(segments: list[Segment], dead: list[np.ndarray]) -> list[int] | None:
+    """Which segments to merge next: a mostly dead one; the newest two when the newer is at least half the
+    size of the older (sizes then halve from old to new, so there are about log2(n) segments and each chunk is
+    re-indexed about log2(n) times); the smallest neighbours when there are still too many."""
+    alive = [int((~d).sum()) for d in dead]
+    for i, (seg, a) in enumerate(zip(segments, alive)):
+        if len(seg) and a < len(seg) * (1 - DEAD_SHARE):
+            return [i]
+    if len(segments) >= 2 and 2 * alive[-1] >= alive[-2]:
+        return [len(segments) - 2, len(segments) - 1]
+    if len(segments) > MAX_SEGMENTS:
+        i = min(range(len(segments) - 1), key=lambda j: alive[j] + alive[j + 1])
+        return [i, i + 1]
+    return None
+
+
+def _merge(segments: list[Segment], dead: list[np.ndarray], fetch: Fetch) -> tuple[list[Segment], list[np.ndarray]]:
+    keep = [(s, d) for s, d in zip(segments, dead) if not d.all()]
+    segments, dead = [s for s, _ in keep], [d for _, d in keep]
+    while (pick := _pick_merge(segments, dead)) is not None:
+        ids = [cid for i in pick for cid, gone in zip(segments[i].ids, dead[i]) if not gone]
+        chunks = _fetch_all(fetch, ids)  # fewer than asked if another process deleted some meanwhile
+        merged = [Segment.build(chunks)] if chunks else []
+        segments[pick[0] : pick[-1] + 1] = merged
+        dead[pick[0] : pick[-1] + 1] = [np.zeros(len(m), dtype=bool) for m in merged]
+    return segments, dead

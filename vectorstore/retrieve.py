@@ -18,9 +18,18 @@ import numpy as np
 from vectorstore.embeddings import Embedder
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
+from vectorstore.segment import signature
 from vectorstore.store import ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
+
+
+@dataclass
+class Write:
+    """One write to the store: the lexical index's revision before it, the revision it set, the articles it touched."""
+    before: str | None
+    mine: str
+    articles: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -53,19 +62,44 @@ class Retriever:
         self._lock = threading.Lock()
 
     def sync_lexical(self, force: bool = False) -> bool:
-        """Make the lexical index match the store; True when it had to be rebuilt."""
+        """Make the lexical index match the store; True when it had to be updated. Another process's update is
+        read from disk; otherwise the index is compared with the store's listing and only the difference is
+        indexed (see LexicalIndex.synced). `force`: compare even when the revisions agree."""
         with self._lock:
             revision = self.store.revision
             if not force and self.lexical.revision == revision:
                 return False
-            # a new index object, swapped in whole: threads searching the old one are not changed under them
-            fresh = LexicalIndex(self.lexical.directory)
-            if not force and fresh.load() and fresh.revision == revision:
-                self.lexical = fresh
+            on_disk = LexicalIndex.load(self.lexical.directory)
+            if on_disk is not None and on_disk.revision == revision and not force:
+                self.lexical = on_disk  # swapped in whole: threads searching the old one are not changed under them
                 return False
-            fresh.build(self.store.iter_chunks(), revision)
-            self.lexical = fresh
+            self._sync(on_disk if on_disk is not None else self.lexical, revision)
             return True
+
+    def _sync(self, base: LexicalIndex, revision: str, articles: set[str] | None = None) -> None:
+        listing = {cid: signature(meta) for cid, meta in self.store.listing(articles).items()}
+        self.lexical = base.synced(listing, self.store.get_chunks, revision, scope=articles)
+
+    # --- writes: the store's revision moves before and after; the index then indexes only what was written ----
+    def begin_write(self) -> "Write":
+        """Call before writing to the store (under the ingest lock): the index is brought in step first, so that
+        afterwards only the articles written have to be indexed."""
+        self.sync_lexical()
+        before = self.lexical.revision
+        return Write(before, self.store.bump_revision())
+
+    def end_write(self, write: "Write") -> None:
+        """Call after the write, also when it failed half-way. Another process that wrote at the same time (only
+        possible with a shared Chroma server) or an index out of step means a full comparison instead."""
+        concurrent = self.store.revision != write.mine
+        revision = self.store.bump_revision()
+        with self._lock:
+            if concurrent or self.lexical.revision != write.before:
+                self._sync(self.lexical, revision)
+                return
+            self._sync(self.lexical, revision, write.articles)
+            if len(self.lexical) != self.store.count():  # a write we did not see after all
+                self._sync(self.lexical, revision)
 
     def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
                  dense_weight: float = 0.3, language: str = "de") -> list[Passage]:

@@ -231,6 +231,26 @@ class ChunkStore:
                 yield StoredChunk(cid, doc or "", meta or {})
             offset += len(got["ids"])
 
+    def listing(self, article_ids: set[str] | None = None, page_size: int = 10000) -> dict[str, dict]:
+        """Chunk id -> metadata (no texts, no vectors) of every chunk, or of these articles' chunks: what the
+        lexical index compares itself with."""
+        out: dict[str, dict] = {}
+        if article_ids is not None:
+            ids = sorted(article_ids)
+            for i in range(0, len(ids), 500):
+                with self._reading:
+                    got = self.collection.get(where={"article_id": {"$in": ids[i : i + 500]}}, include=["metadatas"])
+                out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
+            return out
+        offset = 0
+        while True:
+            with self._reading:
+                got = self.collection.get(include=["metadatas"], limit=page_size, offset=offset)
+            if not got["ids"]:
+                return out
+            out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
+            offset += len(got["ids"])
+
     def get_with_embeddings(self, ids: list[str]) -> dict:
         return self._read(lambda: self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
 
