@@ -127,16 +127,14 @@ class Library:
             result.message = "; ".join(notes)
             self._check_limits(f, articles)
             for art in articles:
-                art.language = art.language or detect_article_language(f"{art.title}\n{art.text}")
-                art.article_id = self._free_id(art)
-                head = self.r.store.article_head(art.article_id)
+                art.article_id, head, complete = self._claim_id(art)
                 result.articles.append(art.article_id)
-                if head and head.get("content_hash") == art.content_hash and \
-                        self.r.store.is_complete(art.article_id, art.content_hash):
+                if head and head.get("content_hash") == art.content_hash and complete:
                     self._run.seen(art, json.loads(head.get("sources") or "[]"))
                     continue
                 if head is None and self._record_duplicate(art, result):
                     continue
+                art.language = art.language or detect_article_language(f"{art.title}\n{art.text}")  # only when new
                 chunks = self.chunk(art)
                 if not chunks:
                     raise IngestError(str(f), "no text to index")
@@ -165,13 +163,15 @@ class Library:
                 raise IngestError(str(path), f"article '{a.title[:60]}' has {len(a.text):,} characters; the limit is "
                                   f"{self.settings.max_article_chars:,} (QUELLE_MAX_ARTICLE_CHARS)")
 
-    def _free_id(self, article: Article) -> str:
-        """The article's id, unless another file already holds it (then a suffix from this file's path)."""
-        head = self.r.store.article_head(article.article_id)
+    def _claim_id(self, article: Article) -> tuple[str, dict | None, bool]:
+        """The article's id, unless another file already holds it (then a suffix from this file's path), with what
+        the store holds under that id (ChunkStore.article_status)."""
+        head, complete = self.r.store.article_status(article.article_id)
         if not head or not article.path or head.get("path") in ("", article.path) or not Path(head["path"]).exists():
-            return article.article_id
+            return article.article_id, head, complete
         suffix = hashlib.sha1(str(Path(article.path).resolve()).encode()).hexdigest()[:6]
-        return f"{article.article_id}-{suffix}"
+        article_id = f"{article.article_id}-{suffix}"
+        return (article_id, *self.r.store.article_status(article_id))
 
     def chunk(self, article: Article) -> list[Chunk]:
         emb = self.r.embedder
@@ -221,34 +221,32 @@ class Library:
             return
         texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
         vectors = self._embed(texts)
-        pos = 0
-        for result, art, chunks in pending:
-            try:
-                self.r.store.write_article(art, chunks, vectors[pos : pos + len(chunks)],
-                                           sources=self._run.sources_of(art))
-                self._run.written(art)
-                result.chunks += len(chunks)
-            except Exception as e:
-                result.status, result.message = "failed", f"could not store: {e}"
+        items, pos = [], 0
+        for _, art, chunks in pending:
+            items.append((art, chunks, vectors[pos : pos + len(chunks)], self._run.sources_of(art)))
             pos += len(chunks)
+        try:
+            self.r.store.write_articles(items)
+            stored = [(result, item) for (result, _, _), item in zip(pending, items)]
+        except Exception:  # find the article Chroma refuses: the others are stored one by one
+            stored = []
+            for (result, _, _), item in zip(pending, items):
+                try:
+                    self.r.store.write_articles([item])
+                    stored.append((result, item))
+                except Exception as e:
+                    result.status, result.message = "failed", f"could not store: {e}"
+        for result, (art, chunks, _, _) in stored:
+            self._run.written(art)
+            result.chunks += len(chunks)
 
     def _embed(self, texts: list[str]):
-        """Embed longest first in slices, so the progress bar moves with the chunks and every batch holds texts of
-        about one length (little padding, as when the whole group is encoded in one call)."""
-        import numpy as np
-
-        step = max(self.r.embedder.batch_size, 16) * 2
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = None
-        for i in range(0, len(order), step):
-            part = order[i : i + step]
-            vecs = self.r.embedder.embed_passages([texts[j] for j in part])
-            if out is None:
-                out = np.zeros((len(texts), vecs.shape[1]), dtype=vecs.dtype)
-            out[part] = vecs
-            self._run.embedded += len(part)
+        """Embed the whole group at once (batches of like length), the progress bar moving with each batch."""
+        def done(n: int) -> None:
+            self._run.embedded += n
             self._run.report_chunks()
-        return out
+
+        return self.r.embedder.embed_passages(texts, on_batch=done)
 
     # --- other operations ---------------------------------------------------------------------------------
     def delete(self, article_id: str) -> int:

@@ -78,7 +78,11 @@ class LexicalIndex:
                 else:
                     have.add(cid)
         segments = list(self.segments)
-        added = _fetch_all(fetch, [cid for cid in listing if cid not in have])
+        new = [cid for cid in listing if cid not in have]
+        while new and segments and 2 * len(new) >= int((~dead[-1]).sum()):  # the newest segment would be merged
+            seg, gone = segments.pop(), dead.pop()                           # with the new one: build them as one
+            new = [cid for cid, g in zip(seg.ids, gone) if not g] + new
+        added = _fetch_all(fetch, new)
         if added:
             segments.append(Segment.build(added))
             dead.append(np.zeros(len(added), dtype=bool))

@@ -165,14 +165,16 @@ class ChunkStore:
                                   include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
-    def is_complete(self, article_id: str, content_hash: str) -> bool:
-        """All chunks of this version of the article are stored (an interrupted write is not complete)."""
-        got = self.collection.get(where={"$and": [{"article_id": article_id}, {"content_hash": content_hash}]},
-                                  include=["metadatas"])
-        if not got["ids"]:
-            return False
-        n = got["metadatas"][0].get("n_chunks", -1)
-        return len(got["ids"]) == n and len({m["chunk_index"] for m in got["metadatas"]}) == n
+    def article_status(self, article_id: str) -> tuple[dict | None, bool]:
+        """(metadata of the article's first chunk or None, whether every chunk of that version is stored), in one
+        read. An interrupted write leaves a version incomplete, and it is then written again."""
+        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+        head = next((m for m in got["metadatas"] if m.get("chunk_index") == 0), None)
+        if head is None:
+            return None, False
+        same = [m for m in got["metadatas"] if m.get("content_hash") == head.get("content_hash")]
+        n = head.get("n_chunks", -1)
+        return head, len(same) == n and len({m["chunk_index"] for m in same}) == n
 
     def find_by_hash(self, content_hash: str) -> dict | None:
         got = self.collection.get(where={"$and": [{"content_hash": content_hash}, {"chunk_index": 0}]},
@@ -188,16 +190,31 @@ class ChunkStore:
     def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray,
                       sources: list[str] | None = None) -> None:
         """Store an article's chunks (replacing any older version of it completely)."""
-        sources = sources or [article.path or article.source]
-        ids = [c.chunk_id for c in chunks]
-        metas = [chunk_metadata(article, c, len(chunks), sources) for c in chunks]
-        docs = [c.text for c in chunks]
+        self.write_articles([(article, chunks, embeddings, sources)])
+
+    def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
+        """Store several articles' chunks in as few Chroma calls as the batch size allows (one call per article
+        cost 1.3 s of a 25 s ingest of 48 articles), then remove chunks of their older versions."""
+        ids, metas, docs, vecs = [], [], [], []
+        for article, chunks, embeddings, sources in items:
+            sources = sources or [article.path or article.source]
+            ids += [c.chunk_id for c in chunks]
+            metas += [chunk_metadata(article, c, len(chunks), sources) for c in chunks]
+            docs += [c.text for c in chunks]
+            vecs.append(np.asarray(embeddings, dtype=np.float32))
+        vectors = np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32)
         for i in range(0, len(ids), self._batch):
-            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=embeddings[i : i + self._batch],
+            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=vectors[i : i + self._batch],
                                    documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
         # chunks of an older version that the new one did not overwrite
-        self.collection.delete(where={"$and": [{"article_id": article.article_id},
-                                               {"content_hash": {"$ne": article.content_hash}}]})
+        current = {article.article_id: article.content_hash for article, *_ in items}
+        names = sorted(current)
+        for i in range(0, len(names), 500):
+            got = self.collection.get(where={"article_id": {"$in": names[i : i + 500]}}, include=["metadatas"])
+            stale = [cid for cid, m in zip(got["ids"], got["metadatas"])
+                     if m.get("content_hash") != current.get(m.get("article_id"))]
+            if stale:
+                self.collection.delete(ids=stale)
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
