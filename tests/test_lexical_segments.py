@@ -186,3 +186,20 @@ def test_a_write_by_someone_else_during_ours_means_a_full_comparison(tmp_path, l
     other.store.bump_revision()
     library.r.retriever.end_write(write)  # our own write touched no article
     assert library.r.retriever.retrieve("Koblenz", 1, mode="bm25")[0].meta["article_id"] == "mosel"
+
+
+def test_no_segment_grows_past_the_cap_so_no_write_reindexes_more_than_it(tmp_path, monkeypatch):
+    import vectorstore.lexical as lexical
+
+    monkeypatch.setattr(lexical, "SEGMENT_CHUNKS", 10)
+    store = FakeStore()
+    store.put("big", _same_length_texts(35))
+    index = _sync(LexicalIndex(tmp_path / "lex"), store)
+    assert [len(s) for s in index.segments] == [10, 10, 10, 5]
+    for a in range(12):
+        store.fetched = 0
+        store.put(f"a{a}", _same_length_texts(2, seed=a))
+        index = _sync(index, store)
+        assert store.fetched <= 10 and all(len(s) <= 10 for s in index.segments)
+    assert sorted(index.ids) == sorted(store.chunks)
+    assert index.search(store.chunks["a11::00001"].text, 60)[0][1] > 0

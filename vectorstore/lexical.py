@@ -32,7 +32,8 @@ from vectorstore.segment import Segment, lexical_text, lucene_idf  # noqa: F401 
 MANIFEST = "manifest.json"
 FORMAT = 2
 NGRAM_WEIGHT = 0.35
-MAX_SEGMENTS = 8
+MAX_SEGMENTS = 8  # beyond this many, small neighbours are merged
+SEGMENT_CHUNKS = 20_000  # the largest segment: bounds the memory of building one and the cost of any merge
 DEAD_SHARE = 0.5  # a segment more than half dead is rewritten
 FETCH_BATCH = 2000
 
@@ -79,13 +80,12 @@ class LexicalIndex:
                     have.add(cid)
         segments = list(self.segments)
         new = [cid for cid in listing if cid not in have]
-        while new and segments and 2 * len(new) >= int((~dead[-1]).sum()):  # the newest segment would be merged
-            seg, gone = segments.pop(), dead.pop()                           # with the new one: build them as one
-            new = [cid for cid, g in zip(seg.ids, gone) if not g] + new
-        added = _fetch_all(fetch, new)
-        if added:
-            segments.append(Segment.build(added))
-            dead.append(np.zeros(len(added), dtype=bool))
+        while new and segments and _mergeable(len(new), int((~dead[-1]).sum())):  # the newest segment would be
+            seg, gone = segments.pop(), dead.pop()                                # merged with the new one: build
+            new = [cid for cid, g in zip(seg.ids, gone) if not g] + new          # them as one
+        for built in _build(fetch, new):
+            segments.append(built)
+            dead.append(np.zeros(len(built), dtype=bool))
         segments, dead = _merge(segments, dead, fetch)
         index = LexicalIndex(self.directory, segments, dead, revision)
         index.save()
@@ -215,25 +215,36 @@ def _segment_mask(seg: Segment, filters: Filters) -> np.ndarray:
     return m
 
 
-def _fetch_all(fetch: Fetch, ids: list[str]) -> list:
-    got = []
-    for i in range(0, len(ids), FETCH_BATCH):
-        got.extend(fetch(ids[i : i + FETCH_BATCH]))
-    return got
+def _build(fetch: Fetch, ids: list[str]) -> list[Segment]:
+    """Segments of at most SEGMENT_CHUNKS chunks over these ids (fewer if some are gone from the store by now)."""
+    out = []
+    for i in range(0, len(ids), SEGMENT_CHUNKS):
+        part = ids[i : i + SEGMENT_CHUNKS]
+        chunks = [c for j in range(0, len(part), FETCH_BATCH) for c in fetch(part[j : j + FETCH_BATCH])]
+        if chunks:
+            out.append(Segment.build(chunks))
+    return out
+
+
+def _mergeable(newer: int, older: int) -> bool:
+    """Merge a segment into the one before it when it is at least half its size and the result is not too big."""
+    return 2 * newer >= older and newer + older <= SEGMENT_CHUNKS
 
 
 def _pick_merge(segments: list[Segment], dead: list[np.ndarray]) -> list[int] | None:
-    """Which segments to merge next: a mostly dead one; the newest two when the newer is at least half the
-    size of the older (sizes then halve from old to new, so there are about log2(n) segments and each chunk is
-    re-indexed about log2(n) times); the smallest neighbours when there are still too many."""
+    """Which segments to merge next: a mostly dead one; the newest two when the newer is at least half the size of
+    the older (sizes then halve from old to new: about log2(n) small segments, each chunk re-indexed about log2(n)
+    times); the smallest neighbours when there are still too many. No merge makes a segment over SEGMENT_CHUNKS,
+    so no single write re-indexes more than that."""
     alive = [int((~d).sum()) for d in dead]
     for i, (seg, a) in enumerate(zip(segments, alive)):
         if len(seg) and a < len(seg) * (1 - DEAD_SHARE):
             return [i]
-    if len(segments) >= 2 and 2 * alive[-1] >= alive[-2]:
+    if len(segments) >= 2 and _mergeable(alive[-1], alive[-2]):
         return [len(segments) - 2, len(segments) - 1]
-    if len(segments) > MAX_SEGMENTS:
-        i = min(range(len(segments) - 1), key=lambda j: alive[j] + alive[j + 1])
+    pairs = [j for j in range(len(segments) - 1) if alive[j] + alive[j + 1] <= SEGMENT_CHUNKS]
+    if len(segments) > MAX_SEGMENTS and pairs:
+        i = min(pairs, key=lambda j: alive[j] + alive[j + 1])
         return [i, i + 1]
     return None
 
@@ -243,8 +254,7 @@ def _merge(segments: list[Segment], dead: list[np.ndarray], fetch: Fetch) -> tup
     segments, dead = [s for s, _ in keep], [d for _, d in keep]
     while (pick := _pick_merge(segments, dead)) is not None:
         ids = [cid for i in pick for cid, gone in zip(segments[i].ids, dead[i]) if not gone]
-        chunks = _fetch_all(fetch, ids)  # fewer than asked if another process deleted some meanwhile
-        merged = [Segment.build(chunks)] if chunks else []
+        merged = _build(fetch, ids)  # fewer than asked if another process deleted some meanwhile
         segments[pick[0] : pick[-1] + 1] = merged
         dead[pick[0] : pick[-1] + 1] = [np.zeros(len(m), dtype=bool) for m in merged]
     return segments, dead
