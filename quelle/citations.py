@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.sentences import sentence_spans
+from ingest.sentences import passage_sentence_spans, sentence_spans
 from quelle.answer_types import AnswerSentence
 from vectorstore.analysis import analyze
 
@@ -297,7 +297,7 @@ def _add_highlight(spans: list[tuple[int, int]], passage: str, sentence: str, la
     target = _normal(sentence)
     if target == _normal(passage):
         return  # the whole passage: no highlight needed
-    for s, e in sentence_spans(passage, language):
+    for s, e in passage_sentence_spans(passage, language):
         unit = _normal(passage[s:e])
         if unit and (unit in target or target in unit):
             spans.append((s, e))

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ingest.sentences import sentence_spans
+from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import analyze, content_terms
 from vectorstore.retrieve import Passage
 
@@ -100,7 +100,7 @@ def pick_sentences(question: str, passages: list[Passage], idf: Callable[[str], 
     best: Pick | None = None
     for pi, p in enumerate(passages):
         context_terms = set(analyze(p.meta.get("title", "") + "\n" + p.text, language))
-        spans = sentence_spans(p.text, language)
+        spans = passage_sentence_spans(p.text, language)
         for si, (s, e) in enumerate(spans):
             sentence = p.text[s:e]
             s_terms = set(analyze(sentence, language))

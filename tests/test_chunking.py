@@ -1,5 +1,7 @@
 """Chunks are whole sentences, exact slices of the article, and never exceed the model's token limit."""
 
+import pytest
+
 from ingest.chunking import chunk_article
 from ingest.models import Article
 from ingest.sentences import split_sentences
@@ -45,3 +47,13 @@ def test_consecutive_chunks_share_one_sentence(embedder):
     for a, b in zip(chunks, chunks[1:]):
         last_sentence_of_a = split_sentences(a.text)[-1]
         assert b.text.startswith(last_sentence_of_a)
+
+
+def test_a_passage_split_again_gives_the_same_sentences_without_splitting_again(monkeypatch):
+    import ingest.sentences as sentences
+
+    text = "Alibaba baut Rechenzentren in Mexiko. Die Investition beträgt 53 Milliarden Yuan. Am 21. Mai begann es."
+    first = sentences.passage_sentence_spans(text, "de")
+    assert first == sentences.sentence_spans(text, "de") and len(first) == 3
+    monkeypatch.setattr(sentences, "sentence_spans", lambda *a: pytest.fail("split again"))
+    assert sentences.passage_sentence_spans(text, "de") == first

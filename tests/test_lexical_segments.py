@@ -203,3 +203,19 @@ def test_no_segment_grows_past_the_cap_so_no_write_reindexes_more_than_it(tmp_pa
         assert store.fetched <= 10 and all(len(s) <= 10 for s in index.segments)
     assert sorted(index.ids) == sorted(store.chunks)
     assert index.search(store.chunks["a11::00001"].text, 60)[0][1] > 0
+
+
+def test_reading_the_index_again_reuses_the_segments_already_in_memory(tmp_path, monkeypatch):
+    from vectorstore.segment import Segment
+
+    store = FakeStore()
+    store.put("a", _same_length_texts(30))
+    index = _sync(LexicalIndex(tmp_path / "lex"), store)
+    store.put("b", ["kobalt zinkum fjordl gravik"])
+    _sync(index, store, rev="r2")  # another process's write
+    read = []
+    real = Segment.load.__func__
+    monkeypatch.setattr(Segment, "load", classmethod(lambda cls, d, name: read.append(name) or real(cls, d, name)))
+    back = LexicalIndex.load(tmp_path / "lex", known=index.segments)
+    assert back.revision == "r2" and back.segments[0] is index.segments[0]
+    assert read == [back.segments[1].name]

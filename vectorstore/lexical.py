@@ -27,7 +27,7 @@ from filelock import FileLock
 
 from vectorstore.analysis import analyze, char_ngrams
 from vectorstore.filters import Filters
-from vectorstore.segment import Segment, lexical_text, lucene_idf  # noqa: F401  (lexical_text: public helper)
+from vectorstore.segment import Segment, lucene_idf
 
 MANIFEST = "manifest.json"
 FORMAT = 2
@@ -114,8 +114,9 @@ class LexicalIndex:
                     shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex | None":
-        """The persisted index, or None when there is none or it is unreadable (then it is rebuilt from the store)."""
+    def load(cls, directory: Path, known: Sequence[Segment] = ()) -> "LexicalIndex | None":
+        """The persisted index, or None when there is none or it is unreadable (then it is rebuilt from the store).
+        Segments never change once written: those in `known` (already loaded) are reused, not read again."""
         directory = Path(directory)
         if not (directory / MANIFEST).exists():
             return None
@@ -125,8 +126,9 @@ class LexicalIndex:
                 if manifest.get("format") != FORMAT:
                     return None
                 segments, dead = [], []
+                loaded = {s.name: s for s in known}
                 for entry in manifest["segments"]:
-                    seg = Segment.load(directory, entry["name"])
+                    seg = loaded.get(entry["name"]) or Segment.load(directory, entry["name"])
                     d = np.zeros(len(seg), dtype=bool)
                     d[entry["dead"]] = True
                     segments.append(seg)

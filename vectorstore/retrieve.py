@@ -69,7 +69,7 @@ class Retriever:
             revision = self.store.revision
             if not force and self.lexical.revision == revision:
                 return False
-            on_disk = LexicalIndex.load(self.lexical.directory)
+            on_disk = LexicalIndex.load(self.lexical.directory, known=self.lexical.segments)
             if on_disk is not None and on_disk.revision == revision and not force:
                 self.lexical = on_disk  # swapped in whole: threads searching the old one are not changed under them
                 return False
