@@ -219,3 +219,21 @@ def test_reading_the_index_again_reuses_the_segments_already_in_memory(tmp_path,
     back = LexicalIndex.load(tmp_path / "lex", known=index.segments)
     assert back.revision == "r2" and back.segments[0] is index.segments[0]
     assert read == [back.segments[1].name]
+
+
+def test_questions_during_our_own_write_use_the_index_as_it_was_and_nothing_is_reindexed(tmp_path, library,
+                                                                                           monkeypatch):
+    folder = tmp_path / "in"
+    write_article(folder, "wal.md", "Der Blauwal ist das größte Tier der Erde.", title="Wale")
+    library.ingest([folder])
+    retriever = library.r.retriever
+    listed = []
+    real_listing = library.r.store.listing
+    monkeypatch.setattr(library.r.store, "listing", lambda articles=None: listed.append(articles) or real_listing(articles))
+    write = retriever.begin_write()
+    write.articles.add("wal")
+    assert retriever.retrieve("Blauwal", 1, mode="bm25")[0].meta["article_id"] == "wal"  # mid-write question
+    library.r.store.delete_article("wal")
+    retriever.end_write(write)
+    assert listed == [{"wal"}]  # only the article written, no full comparison
+    assert retriever.retrieve("Blauwal", 1, mode="bm25") == []

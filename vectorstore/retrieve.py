@@ -60,6 +60,7 @@ class Retriever:
         self.embedder = embedder
         self.lexical = lexical
         self._lock = threading.Lock()
+        self._writing: str | None = None  # the revision of this process's write in progress
 
     def sync_lexical(self, force: bool = False) -> bool:
         """Make the lexical index match the store; True when it had to be updated. Another process's update is
@@ -67,8 +68,8 @@ class Retriever:
         indexed (see LexicalIndex.synced). `force`: compare even when the revisions agree."""
         with self._lock:
             revision = self.store.revision
-            if not force and self.lexical.revision == revision:
-                return False
+            if not force and (self.lexical.revision == revision or revision == self._writing):
+                return False  # in step, or our own write is under way: end_write brings it in step
             on_disk = LexicalIndex.load(self.lexical.directory, known=self.lexical.segments)
             if on_disk is not None and on_disk.revision == revision and not force:
                 self.lexical = on_disk  # swapped in whole: threads searching the old one are not changed under them
@@ -85,8 +86,9 @@ class Retriever:
         """Call before writing to the store (under the ingest lock): the index is brought in step first, so that
         afterwards only the articles written have to be indexed."""
         self.sync_lexical()
-        before = self.lexical.revision
-        return Write(before, self.store.bump_revision())
+        write = Write(self.lexical.revision, self.store.bump_revision())
+        self._writing = write.mine
+        return write
 
     def end_write(self, write: "Write") -> None:
         """Call after the write, also when it failed half-way. Another process that wrote at the same time (only
@@ -94,7 +96,8 @@ class Retriever:
         concurrent = self.store.revision != write.mine
         revision = self.store.bump_revision()
         with self._lock:
-            if concurrent or self.lexical.revision != write.before:
+            self._writing = None
+            if concurrent or self.lexical.revision not in (write.before, write.mine):
                 self._sync(self.lexical, revision)
                 return
             self._sync(self.lexical, revision, write.articles)
