@@ -40,7 +40,7 @@ from quelle.resources import Resources  # noqa: E402
 from quelle.settings import Settings  # noqa: E402
 from vectorstore.embeddings import Embedder  # noqa: E402
 from vectorstore.lexical import LexicalIndex  # noqa: E402
-from vectorstore.segment import signature  # noqa: E402
+from vectorstore.retrieve import Retriever  # noqa: E402
 from vectorstore.store import chunk_metadata  # noqa: E402
 
 DEFAULT_XQUAD = ROOT.parent / "shared" / "eval-data" / "xquad" / "xquad.de.json"
@@ -228,11 +228,11 @@ def bench_add_one(res: Resources, articles, work: Path) -> dict:
 
 def full_lexical_build(res: Resources) -> float:
     """Seconds to build the whole lexical index from the store (what a new machine, or a lost index, costs)."""
+    scratch = res.settings.lexical_dir.with_name("lexical-scratch")
     t = time.perf_counter()
-    listing = {cid: signature(m) for cid, m in res.store.listing().items()}
-    LexicalIndex(res.settings.lexical_dir.with_name("lexical-scratch")).synced(listing, res.store.get_chunks, "bench")
+    Retriever(res.store, res.embedder, LexicalIndex(scratch)).sync_lexical(force=True)
     took = time.perf_counter() - t
-    shutil.rmtree(res.settings.lexical_dir.with_name("lexical-scratch"), ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     return took
 
 

@@ -104,19 +104,17 @@ class Library:
         """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
         self._run = _Run(progress)
-        write: Write | None = None  # begun at the first write: re-ingesting unchanged files writes nothing
         try:
             for i, (name, load_unit) in enumerate(units):
-                write = self._ingest_unit(report, name, load_unit, pending, write, last=i == len(units) - 1)
+                self._ingest_unit(report, name, load_unit, pending, last=i == len(units) - 1)
                 if progress:
                     progress(what, i + 1, len(units))
         finally:
-            if write is not None:  # the index learns what was written, also after a failure half-way
-                self.r.retriever.end_write(write)
+            if self._run.write is not None:  # the index learns what was written, also after a failure half-way
+                self.r.retriever.end_write(self._run.write)
         return report
 
-    def _ingest_unit(self, report: IngestReport, name: str, load_unit, pending: list, write: "Write | None",
-                     last: bool) -> "Write | None":
+    def _ingest_unit(self, report: IngestReport, name: str, load_unit, pending: list, last: bool) -> None:
         """Load one unit, queue its new or changed articles, and write the queue when it is full (or at the end)."""
         f = Path(name)
         result = FileResult(name, "unchanged")
@@ -149,13 +147,8 @@ class Library:
             pending[:] = [p for p in pending if p[0] is not result]
         self._run.queued += sum(len(c) for r, _, c in pending if r is result)
         if sum(len(c) for _, _, c in pending) >= EMBED_GROUP or last:
-            if pending and write is None:
-                write = self.r.retriever.begin_write()
-            if write is not None:
-                write.articles.update(art.article_id for _, art, _ in pending)
             self._write(pending)
             pending.clear()
-        return write
 
     def _check_limits(self, path: Path, articles: list[Article]) -> None:
         for a in articles:
@@ -219,6 +212,9 @@ class Library:
     def _write(self, pending: list[tuple[FileResult, Article, list[Chunk]]]) -> None:
         if not pending:
             return
+        if self._run.write is None:  # begun at the first write: re-ingesting unchanged files writes nothing
+            self._run.write = self.r.retriever.begin_write()
+        self._run.write.articles.update(art.article_id for _, art, _ in pending)
         texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
         vectors = self._embed(texts)
         items, pos = [], 0
@@ -280,6 +276,7 @@ class _Run:
         self.queued = 0
         self.embedded = 0
         self.by_text: dict[str, tuple[str, list[str], bool]] = {}  # text_hash -> (article_id, sources, pending)
+        self.write: Write | None = None  # the store write this run began (Retriever.begin_write)
 
     def seen(self, art: Article, sources: list[str], pending: bool = False) -> None:
         self.by_text[art.text_hash] = (art.article_id, list(dict.fromkeys(sources)), pending)

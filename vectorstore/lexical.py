@@ -53,8 +53,9 @@ class LexicalIndex:
         self._offsets = np.cumsum([0] + [len(s) for s in self.segments])
         self._rows: list[str] = [cid for s in self.segments for cid in s.ids]
         self._dead = np.concatenate(self.dead) if self.segments else np.zeros(0, dtype=bool)
-        self._position = {self._rows[i]: i for i in np.flatnonzero(~self._dead)}
-        self.ids = [self._rows[i] for i in np.flatnonzero(~self._dead)]
+        alive = np.flatnonzero(~self._dead)
+        self.ids = [self._rows[i] for i in alive]
+        self._position = dict(zip(self.ids, alive.tolist()))
         self._idf_cache: dict[tuple[str, str], float] = {}
         self._last: tuple[str, str, np.ndarray] | None = None  # (query, language, scores): hybrid asks twice
 

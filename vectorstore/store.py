@@ -208,13 +208,10 @@ class ChunkStore:
                                    documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
         # chunks of an older version that the new one did not overwrite
         current = {article.article_id: article.content_hash for article, *_ in items}
-        names = sorted(current)
-        for i in range(0, len(names), 500):
-            got = self.collection.get(where={"article_id": {"$in": names[i : i + 500]}}, include=["metadatas"])
-            stale = [cid for cid, m in zip(got["ids"], got["metadatas"])
-                     if m.get("content_hash") != current.get(m.get("article_id"))]
-            if stale:
-                self.collection.delete(ids=stale)
+        stale = [cid for cid, m in self._metadatas_of(set(current)).items()
+                 if m.get("content_hash") != current.get(m.get("article_id"))]
+        if stale:
+            self.collection.delete(ids=stale)
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
@@ -237,36 +234,40 @@ class ChunkStore:
             return self.collection.count()
 
     # --- chunks ----------------------------------------------------------------------------------------------
-    def iter_chunks(self, page_size: int = 5000) -> Iterator[StoredChunk]:
+    def _pages(self, include: list[str], page_size: int) -> Iterator[dict]:
+        """The whole collection, page by page (one Chroma read at a time)."""
         offset = 0
         while True:
             with self._reading:
-                got = self.collection.get(include=["documents", "metadatas"], limit=page_size, offset=offset)
+                got = self.collection.get(include=include, limit=page_size, offset=offset)
             if not got["ids"]:
                 return
+            yield got
+            offset += len(got["ids"])
+
+    def iter_chunks(self, page_size: int = 5000) -> Iterator[StoredChunk]:
+        for got in self._pages(["documents", "metadatas"], page_size):
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield StoredChunk(cid, doc or "", meta or {})
-            offset += len(got["ids"])
 
     def listing(self, article_ids: set[str] | None = None, page_size: int = 10000) -> dict[str, dict]:
         """Chunk id -> metadata (no texts, no vectors) of every chunk, or of these articles' chunks: what the
         lexical index compares itself with."""
-        out: dict[str, dict] = {}
         if article_ids is not None:
-            ids = sorted(article_ids)
-            for i in range(0, len(ids), 500):
-                with self._reading:
-                    got = self.collection.get(where={"article_id": {"$in": ids[i : i + 500]}}, include=["metadatas"])
-                out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
-            return out
-        offset = 0
-        while True:
-            with self._reading:
-                got = self.collection.get(include=["metadatas"], limit=page_size, offset=offset)
-            if not got["ids"]:
-                return out
+            return self._metadatas_of(article_ids)
+        out: dict[str, dict] = {}
+        for got in self._pages(["metadatas"], page_size):
             out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
-            offset += len(got["ids"])
+        return out
+
+    def _metadatas_of(self, article_ids: set[str]) -> dict[str, dict]:
+        """Chunk id -> metadata of these articles' chunks."""
+        ids, out = sorted(article_ids), {}
+        for i in range(0, len(ids), 500):
+            with self._reading:
+                got = self.collection.get(where={"article_id": {"$in": ids[i : i + 500]}}, include=["metadatas"])
+            out.update(zip(got["ids"], (m or {} for m in got["metadatas"])))
+        return out
 
     def get_with_embeddings(self, ids: list[str]) -> dict:
         return self._read(lambda: self.collection.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
