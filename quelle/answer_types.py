@@ -30,6 +30,15 @@ class AnswerSentence:
 
 
 @dataclass
+class AnswerSpan:
+    """The short answer inside the cited passage: `text` == citation.text[start:end]."""
+    text: str
+    start: int  # offsets within the cited passage's text
+    end: int
+    citation: int  # the citation number n of that passage
+
+
+@dataclass
 class RetrievedPassage:
     chunk_id: str
     article_id: str
@@ -54,6 +63,8 @@ class Answer:
     fallback: str | None = None
     flags: list[str] = field(default_factory=list)
     removed_citations: int = 0
+    answer_span: AnswerSpan | None = None  # the typed filler the extractive answerer found (None otherwise)
+    confidence: float | None = None  # the extractive answerer's calibrated P(correct), in [0, 1]
 
     def to_dict(self, with_retrieved: bool = False) -> dict:
         d = asdict(self)
