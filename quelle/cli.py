@@ -347,7 +347,8 @@ def _print_eval(result, as_json: bool) -> None:
         print(json.dumps(result.metrics_json(), ensure_ascii=False))
         return
     table = Table("Metrik", *[escape(c.name) for c in result.configs], title="Auswertung")
-    for key in METRIC_KEYS:
+    # the first answer sentence alone and the answer span (issue 14), over answerable questions
+    for key in (*METRIC_KEYS, "answer_contains_first_answerable", "span_f1_answerable"):
         values = [result.metrics[c.name].get(key) for c in result.configs]
         table.add_row(key, *["–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else str(v)
                              for v in values])

@@ -12,7 +12,7 @@ import pytest
 from conftest import DEMO, ROOT
 from quelle.evaluation.gold import read_gold
 from quelle.evaluation.report import PLOTS, html_report, write_report
-from quelle.evaluation.runner import (METRIC_KEYS, ConfigError, EvalConfig, EvalResult, parse_config,
+from quelle.evaluation.runner import (ANSWER_KEYS, METRIC_KEYS, ConfigError, EvalConfig, EvalResult, parse_config,
                                       run_evaluation)
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -50,6 +50,19 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
         assert {"question", "gold", "answer", "citations", "em", "f1", "answer_contains", "hit_rank",
                 "latency_ms"} <= set(r)
     assert all(r["backend"] == "extractive" for r in rows)
+    # issue 14: the answer's sentences, span and confidence travel into the rows; the new figures into metrics
+    assert set(ANSWER_KEYS) <= set(metrics)
+    answered = [r for r in rows if not r["abstained"] and not r["unanswerable"]]
+    assert answered
+    for r in answered:
+        assert r["n_sentences"] == len(r["sentences"]) >= 1 and r["sentences"][0] in r["answer"]
+        assert r["answer_contains_first"] <= r["answer_contains"] and r["span_f1"] is not None
+        if r["answer_span"] is not None:  # the span is the cited passage's text at its offsets
+            span = r["answer_span"]
+            cited = next(c for c in r["citations"] if c["n"] == span["citation"])
+            assert cited["text"][span["start"]:span["end"]] == span["text"]
+    assert 0.0 <= metrics["answer_contains_first_answerable"] <= metrics["answer_contains_answerable"]
+    assert metrics["slices"]["lang"]["de"]["n"] == len(questions)
 
     for name in ("report.md", "report.html", *PLOTS.values()):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
@@ -59,6 +72,9 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
     assert page.count("data:image/png;base64,") == 3 and "src=\"http" not in page and ".png\"" not in page
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| retrieval_hit@5 |" in md and "schlimmsten Fehler" in md
+    assert "| answer_contains_first_answerable |" in md and "| span_f1_answerable |" in md
+    assert f"| lang=de | {len(questions)} |" in md
+    assert "answer_contains_first_answerable" in page and "lang=de" in page
     assert paths["report.html"] == out / "report.html"
 
 
@@ -77,6 +93,9 @@ def test_two_configs_run_side_by_side_in_one_report(demo_store, tmp_path):
     for r in result.rows["lc"]:  # the baseline's answer is its top chunk (1000 characters at most)
         assert not r["abstained"] and len(r["answer"]) <= 1000 + len(" [1]") and len(r["retrieved"]) == 10
         assert r["citations"][0]["end"] - r["citations"][0]["start"] == len(r["citations"][0]["text"])
+        # its one "sentence" is the whole top chunk; it has no span
+        assert r["sentences"] == [r["citations"][0]["text"]] and r["answer_span"] is None and not r["has_span"]
+        assert r["answer_contains_first"] == r["answer_contains"] and r["span_f1"] == 0.0
 
     metrics = json.loads((tmp_path / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["config"] == "k1" and set(metrics["configs"]) == {"k1", "lc"}
@@ -171,6 +190,43 @@ def test_report_html_escapes_article_and_answer_text(tmp_path):
     page = html_report(result, "T", {k: tmp_path / f"{k}.png" for k in PLOTS})
     assert "<script>" not in page and "<img src=x" not in page and "<b>fett" not in page and "<i>T</i>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_path):
+    from quelle.evaluation.gold import GoldQuestion
+    from quelle.evaluation.report import markdown_report
+    from quelle.evaluation.runner import Outcome, score_row, summarize
+    from quelle.settings import Settings
+
+    sentences = ["Die <i>Aktie</i> legte zu.", "Sie stieg um <b>9*2</b> Prozent."]
+    passage = {"n": 1, "title": "T", "start": 0, "end": 60, "text": " ".join(sentences)}
+    wrong = score_row(GoldQuestion("w", "Um wie viel?", ["14 Prozent"], extra={"kind": "wie viel", "lang": "en"}),
+                      Outcome(f"Mögliche Antworten: {sentences[0]} [1] {sentences[1]} [1]", False, "extractive",
+                              [passage], [], 5.0, sentences=sentences, confidence=0.4,
+                              answer_span={"text": "<b>9*2</b>", "start": 39, "end": 49, "citation": 1}), "c")
+    nearly = score_row(GoldQuestion("u", "Wie hoch ist die Zugspitze?", [], unanswerable=True,
+                                    extra={"near_miss": True}),
+                       Outcome("Die Zugspitze ist hoch. [1]", False, "extractive", [passage], [], 5.0,
+                               sentences=["Die Zugspitze ist hoch."]), "c")
+    result = EvalResult([EvalConfig("c", Settings(data_dir=tmp_path))], {"c": [wrong, nearly]},
+                        {"c": summarize([wrong, nearly])})
+    assert result.metrics["c"]["two_candidate_rate"] == 0.5 and result.metrics["c"]["span_rate"] == 1.0
+
+    md = markdown_report(result, "T")
+    assert "Sie stieg um **&lt;b&gt;9\\*2&lt;/b&gt;** Prozent." in md  # bold span; its "*" and tags escaped
+    assert "<b>" not in md and "<i>" not in md
+    assert "| two_candidate_rate | 0.500 |" in md and "| span_rate | 1.000 |" in md
+    assert "| lang=de | 1 |" in md and "| lang=en | 1 |" in md and "| kind=wie viel | 1 |" in md
+    assert "| near_miss=true | 1 |" in md
+
+    from quelle.evaluation import report
+
+    for name, draw in (("metrics", "plot_metrics"), ("hit_at_k", "plot_hit_at_k"), ("latency", "plot_latency")):
+        getattr(report, draw)(result, tmp_path / f"{name}.png")
+    page = html_report(result, "T", {k: tmp_path / f"{k}.png" for k in PLOTS})
+    assert '<b class="span">&lt;b&gt;9*2&lt;/b&gt;</b> Prozent.' in page
+    assert "<b>9*2</b>" not in page and "<i>Aktie</i>" not in page
+    assert "<td>near_miss=true</td>" in page and "<td>two_candidate_rate</td>" in page
 
 
 @pytest.mark.parametrize("spec, problem", [

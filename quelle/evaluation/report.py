@@ -1,8 +1,10 @@
 """The evaluation report: metrics.json, report.md, a self-contained report.html and matplotlib plots.
 
 Plots: the metrics as grouped bars, retrieval hit@k over k = 1..10, a latency histogram — one set for all
-configurations. The 20 worst failures of each configuration list question, gold answer, given answer and the
-cited passage. All article and answer text in the HTML is escaped.
+configurations. The answer-shape figures (first sentence, span EM/F1, span and two-candidate rates) and the
+slices by language, question kind and near miss get tables of their own. The 20 worst failures of each
+configuration list question, gold answer, given answer (its answer span in bold) and the cited passage. All
+article and answer text in the HTML and the markdown is escaped.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ import html
 import json
 from pathlib import Path
 
-from quelle.evaluation.runner import METRIC_KEYS, RANK_DEPTH, EvalResult
+from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, RANK_DEPTH, SLICE_KEYS, EvalResult
 
 PLOTS = {"metrics": "metrics.png", "hit_at_k": "hit_at_k.png", "latency": "latency.png"}
 BAR_KEYS = ("em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
             "citation_accuracy", "unanswerable_abstained", "answerable_abstained")
 WORST = 20
 PLOT_TITLES = {"metrics": "Metriken", "hit_at_k": "Retrieval hit@k", "latency": "Antwortzeit"}
+SLICE_TITLES = {"lang": "Sprache", "kind": "Fragetyp (beantwortbare)", "near_miss": "Beinahe-Treffer (unbeantwortbare)"}
+ANSWER_NOTE = ("answer_contains_first: Gold-Antwort im ersten Antwortsatz allein; span_*: die markierte "
+               "Antwortspanne; span_rate: Anteil der beantworteten beantwortbaren Fragen mit Spanne; "
+               "two_candidate_rate: Anteil der Antworten mit zwei Kandidatensätzen („Mögliche Antworten“).")
+SLICE_NOTE = ("answer_contains, answer_contains_first und answerable_abstained über die beantwortbaren Fragen "
+              "der Teilmenge, unanswerable_abstained über ihre unbeantwortbaren; ohne `lang` zählt eine Frage "
+              "als „de“.")
 
 
 def write_report(result: EvalResult, out_dir: Path, title: str = "Quelle – Auswertung") -> dict[str, Path]:
@@ -143,11 +152,52 @@ def _rank(r: dict) -> str:
     return "–" if r["unanswerable"] else (str(r["hit_rank"]) if r.get("hit_rank") else f"> {RANK_DEPTH}")
 
 
+def _span(r: dict) -> str:
+    """The answer span's text of an answered row ('' when there is none)."""
+    span = r.get("answer_span") or {}
+    text = str(span.get("text") or "").strip() if isinstance(span, dict) else ""
+    return text if text and not r.get("abstained") and not r.get("error") else ""
+
+
+def _given_parts(r: dict) -> tuple[str, str, str]:
+    """The given answer as (before, span, after): the span's first occurrence in the answer set apart, or
+    (answer, '', '') when there is no span or the answer does not hold it verbatim."""
+    given, span = _given(r), _span(r)
+    at = given.find(span) if span else -1
+    if at < 0:
+        return given, "", ""
+    return given[:at], span, given[at + len(span):]
+
+
+def _slice_rows(metrics: dict) -> list[tuple[str, dict]]:
+    """('lang=de', figures), ... for the table of slices."""
+    return [(f"{field}={name}", figures) for field, groups in (metrics.get("slices") or {}).items()
+            for name, figures in groups.items()]
+
+
 # --- markdown ------------------------------------------------------------------------------------------------
 def _md(text: str) -> str:
     """One-line markdown text: no raw HTML, no table breaks."""
     return " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
         "|", "\\|")
+
+
+_MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]~"})
+
+
+def _md_part(text: str) -> str:
+    """_md for a piece of a line: inline markup characters escaped, whitespace at either end kept as one space."""
+    if not text:
+        return ""
+    body = _md(text.translate(_MD_INLINE))
+    return (" " if text[:1].isspace() else "") + body + (" " if text[-1:].isspace() and body else "")
+
+
+def _md_given(r: dict) -> str:
+    before, span, after = _given_parts(r)
+    if not span:
+        return _md_part(_given(r)).strip()
+    return (_md_part(before) + f"**{_md_part(span).strip()}**" + _md_part(after)).strip()
 
 
 def markdown_report(result: EvalResult, title: str) -> str:
@@ -161,6 +211,18 @@ def markdown_report(result: EvalResult, title: str) -> str:
     changes = [f"- **{_md(c.name)}**: {_md(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}"
                for c in result.configs]
     lines += ["", "Konfigurationen:", ""] + changes
+    lines += ["", "## Antwortsätze und Antwortspannen", "", _md(ANSWER_NOTE), "",
+              "| Metrik | " + " | ".join(_md(n) for n in names) + " |", "|---|" + "---|" * len(names)]
+    for key in ANSWER_KEYS:
+        lines.append(f"| {key} | " + " | ".join(_fmt(result.metrics[n].get(key)) for n in names) + " |")
+    for n in names:
+        table = _slice_rows(result.metrics[n])
+        if not table:
+            continue
+        lines += ["", f"## Teilmengen – {_md(n)}", "", _md(SLICE_NOTE), "",
+                  "| Teilmenge | " + " | ".join(SLICE_KEYS) + " |", "|---|" + "---|" * len(SLICE_KEYS)]
+        for label, figures in table:
+            lines.append(f"| {_md(label)} | " + " | ".join(_fmt(figures.get(k)) for k in SLICE_KEYS) + " |")
     lines += ["", "## Diagramme", ""] + [f"![{PLOT_TITLES[k]}]({v})" for k, v in PLOTS.items()]
     for c in result.configs:
         worst = worst_failures(result.rows[c.name])
@@ -171,7 +233,7 @@ def markdown_report(result: EvalResult, title: str) -> str:
             lines += [f"### {i}. {_md(r['question'])}", "",
                       f"- ID: `{_md(r['id'])}` · F1 {_fmt(r['f1'])} · Rang der Gold-Passage: {_rank(r)}",
                       f"- Erwartet: {_md(_expected(r))}",
-                      f"- Antwort: {_md(_given(r))}",
+                      f"- Antwort: {_md_given(r)}",
                       f"- Zitierte Passage: {_md(_cited(r))}", ""]
     return "\n".join(lines) + "\n"
 
@@ -197,6 +259,11 @@ def _img(path: Path, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _html_given(r: dict) -> str:
+    before, span, after = _given_parts(r)
+    return html.escape(before) + (f"<b class=\"span\">{html.escape(span)}</b>" if span else "") + html.escape(after)
+
+
 def html_report(result: EvalResult, title: str, plots: dict[str, Path]) -> str:
     e = html.escape
     names = [c.name for c in result.configs]
@@ -213,6 +280,22 @@ def html_report(result: EvalResult, title: str, plots: dict[str, Path]) -> str:
     parts.append("</table><ul>" + "".join(
         f"<li><b>{e(c.name)}</b>: {e(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}</li>"
         for c in result.configs) + "</ul>")
+    parts.append(f"<h2>Antwortsätze und Antwortspannen</h2><p class=\"meta\">{e(ANSWER_NOTE)}</p><table><tr>"
+                 "<th>Metrik</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>")
+    for key in ANSWER_KEYS:
+        parts.append(f"<tr><td>{e(key)}</td>" + "".join(f"<td>{e(_fmt(result.metrics[n].get(key)))}</td>"
+                                                         for n in names) + "</tr>")
+    parts.append("</table>")
+    for n in names:
+        table = _slice_rows(result.metrics[n])
+        if not table:
+            continue
+        parts.append(f"<h2>Teilmengen – {e(n)}</h2><p class=\"meta\">{e(SLICE_NOTE)}</p><table><tr>"
+                     "<th>Teilmenge</th>" + "".join(f"<th>{e(k)}</th>" for k in SLICE_KEYS) + "</tr>")
+        for label, figures in table:
+            parts.append(f"<tr><td>{e(label)}</td>" + "".join(f"<td>{e(_fmt(figures.get(k)))}</td>"
+                                                              for k in SLICE_KEYS) + "</tr>")
+        parts.append("</table>")
     parts.append("<h2>Diagramme</h2>" + "".join(_img(p, PLOT_TITLES[k]) for k, p in plots.items()))
     for c in result.configs:
         worst = worst_failures(result.rows[c.name])
@@ -224,7 +307,7 @@ def html_report(result: EvalResult, title: str, plots: dict[str, Path]) -> str:
                 f"<div class=\"fail\"><h3>{i}. {e(r['question'])}</h3>"
                 f"<p class=\"meta\">ID {e(str(r['id']))} · F1 {e(_fmt(r['f1']))} · Rang der Gold-Passage: "
                 f"{e(_rank(r))}</p><p><b>Erwartet:</b> {e(_expected(r))}</p>"
-                f"<p><b>Antwort:</b> {e(_given(r))}</p>"
+                f"<p><b>Antwort:</b> {_html_given(r)}</p>"
                 f"<p><b>Zitierte Passage:</b></p><p class=\"passage\">{e(_cited(r))}</p></div>")
     parts.append("</body></html>")
     return "\n".join(parts)

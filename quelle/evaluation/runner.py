@@ -8,6 +8,16 @@ produced with the configured `top_k`. The retrieval time of that extra call is n
 
 `pipeline=langchain` in a configuration swaps the whole pipeline for the LangChain default recipe
 (see langchain_baseline.py) over the same articles.
+
+Answer-shape scores (issue 14), per answerable row and averaged over answerable questions only:
+- `answer_contains_first`: the gold answer in the *first* answer sentence alone. The extractive answerer may
+  show up to two candidate sentences ("Mögliche Antworten"); `answer_contains` scores the whole shown answer,
+  this one the more likely candidate, so a second sentence never buys score silently.
+- `span_em` / `span_f1`: EM/F1 of `Answer.answer_span.text` (best over the gold answers); 0 when the answer
+  has no span or abstained. `span_rate`: the share of answered answerable questions that carry a span.
+- `two_candidate_rate`: the share of answered questions (no abstention, no error) the extractive answerer
+  answered with two or more candidate sentences.
+- `slices`: the main figures per subgroup of gold fields carried in the rows (see `slices()`).
 """
 
 from __future__ import annotations
@@ -31,6 +41,12 @@ PIPELINES = ("quelle", "langchain")
 METRIC_KEYS = ("n", "em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
                "citation_accuracy", "unanswerable_abstained", "answerable_abstained", "latency_ms_p50",
                "latency_ms_p95")
+# answer-shape figures of issue 14 (after METRIC_KEYS in tables; all over answerable questions but the two rates)
+ANSWER_KEYS = ("answer_contains_answerable", "answer_contains_first_answerable", "span_em_answerable",
+               "span_f1_answerable", "span_rate", "two_candidate_rate")
+SLICE_KEYS = ("n", "answer_contains", "answer_contains_first", "answerable_abstained", "unanswerable_abstained",
+              "retrieval_hit@1", "retrieval_hit@5")
+MAIN_LANGUAGE = "de"  # the language of gold rows without a `lang` field
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 ProgressFn = Callable[[str, int, int], None]  # (config name, done, total)
@@ -110,6 +126,23 @@ class Outcome:
     ranking: list[dict]
     latency_ms: float
     error: str | None = None
+    sentences: list[str] = field(default_factory=list)  # the answer's sentences (candidates), in order shown
+    answer_span: dict | None = None  # {text, start, end, citation}: the short answer inside cited passage n
+    confidence: float | None = None
+
+
+def first_sentence(out: Outcome) -> str:
+    """The first sentence of the shown answer (without markers); the whole answer when it lists none."""
+    for s in out.sentences:
+        if answer_text(s):
+            return answer_text(s)
+    return answer_text(out.answer)
+
+
+def is_two_candidates(out: Outcome) -> bool:
+    """The extractive answerer showed two (or more) candidate sentences instead of one answer."""
+    return (not out.abstained and not out.error and out.backend == "extractive"
+            and sum(1 for s in out.sentences if s.strip()) >= 2)
 
 
 def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
@@ -119,15 +152,25 @@ def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
            "answer": out.answer, "abstained": out.abstained, "backend": out.backend}
     if q.unanswerable:
         ok = float(out.abstained and not out.error)
-        row.update(em=ok, f1=ok, answer_contains=ok, correct=bool(ok), hit_rank=None, citation_correct=None)
+        row.update(em=ok, f1=ok, answer_contains=ok, correct=bool(ok), hit_rank=None, citation_correct=None,
+                   answer_contains_first=None, span_em=None, span_f1=None, has_span=None)
     else:
         em = best_of(exact_match, pred, q.answers) if pred else 0.0
         f1 = best_of(f1_score, pred, q.answers) if pred else 0.0
         hit = any(contains(pred, a) for a in q.answers) if pred else False
         rank = first_hit_rank(is_relevant(q, p) for p in out.ranking[:RANK_DEPTH])
         cited = any(is_relevant(q, c) for c in out.citations) if hit else None
+        first = first_sentence(out) if pred else ""
+        hit_first = any(contains(first, a) for a in q.answers) if first else False
+        span = (out.answer_span or {}).get("text", "") if pred else ""
+        span_em = best_of(exact_match, span, q.answers) if span else 0.0
+        span_f1 = best_of(f1_score, span, q.answers) if span else 0.0
         row.update(em=em, f1=round(f1, 4), answer_contains=float(hit), correct=hit, hit_rank=rank,
-                   citation_correct=cited)
+                   citation_correct=cited, answer_contains_first=float(hit_first), span_em=span_em,
+                   span_f1=round(span_f1, 4), has_span=bool(span))
+    row.update(sentences=list(out.sentences), n_sentences=len(out.sentences), answer_span=out.answer_span,
+               confidence=None if out.confidence is None else round(float(out.confidence), 4),
+               two_candidates=is_two_candidates(out))
     row.update(latency_ms=round(out.latency_ms, 1), error=out.error,
                citations=out.citations, retrieved=[{k: p[k] for k in ("article_id", "start", "end", "score",
                                                                        "chunk_id") if k in p}
@@ -169,13 +212,100 @@ def summarize(rows: list[dict]) -> dict:
         "answer_contains_answerable": mean("answer_contains", answerable),
         "retrieval_hit@k": [hit_at_k(ranks, k) for k in range(1, RANK_DEPTH + 1)] if ranks else [],
         "errors": sum(1 for r in rows if r.get("error")),
+        **answer_shape(rows),
+        "slices": slices(rows),
     }
-    def tidy(k, v):
-        if k == "retrieval_hit@k":
-            return [round(x, 4) for x in v]
-        return round(v, 1 if k.startswith("latency") else 4) if isinstance(v, float) else v
+    return {k: _tidy(k, v) for k, v in m.items()}
 
-    return {k: tidy(k, v) for k, v in m.items()}
+
+def _tidy(k, v):
+    if k == "retrieval_hit@k":
+        return [round(x, 4) for x in v]
+    if isinstance(v, dict):
+        return {kk: _tidy(kk, vv) for kk, vv in v.items()}
+    return round(v, 1 if k.startswith("latency") else 4) if isinstance(v, float) else v
+
+
+def _mean(key: str, rows: list[dict]) -> float | None:
+    """The mean of `key` over the rows that have a value for it (None when none has); rows written before a
+    key existed (an older results.jsonl) simply do not count."""
+    values = [float(r[key]) for r in rows if r.get(key) is not None]
+    return sum(values) / len(values) if values else None
+
+
+def answered(r: dict) -> bool:
+    return not r["abstained"] and not r.get("error")
+
+
+def answer_shape(rows: list[dict]) -> dict:
+    """The ANSWER_KEYS figures of one configuration's rows."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    return {
+        "answer_contains_first_answerable": _mean("answer_contains_first", answerable),
+        "span_em_answerable": _mean("span_em", answerable),
+        "span_f1_answerable": _mean("span_f1", answerable),
+        "span_rate": rate([bool(r.get("has_span")) for r in answerable if answered(r)]),
+        "two_candidate_rate": rate([bool(r.get("two_candidates")) for r in rows if answered(r)]),
+    }
+
+
+def _flag(value) -> bool:
+    """A gold flag as written in JSON or CSV (true/"true"/"ja"/1); anything else is false."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes", "ja", "y", "wahr", "x"}
+    return bool(value)
+
+
+def _slice(rows: list[dict]) -> dict:
+    """The SLICE_KEYS figures of a subgroup: answer_contains(_first) and answerable_abstained over its answerable
+    rows, unanswerable_abstained over its unanswerable rows, hit@k over its answerable rows (None: no such rows)."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    ranks = [r.get("hit_rank") for r in answerable]
+    return {
+        "n": len(rows),
+        "n_answerable": len(answerable),
+        "n_unanswerable": len(unanswerable),
+        "answer_contains": _mean("answer_contains", answerable),
+        "answer_contains_first": _mean("answer_contains_first", answerable),
+        "span_f1": _mean("span_f1", answerable),
+        "answerable_abstained": rate([r["abstained"] for r in answerable]),
+        "unanswerable_abstained": rate([r["abstained"] for r in unanswerable]),
+        "retrieval_hit@1": hit_at_k(ranks, 1),
+        "retrieval_hit@5": hit_at_k(ranks, 5),
+    }
+
+
+def _group(rows: list[dict], key) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(key(r), []).append(r)
+    return dict(sorted(groups.items()))
+
+
+def slices(rows: list[dict]) -> dict:
+    """Figures of subgroups by gold fields carried in the rows (GoldQuestion.extra):
+    - `lang`: all rows by their `lang` field; rows without one count as MAIN_LANGUAGE ("de");
+    - `kind`: answerable rows by their `kind` (question type), when the gold file gives kinds; answerable rows
+      without one go to "(ohne)";
+    - `near_miss`: unanswerable rows by their `near_miss` flag ("true"/"false", absent = false), when any
+      unanswerable row has that field.
+    Each slice: n (n_answerable, n_unanswerable), answer_contains, answer_contains_first, span_f1 and
+    answerable_abstained over its answerable rows, unanswerable_abstained over its unanswerable rows,
+    retrieval_hit@1/@5. A field the gold file does not use gives no entry."""
+    out: dict[str, dict] = {}
+    if rows:
+        out["lang"] = {k: _slice(g) for k, g in _group(
+            rows, lambda r: str(r.get("lang") or MAIN_LANGUAGE).strip().lower() or MAIN_LANGUAGE).items()}
+    answerable = [r for r in rows if not r["unanswerable"]]
+    if any(r.get("kind") not in (None, "") for r in answerable):
+        out["kind"] = {k: _slice(g) for k, g in _group(
+            answerable, lambda r: str(r.get("kind") or "(ohne)").strip()).items()}
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    if any("near_miss" in r for r in unanswerable):
+        out["near_miss"] = {k: _slice(g) for k, g in _group(
+            unanswerable, lambda r: "true" if _flag(r.get("near_miss")) else "false").items()}
+    return out
 
 
 # --- pipelines -----------------------------------------------------------------------------------------------
@@ -205,7 +335,11 @@ class QuellePipeline:
         citations = [{"n": c.n, "chunk_id": c.chunk_id, "article_id": c.article_id, "title": c.title,
                       "start": c.start, "end": c.end, "score": c.score, "text": c.text,
                       "highlights": [list(h) for h in c.highlights]} for c in a.citations]
-        return Outcome(a.answer, a.abstained, a.backend, citations, ranking, latency)
+        span = a.answer_span
+        span = {"text": span.text, "start": span.start, "end": span.end, "citation": span.citation} if span else None
+        return Outcome(a.answer, a.abstained, a.backend, citations, ranking, latency,
+                       sentences=[x.text for x in a.sentences], answer_span=span,
+                       confidence=a.confidence)
 
     def close(self) -> None:
         pass
@@ -227,7 +361,8 @@ class LangChainPipeline:
                     "start": h.start, "end": h.end, "score": round(h.score, 4), "text": h.text} for h in hits]
         citations = [{**ranking[0], "n": 1, "highlights": []}] if ranking else []
         answer = f"{hits[0].text} [1]" if hits else ""
-        return Outcome(answer, not hits, BACKEND, citations, ranking, latency)
+        return Outcome(answer, not hits, BACKEND, citations, ranking, latency,
+                       sentences=[hits[0].text] if hits else [])  # one "sentence": the whole top chunk; no span
 
     def close(self) -> None:
         self.baseline.close()
