@@ -192,9 +192,9 @@ def test_report_html_escapes_article_and_answer_text(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
 
 
-def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_path):
+def _span_result(tmp_path) -> EvalResult:
+    """Two hand-made rows: two candidates with an (HTML-laden) span, and a near-miss unanswerable answered."""
     from quelle.evaluation.gold import GoldQuestion
-    from quelle.evaluation.report import markdown_report
     from quelle.evaluation.runner import Outcome, score_row, summarize
     from quelle.settings import Settings
 
@@ -208,8 +208,14 @@ def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_pat
                                     extra={"near_miss": True}),
                        Outcome("Die Zugspitze ist hoch. [1]", False, "extractive", [passage], [], 5.0,
                                sentences=["Die Zugspitze ist hoch."]), "c")
-    result = EvalResult([EvalConfig("c", Settings(data_dir=tmp_path))], {"c": [wrong, nearly]},
-                        {"c": summarize([wrong, nearly])})
+    return EvalResult([EvalConfig("c", Settings(data_dir=tmp_path))], {"c": [wrong, nearly]},
+                      {"c": summarize([wrong, nearly])})
+
+
+def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_path):
+    from quelle.evaluation.report import markdown_report
+
+    result = _span_result(tmp_path)
     assert result.metrics["c"]["two_candidate_rate"] == 0.5 and result.metrics["c"]["span_rate"] == 1.0
 
     md = markdown_report(result, "T")
@@ -227,6 +233,29 @@ def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_pat
     assert '<b class="span">&lt;b&gt;9*2&lt;/b&gt;</b> Prozent.' in page
     assert "<b>9*2</b>" not in page and "<i>Aktie</i>" not in page
     assert "<td>near_miss=true</td>" in page and "<td>two_candidate_rate</td>" in page
+
+
+def _show_report_page(folder: str) -> None:  # an AppTest script: runs on its own, imports inside
+    from pathlib import Path
+
+    from quelle.ui.evaluation import show_report
+
+    show_report(Path(folder), "de")
+
+
+def test_evaluation_page_shows_the_answer_figures_and_the_slices_of_a_report(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    write_report(_span_result(tmp_path), tmp_path / "report")
+    at = AppTest.from_function(_show_report_page, args=(str(tmp_path / "report"),), default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["answer_contains_first_answerable"] == "0.000" and shown["span_rate"] == "1.000"
+    assert shown["two_candidate_rate"] == "0.500" and shown["span_f1_answerable"] == "0.000"
+    slices = at.dataframe[1].value
+    assert list(slices["Teilmenge"]) == ["lang=de", "lang=en", "kind=wie viel", "near_miss=true"]
+    assert list(slices["n"]) == [1, 1, 1, 1] and slices["unanswerable_abstained"].iloc[3] == 0.0
+    assert "Teilmengen" in [h.value for h in at.subheader]
 
 
 @pytest.mark.parametrize("spec, problem", [

@@ -11,13 +11,18 @@ import streamlit as st
 from quelle.evaluation.corpus import articles_from_store
 from quelle.evaluation.gold import GoldError, read_gold
 from quelle.evaluation.report import PLOT_TITLES, PLOTS, write_report
-from quelle.evaluation.runner import METRIC_KEYS, EvalConfig, run_evaluation
+from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, SLICE_KEYS, EvalConfig, run_evaluation
 from quelle.ui import state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import safe_filename
 
 DEMO_GOLD = Path(__file__).resolve().parents[2] / "data" / "demo" / "gold.jsonl"
+# headings of the answer-shape and slice tables (kept here: the report's own words, German and English)
+_LABELS = {"de": {"answers": "Antwortsätze und Antwortspannen (beantwortbare Fragen)", "slices": "Teilmengen",
+                  "slice": "Teilmenge"},
+           "en": {"answers": "Answer sentences and answer spans (answerable questions)", "slices": "Slices",
+                  "slice": "slice"}}
 
 
 def run(gold: Path, request: state.Request, lang: str) -> Path:
@@ -45,6 +50,19 @@ def show_report(folder: Path, lang: str) -> None:
     st.subheader(t("eval_metrics", lang))
     st.dataframe([{"metric": k, "value": metrics.get(k)} for k in METRIC_KEYS if k in metrics],
                  hide_index=True, width="content")
+    labels = _LABELS.get(lang, _LABELS["de"])
+    shape = [k for k in ANSWER_KEYS if k in metrics]  # reports written before issue 14 have none of these
+    if shape:
+        st.subheader(labels["answers"])
+        for i in range(0, len(shape), 3):  # three to a row: the key names are long
+            for col, key in zip(st.columns(3), shape[i:i + 3]):
+                value = metrics.get(key)
+                col.metric(key, "–" if value is None else f"{value:.3f}")
+    rows = [{labels["slice"]: f"{field}={name}", **{k: figures.get(k) for k in SLICE_KEYS}}
+            for field, groups in (metrics.get("slices") or {}).items() for name, figures in groups.items()]
+    if rows:
+        st.subheader(labels["slices"])
+        st.dataframe(rows, hide_index=True, width="content")
     st.subheader(t("eval_plots", lang))
     for key, name in PLOTS.items():
         if (folder / name).is_file():
