@@ -355,6 +355,156 @@ def _print_eval(result, as_json: bool) -> None:
     out.print(table)
 
 
+# --- news feeds (issue 17): quelle feeds add|list|remove, quelle sync -----------------------------------------
+feeds_app = typer.Typer(no_args_is_help=True, help="News feeds: RSS/Atom, sitemaps and single article URLs "
+                                                   "(fetched by 'quelle sync').")
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("add")
+def feeds_add(url: str = typer.Argument(..., help="An RSS/Atom feed, a (news) sitemap or sitemap index, or an "
+                                                  "article URL."),
+              name: Optional[str] = typer.Option(None, "--name", help="A name for it (default: the feed's title)."),
+              kind: Optional[str] = typer.Option(None, "--kind", help="feed | sitemap | page: store without "
+                                                 "fetching it first.")):
+    """Store a feed (it is fetched once to see what it is); 'quelle sync' then fetches its articles."""
+    from quelle.feeds import KIND_LABEL, RegistryError, add_feed, open_registry
+
+    s = settings()
+    with open_registry(s) as registry:
+        try:
+            added = add_feed(registry, s, url, name=name, kind=kind)
+        except RegistryError as e:
+            fail(str(e))
+    f = added.feed
+    verb = "Schon gespeichert" if added.existed else "Hinzugefügt"
+    err.print(f"{verb}: {escape(f.name)} ({KIND_LABEL.get(f.kind, f.kind)}) {escape(f.url)}", soft_wrap=True)
+    for note in added.notes:
+        err.print(f"Hinweis: {escape(note)}", soft_wrap=True)
+    err.print("Artikel holen: quelle sync")
+
+
+@feeds_app.command("list")
+def feeds_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")):
+    """Stored feeds: name, url, kind, last sync, status, articles."""
+    from quelle.feeds import open_registry
+    from quelle.feeds.report import feeds_table
+
+    with open_registry(settings()) as registry:
+        feeds = registry.feeds()
+    if as_json:
+        print(json.dumps([f.to_dict() for f in feeds], ensure_ascii=False))
+        return
+    if not feeds:
+        err.print("Keine Feeds gespeichert. Hinzufügen: quelle feeds add URL")
+        return
+    out.print(feeds_table(feeds))
+
+
+@feeds_app.command("remove")
+def feeds_remove(feed: str = typer.Argument(..., metavar="NAME|URL", help="The feed's name or URL."),
+                 delete_articles: bool = typer.Option(False, "--delete-articles",
+                                                      help="Also delete the articles only this feed brought in.")):
+    """Forget a feed; its articles stay in the store unless --delete-articles."""
+    from quelle.feeds import RegistryError, open_registry, remove_feed
+
+    s = settings()
+    with open_registry(s) as registry:
+        if registry.find(feed) is None:
+            fail(f"no stored feed named '{feed}' (see 'quelle feeds list')")
+        library = None
+        if delete_articles:
+            from quelle.library import Library
+
+            library = Library(open_resources(s))
+        try:
+            removed, deleted = remove_feed(registry, feed, library)
+        except RegistryError as e:
+            fail(str(e))
+    err.print(f"Entfernt: {escape(removed.name)} ({escape(removed.url)})" +
+              (f" · {len(deleted)} Artikel gelöscht" if delete_articles else " · die Artikel bleiben gespeichert"),
+              soft_wrap=True)
+
+
+@app.command()
+def sync(feeds: Optional[List[str]] = typer.Argument(None, metavar="[NAME|URL]...",
+                                                     help="Only these feeds (a URL need not be stored)."),
+         every: Optional[str] = typer.Option(None, "--every", help="Keep syncing at this interval (15m, 1h, 90s) "
+                                             "until Ctrl-C."),
+         max_entries: Optional[int] = typer.Option(None, "--max-entries", min=1, help="New or changed entries per "
+                                                   "feed and pass (default 200, QUELLE_FEED_MAX_ENTRIES)."),
+         rate: Optional[float] = typer.Option(None, "--rate", min=0.0, help="Requests per second per host "
+                                              "(default 1, QUELLE_FEED_RATE; 0: no limit)."),
+         timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request "
+                                                 "(default 20, QUELLE_FEED_TIMEOUT).")):
+    """Fetch the feeds, then each new or changed entry's page, and ingest the articles."""
+    import signal
+    import threading
+    import time
+
+    from pydantic import ValidationError
+
+    from quelle.feeds import FeedSettings, RegistryError, Syncer, open_registry, parse_interval, targets
+    from quelle.feeds.report import print_sync_report, progress_bars
+    from quelle.library import Library
+
+    s = settings()
+    try:
+        interval = parse_interval(every) if every is not None else None
+        fs = FeedSettings().with_(max_entries=max_entries, rate=rate, timeout=timeout)
+    except ValueError as e:  # pydantic's ValidationError is a ValueError
+        fail("; ".join(f"{x['loc'][0]}: {x['msg']}" for x in e.errors()) if isinstance(e, ValidationError) else str(e))
+    registry = open_registry(s)
+    try:
+        chosen = targets(registry, feeds)
+    except RegistryError as e:
+        fail(str(e))
+    if not chosen:
+        fail("no feeds stored; add one with 'quelle feeds add URL'")
+    lib = Library(open_resources(s))
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        if stop.is_set():  # the second Ctrl-C: stop at once
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            raise KeyboardInterrupt
+        stop.set()
+        err.print("Stoppe nach dem laufenden Artikel … (Strg-C noch einmal: sofort)")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            started = time.monotonic()
+            with progress_bars() as progress:
+                report = Syncer(lib, registry, fs, progress=progress, stop=stop,
+                                on_wait=lambda: err.print("Warte auf ein anderes Sync oder Ingest (Sperre)…")).run(chosen)
+            if interval is not None:
+                err.print(f"[{time.strftime('%H:%M:%S')}] Durchgang beendet")
+            print_sync_report(report, err)
+            if interval is None or stop.is_set():
+                break
+            next_at = time.localtime(time.time() + max(0.0, started + interval - time.monotonic()))
+            err.print(f"Nächster Durchgang um {time.strftime('%H:%M:%S', next_at)} (Strg-C beendet)")
+            if stop.wait(max(0.0, started + interval - time.monotonic())):
+                break
+            try:
+                chosen = targets(registry, feeds) or chosen  # feeds added or removed meanwhile
+            except RegistryError:
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        registry.close()
+    if interval is not None:
+        err.print("Beendet.")
+        return
+    if report.interrupted:
+        raise typer.Exit(130)
+    if not report.ok:
+        first = next(f for f in report.feeds if f.status == "failed")
+        fail(f"every feed failed; {first.url}: {first.message}")
+
+
 def main():
     app()
 

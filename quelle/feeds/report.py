@@ -1,0 +1,105 @@
+"""How `quelle sync` and `quelle feeds list` show their work: progress bars (tqdm on stderr, as `quelle ingest`),
+a line per feed, one line per failed entry, and the machine-readable last line 'new: … · updated: … · …'."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from quelle.feeds.parse import KIND_LABEL
+from quelle.feeds.registry import Feed
+from quelle.feeds.sync import Progress, SyncReport
+
+STATUS_DE = {"new": "neu", "updated": "aktualisiert", "unchanged": "unverändert", "failed": "Fehler"}
+FEED_STATUS_DE = {"ok": "ok", "not_modified": "unverändert (304)", "failed": "Fehler", "interrupted": "abgebrochen",
+                  "": "noch nie synchronisiert"}
+_ALL_ROWS_UP_TO = 30
+
+
+@contextmanager
+def progress_bars() -> Iterator[Progress]:
+    """Bars for feeds, the current feed's entries and the chunks embedded (hidden when stderr is no terminal)."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+    labels = {"feed": ("Feeds", " Feed"), "entries": ("Einträge", " Eintrag"), "chunks": ("Chunks", " Chunk")}
+
+    def progress(what: str, done: int, total: int, label: str) -> None:
+        if what not in labels:
+            return
+        if what not in bars:
+            desc, unit = labels[what]
+            bars[what] = tqdm(total=total, desc=desc, unit=unit, disable=None, file=sys.stderr, position=len(bars),
+                              leave=True, dynamic_ncols=True)
+        bar = bars[what]
+        if what == "entries" and label:
+            bar.set_description(f"Einträge {label[:40]}", refresh=False)
+        bar.total = max(total, done)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+def feed_line(f) -> str:
+    kind = KIND_LABEL.get(f.kind or "", "")
+    head = f"{escape(f.name)}" + (f" ({kind})" if kind else "")
+    if f.status == "failed" and not f.entries:
+        return f"{head}: [red]Fehler[/]: {escape(f.message)}"
+    counts = " · ".join(f"{STATUS_DE[s]}: {n}" for s, n in f.summary().items())
+    state = {"not_modified": " · Feed unverändert (304)", "interrupted": " · abgebrochen"}.get(f.status, "")
+    return f"{head}: {counts}{state}"
+
+
+def print_sync_report(report: SyncReport, console: Console) -> None:
+    rows = [(f, e) for f in report.feeds for e in f.entries if e.status != "unchanged" or e.message]
+    shown = rows if len(rows) <= _ALL_ROWS_UP_TO else [(f, e) for f, e in rows if e.status == "failed" or e.message]
+    if shown:
+        table = Table(title="Sync", title_justify="left")
+        table.add_column("Eintrag", overflow="fold", ratio=3)
+        for name in ("Ergebnis", "Chunks"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("Titel / Hinweis", overflow="fold", ratio=3)
+        for f, e in shown:
+            label = STATUS_DE.get(e.status, e.status)
+            table.add_row(escape(e.url), f"[red]{label}[/]" if e.status == "failed" else label, str(e.chunks or ""),
+                          escape(e.message if e.status == "failed" else " — ".join(x for x in (e.title, e.message) if x)))
+        console.print(table)
+        if len(shown) < len(rows):
+            console.print(f"({len(rows) - len(shown)} weitere neue oder aktualisierte Einträge ohne Hinweis)")
+    for f in report.feeds:
+        console.print(feed_line(f), soft_wrap=True, highlight=False)
+        for note in f.notes:
+            console.print(f"  Hinweis: {escape(note)}", soft_wrap=True, highlight=False)
+    for f in report.feeds:  # one unwrapped line per failure: easy to read, grep and copy
+        if f.status == "failed" and not f.entries:
+            console.print(f"Fehler: {escape(f.url)}: {escape(f.message)}", soft_wrap=True, highlight=False)
+        for e in f.entries:
+            if e.status == "failed":
+                console.print(f"Fehler: {escape(e.url)}: {escape(e.message)}", soft_wrap=True, highlight=False)
+    if report.interrupted:
+        console.print("Abgebrochen: der Rest folgt beim nächsten Durchgang.")
+    console.print(" · ".join(f"{k}: {v}" for k, v in report.summary().items()), highlight=False)
+
+
+def feeds_table(feeds: list[Feed]) -> Table:
+    table = Table("Name", "URL", "Art", "Letzte Synchronisierung", "Status", "Artikel", title="Feeds",
+                  title_justify="left")
+    for f in feeds:
+        status = FEED_STATUS_DE.get(f.status, f.status)
+        if f.message:
+            status += f": {f.message}"
+        if f.summary and f.status != "failed":
+            status += " · " + " · ".join(f"{STATUS_DE[k]} {v}" for k, v in f.summary.items() if v)
+        table.add_row(escape(f.name), escape(f.url), KIND_LABEL.get(f.kind or "", f.kind or ""),
+                      f.last_sync.replace("T", " ")[:19] or "–", escape(status), str(f.articles))
+    return table
