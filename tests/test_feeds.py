@@ -98,7 +98,7 @@ def test_second_sync_of_an_unchanged_feed_costs_one_304_and_fetches_no_page(libr
     report = run(library, registry)
     assert report.summary() == {"new": 0, "updated": 0, "unchanged": 3, "failed": 0}
     assert srv.hits["/feed.xml"] == 1 and srv.full["/feed.xml"] == 0  # answered 304
-    assert not any(p.startswith("/artikel/") for p in srv.hits)
+    assert sum(srv.hits.values()) == 1  # no page, and robots.txt is remembered for a day
     assert report.feeds[0].status == "not_modified"
 
 
@@ -397,7 +397,10 @@ def test_robots_txt_is_honoured(library, registry, srv):
     assert bad.message == "blocked by the site's robots.txt"
     assert srv.hits["/intern/geheim"] == 0 and report.summary()["new"] == 1
     srv.route("/robots.txt", "User-agent: Quelle\nDisallow: /\n", "text/plain")
-    assert not run(library, registry, names=[srv.url("/artikel/waermespeicher")]).ok
+    cached = run(library, registry, names=[srv.url("/artikel/waermespeicher")])  # the day-old copy still applies
+    assert cached.ok and srv.hits["/robots.txt"] == 1
+    assert not run(library, registry, names=[srv.url("/artikel/waermespeicher")], settings=FAST.with_(robots_ttl=0)).ok
+    assert srv.hits["/robots.txt"] == 2
 
 
 def test_at_most_rate_requests_per_second_per_host(library, registry, srv):
@@ -406,7 +409,7 @@ def test_at_most_rate_requests_per_second_per_host(library, registry, srv):
     srv.route("/feed.xml", rss([item(f"/artikel/{s}", s) for s in STORIES]), "application/rss+xml")
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     srv.reset_counts()
-    run(library, registry, settings=FAST.with_(rate=4))
+    run(library, registry, settings=FAST.with_(rate=4, robots_ttl=0))
     times = [t for t, path, _ in srv.log]
     assert len(times) == 5  # robots.txt, feed, three pages
     gaps = [b - a for a, b in zip(times, times[1:])]

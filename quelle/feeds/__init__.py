@@ -57,7 +57,8 @@ def add_feed(registry: Registry, settings, url: str, name: str | None = None, ki
         fs = feed_settings or FeedSettings()
         max_bytes = int(settings.max_file_mb * 1_000_000)
         try:
-            with Fetcher(timeout=fs.timeout, rate=0, max_bytes=max_bytes, transport=transport) as fetcher:
+            with Fetcher(timeout=fs.timeout, rate=0, max_bytes=max_bytes, transport=transport,
+                         robots_cache=registry, robots_ttl=fs.robots_ttl) as fetcher:
                 kind, title, notes, _ = detect(fetcher, url, max_bytes)
         except (FetchError, ParseError) as e:
             raise RegistryError(f"{url}: {e.reason} (to store it anyway, give --kind feed|sitemap|page)") from None

@@ -86,8 +86,12 @@ class Fetcher:
 
     def __init__(self, *, timeout: float = 20.0, rate: float = 1.0, max_bytes: int = 50_000_000,
                  respect_robots: bool = True, stop: threading.Event | None = None,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, robots_cache=None, robots_ttl: float = 86400.0):
+        """`robots_cache`: an object with robots_get(host) -> (status, body, fetched epoch) | None and
+        robots_put(host, status, body) (the Registry); a copy younger than `robots_ttl` seconds is used as it is."""
         self.timeout = timeout
+        self.robots_cache = robots_cache
+        self.robots_ttl = robots_ttl
         self.max_bytes = max_bytes
         self.respect_robots = respect_robots
         self.clock = _HostClock(rate, stop)
@@ -128,15 +132,24 @@ class Fetcher:
     def _load_robots(self, host: str) -> urllib.robotparser.RobotFileParser | FetchError:
         """RFC 9309: 4xx -> no rules; 5xx or unreachable -> nothing may be fetched (for this pass)."""
         rules = urllib.robotparser.RobotFileParser(host + "/robots.txt")
-        try:
-            resp = self._get(host + "/robots.txt", {}, limit=500_000)
-        except FetchError as e:
-            if e.status is not None and 400 <= e.status < 500:
-                rules.allow_all = True
-                return rules
-            reason = e.reason if e.status is None else f"robots.txt answered {e.reason}; the site is not fetched"
-            return FetchError(host, reason, e.retry)
-        rules.parse(resp.content.decode("utf-8", errors="replace").splitlines())
+        cached = self.robots_cache.robots_get(host) if self.robots_cache is not None else None
+        if cached and 0 <= time.time() - cached[2] < self.robots_ttl:
+            status, body = cached[0], cached[1]
+        else:
+            try:
+                resp = self._get(host + "/robots.txt", {}, limit=500_000)
+                status, body = 200, resp.content.decode("utf-8", errors="replace")
+            except FetchError as e:
+                if e.status is None or not 400 <= e.status < 500:
+                    reason = e.reason if e.status is None else f"robots.txt answered {e.reason}; the site is not fetched"
+                    return FetchError(host, reason, e.retry)
+                status, body = e.status, ""
+            if self.robots_cache is not None:
+                self.robots_cache.robots_put(host, status, body)
+        if status != 200:  # 4xx: no rules
+            rules.allow_all = True
+            return rules
+        rules.parse(body.splitlines())
         delay = rules.crawl_delay(ROBOTS_AGENT)
         if delay:
             self.clock.delay[host] = min(float(delay), MAX_CRAWL_DELAY)

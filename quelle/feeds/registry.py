@@ -1,6 +1,6 @@
 """The feed registry and per-URL fetch state, in SQLite next to the store (DATA_DIR/feeds.sqlite3).
 
-Tables: feeds (what `quelle feeds add` stored), documents (validators of feeds and sitemaps for conditional GET,
+Tables: feeds (what `quelle feeds add` stored), robots (each host's robots.txt, reused for up to a day), documents (validators of feeds and sitemaps for conditional GET,
 and a sitemap index's children), entries (every entry seen per feed: what the feed said, its fingerprint, and the
 fingerprint that was last handled — `done`), pages (validators and the article each page URL became).
 
@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS entries (
     retry INTEGER NOT NULL DEFAULT 0, message TEXT, article_id TEXT, seen TEXT, handled TEXT,
     PRIMARY KEY (feed, key));
 CREATE INDEX IF NOT EXISTS entries_article ON entries (article_id);
+CREATE TABLE IF NOT EXISTS robots (
+    host TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT, fetched REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, final_url TEXT, article_id TEXT, content_hash TEXT, etag TEXT, last_modified TEXT,
     fetched TEXT);
@@ -268,6 +270,19 @@ class Registry:
             return None
         return PageState(row["url"], row["final_url"] or "", row["article_id"] or "", row["content_hash"] or "",
                          row["etag"], row["last_modified"])
+
+    # --- robots.txt, kept for a day (RFC 9309: a cached copy may be used for up to 24 hours) --------------------
+    def robots_get(self, host: str) -> tuple[int, str, float] | None:
+        row = self.db.execute("SELECT status, body, fetched FROM robots WHERE host=?", (host,)).fetchone()
+        return (row["status"], row["body"] or "", row["fetched"]) if row else None
+
+    def robots_put(self, host: str, status: int, body: str) -> None:
+        import time
+
+        with self._tx():
+            self.db.execute("INSERT INTO robots (host, status, body, fetched) VALUES (?, ?, ?, ?) ON CONFLICT(host) "
+                            "DO UPDATE SET status=excluded.status, body=excluded.body, fetched=excluded.fetched",
+                            (host, status, body, time.time()))
 
     def entry_messages(self, feed: str) -> list[tuple[str, str, str]]:
         """(key, status, message) of the feed's entries as last handled (for the UI)."""

@@ -71,7 +71,7 @@ def print_sync_report(report: SyncReport, console: Console) -> None:
         table.add_column("Titel / Hinweis", overflow="fold", ratio=3)
         for f, e in shown:
             label = STATUS_DE.get(e.status, e.status)
-            table.add_row(escape(e.url), f"[red]{label}[/]" if e.status == "failed" else label, str(e.chunks or ""),
+            table.add_row(escape(e.label), f"[red]{label}[/]" if e.status == "failed" else label, str(e.chunks or ""),
                           escape(e.message if e.status == "failed" else " — ".join(x for x in (e.title, e.message) if x)))
         console.print(table)
         if len(shown) < len(rows):
@@ -85,21 +85,25 @@ def print_sync_report(report: SyncReport, console: Console) -> None:
             console.print(f"Fehler: {escape(f.url)}: {escape(f.message)}", soft_wrap=True, highlight=False)
         for e in f.entries:
             if e.status == "failed":
-                console.print(f"Fehler: {escape(e.url)}: {escape(e.message)}", soft_wrap=True, highlight=False)
+                where = e.url or f"{f.url} {e.label}"
+                console.print(f"Fehler: {escape(where)}: {escape(e.message)}", soft_wrap=True, highlight=False)
     if report.interrupted:
         console.print("Abgebrochen: der Rest folgt beim nächsten Durchgang.")
     console.print(" · ".join(f"{k}: {v}" for k, v in report.summary().items()), highlight=False)
 
 
 def feeds_table(feeds: list[Feed]) -> Table:
-    table = Table("Name", "URL", "Art", "Letzte Synchronisierung", "Status", "Artikel", title="Feeds",
-                  title_justify="left")
+    table = Table(title="Feeds", title_justify="left")
+    table.add_column("Name", overflow="fold", ratio=2)
+    table.add_column("URL", overflow="fold", ratio=3)
+    table.add_column("Art", no_wrap=True)
+    table.add_column("Letzte Synchronisierung", no_wrap=True)
+    table.add_column("Status", overflow="fold", ratio=2)
+    table.add_column("Letzter Durchgang", overflow="fold", ratio=2)
+    table.add_column("Artikel", justify="right", no_wrap=True)
     for f in feeds:
-        status = FEED_STATUS_DE.get(f.status, f.status)
-        if f.message:
-            status += f": {f.message}"
-        if f.summary and f.status != "failed":
-            status += " · " + " · ".join(f"{STATUS_DE[k]} {v}" for k, v in f.summary.items() if v)
+        status = FEED_STATUS_DE.get(f.status, f.status) + (f": {f.message}" if f.message else "")
+        last = " · ".join(f"{STATUS_DE[k]} {v}" for k, v in (f.summary or {}).items() if v)
         table.add_row(escape(f.name), escape(f.url), KIND_LABEL.get(f.kind or "", f.kind or ""),
-                      f.last_sync.replace("T", " ")[:19] or "–", escape(status), str(f.articles))
+                      f.last_sync.replace("T", " ")[:19] or "–", escape(status), last or "–", str(f.articles))
     return table

@@ -12,6 +12,7 @@ class FeedSettings(BaseSettings):
     rate: float = Field(1.0, ge=0.0)  # requests per second per host (0: no limit)
     timeout: float = Field(20.0, gt=0.0)  # seconds per request (connect, read, write, pool each)
     max_entries: int = Field(200, ge=1)  # new or changed entries handled per feed and pass
+    robots_ttl: float = Field(86400.0, ge=0.0)  # seconds a host's robots.txt is reused (RFC 9309: at most a day)
 
     def with_(self, **changes) -> "FeedSettings":
         data = self.model_dump()

@@ -24,7 +24,7 @@ FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9
                "application/x-gzip;q=0.5, */*;q=0.1")
 PAGE_ACCEPT = "text/html, application/xhtml+xml, application/pdf;q=0.9, */*;q=0.5"
 BATCH = 16  # articles fetched before they are ingested together (and recorded as done)
-MAX_CHILD_SITEMAPS = 20  # of a sitemap index, the newest this many are read per pass
+MAX_CHILD_SITEMAPS = 20  # of a sitemap index, the first this many sitemaps are read per pass
 
 STATUSES = ("new", "updated", "unchanged", "failed")
 _FROM_LIBRARY = {"added": "new", "updated": "updated", "unchanged": "unchanged", "duplicate": "unchanged",
@@ -33,12 +33,17 @@ _FROM_LIBRARY = {"added": "new", "updated": "updated", "unchanged": "unchanged",
 
 @dataclass
 class EntryResult:
-    url: str  # the entry's link (or its guid/title key when it has none)
+    url: str  # the entry's link ('' when it has none)
     status: str  # new | updated | unchanged | failed
     title: str = ""
     article_id: str = ""
     chunks: int = 0
     message: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the entry is named in reports: its link, else its title."""
+        return self.url or f"„{self.title or '(ohne Titel)'}“"
 
 
 @dataclass
@@ -106,7 +111,7 @@ class Syncer:
     def fetcher(self) -> Fetcher:
         s = self.settings
         return Fetcher(timeout=s.timeout, rate=s.rate, max_bytes=self.max_bytes(), stop=self.stop,
-                       transport=self.transport)
+                       transport=self.transport, robots_cache=self.registry, robots_ttl=s.robots_ttl)
 
     # --- a pass ---------------------------------------------------------------------------------------------
     def run(self, feeds: list[Feed], wait: bool = True) -> SyncReport:
@@ -231,7 +236,7 @@ class Syncer:
         """(article, notes, page state to save) for one entry, or None when it is settled here (unchanged page,
         or a failure, both recorded at once)."""
         def settle(status: str, message: str = "", retry: bool = False, article_id: str = "") -> None:
-            result.entries.append(EntryResult(entry.link or key, "unchanged" if status == "ok" else "failed",
+            result.entries.append(EntryResult(entry.link, "unchanged" if status == "ok" else "failed",
                                               entry.title, article_id, message=message))
             self.registry.record(result.url, [Outcome(key, fingerprint, status, retry, message, article_id)])
 
@@ -312,7 +317,7 @@ class Syncer:
                     status = "unchanged"
                     message = "; ".join(m for m in (message, "the same article as another entry") if m)
             seen.add(article.article_id)
-            result.entries.append(EntryResult(entry.link or key, status, article.title, article.article_id,
+            result.entries.append(EntryResult(entry.link, status, article.title, article.article_id,
                                               chunks, message))
             ok = status != "failed"
             if page is not None and ok:

@@ -91,7 +91,11 @@ def list_section(lang: str) -> None:
 
 
 def page() -> None:
+    from quelle.ui.feeds import feeds_section
+
     lang = state.language()
     upload_section(lang)
+    st.divider()
+    feeds_section(lang)
     st.divider()
     list_section(lang)
