@@ -238,6 +238,22 @@ def test_redirects_gzip_and_tracking_parameters_give_one_article_under_its_canon
     assert any("gzip" in h.get("Accept-Encoding", "") for _, _, h in srv.log)
 
 
+def test_the_same_text_under_two_urls_is_stored_once(library, registry, srv):
+    title, date, paragraphs = STORIES["buchmesse"]
+    srv.page("/artikel/buchmesse", article_html(title, paragraphs, date=date))
+    srv.page("/partner/buchmesse-rekord", article_html(title, paragraphs, date=date, site="Partnerblatt"))
+    srv.route("/feed.xml", rss([item("/artikel/buchmesse", title), item("/partner/buchmesse-rekord", title)]),
+              "application/rss+xml")
+    add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
+    report = run(library, registry)
+    first, second = report.feeds[0].entries
+    assert first.status == "new" and second.status == "unchanged" and "duplicate of" in second.message
+    assert second.article_id == first.article_id == article_id_for(srv.url("/artikel/buchmesse"))
+    [a] = library.articles()
+    assert a["sources"] == [srv.url("/artikel/buchmesse"), srv.url("/partner/buchmesse-rekord")]
+    assert registry.feeds()[0].articles == 1
+
+
 def test_canonical_url_normalises_and_drops_tracking():
     assert canonical_url("HTTP://Example.ORG:80/a/b?utm_source=x&id=3&fbclid=1#top") == "http://example.org/a/b?id=3"
     assert canonical_url("https://example.org") == "https://example.org/"

@@ -317,14 +317,14 @@ class Syncer:
                     status = "unchanged"
                     message = "; ".join(m for m in (message, "the same article as another entry") if m)
             seen.add(article.article_id)
-            result.entries.append(EntryResult(entry.link, status, article.title, article.article_id,
-                                              chunks, message))
+            stored_as = res.articles[0] if res.articles else article.article_id  # a duplicate: the original's id
+            result.entries.append(EntryResult(entry.link, status, article.title, stored_as, chunks, message))
             ok = status != "failed"
             if page is not None and ok:
-                page.content_hash = article.content_hash
+                page.article_id, page.content_hash = stored_as, article.content_hash
             outcomes.append(Outcome(key, fingerprint, "ok" if ok else "failed",
                                     retry=not ok and res.message.startswith("could not store"), message=message,
-                                    article_id=article.article_id if ok else "", page=page if ok else None))
+                                    article_id=stored_as if ok else "", page=page if ok else None))
         self.registry.record(feed.url, outcomes)
 
     def _chunk_progress(self, what: str, done: int, total: int) -> None:

@@ -31,12 +31,14 @@ TEXTS = {
         "col_kind": "Art",
         "col_last": "Letzte Synchronisierung",
         "col_status": "Status",
+        "col_pass": "Letzter Durchgang",
         "col_articles": "Artikel",
         "never": "noch nie",
         "st_ok": "ok",
         "st_not_modified": "unverändert (304)",
         "st_failed": "Fehler",
         "st_interrupted": "abgebrochen",
+        "c_new": "neu", "c_updated": "aktualisiert", "c_unchanged": "unverändert", "c_failed": "fehlgeschlagen",
         "sync": "Jetzt aktualisieren",
         "syncing": "{name}: {done} von {total} Einträgen",
         "sync_start": "Feeds werden abgerufen …",
@@ -69,12 +71,14 @@ TEXTS = {
         "col_kind": "Kind",
         "col_last": "Last sync",
         "col_status": "Status",
+        "col_pass": "Last pass",
         "col_articles": "Articles",
         "never": "never",
         "st_ok": "ok",
         "st_not_modified": "unchanged (304)",
         "st_failed": "failed",
         "st_interrupted": "interrupted",
+        "c_new": "new", "c_updated": "updated", "c_unchanged": "unchanged", "c_failed": "failed",
         "sync": "Update now",
         "syncing": "{name}: {done} of {total} entries",
         "sync_start": "Fetching the feeds …",
@@ -108,7 +112,10 @@ def feed_rows(feeds, lang: str) -> list[dict]:
         rows.append({tt("col_name", lang): f.name, tt("col_url", lang): f.url,
                      tt("col_kind", lang): KIND_LABEL.get(f.kind or "", f.kind or ""),
                      tt("col_last", lang): f.last_sync.replace("T", " ")[:19] or tt("never", lang),
-                     tt("col_status", lang): status, tt("col_articles", lang): f.articles})
+                     tt("col_status", lang): status,
+                     tt("col_pass", lang): " · ".join(f"{tt('c_' + k, lang)} {v}" for k, v in (f.summary or {}).items()
+                                                      if v) or "–",
+                     tt("col_articles", lang): f.articles})
     return rows
 
 
@@ -138,7 +145,7 @@ def _add_form(registry, settings, lang: str) -> None:
             st.session_state.feed_message = ("warning", tt("need_url", lang))
         else:
             try:
-                with st.spinner(url):
+                with st.spinner(md_escape(url)):
                     got = add_feed(registry, settings, url, name=name or None)
             except RegistryError as e:
                 st.session_state.feed_message = ("error", md_escape(str(e)))
@@ -165,7 +172,7 @@ def _sync(registry, feeds, lang: str) -> None:
         bar.empty()
         st.session_state.feed_message = ("warning", tt("busy", lang))
         return
-    bar.progress(1.0, text=tt("summary", lang, **report.summary()))
+    bar.empty()  # the counts follow below
     st.session_state.feed_report = report_lines(report, lang)
 
 
