@@ -475,12 +475,21 @@ def sync(feeds: Optional[List[str]] = typer.Argument(None, metavar="[NAME|URL]..
     try:
         while True:
             started = time.monotonic()
-            with progress_bars() as progress:
-                report = Syncer(lib, registry, fs, progress=progress, stop=stop,
-                                on_wait=lambda: err.print("Warte auf ein anderes Sync oder Ingest (Sperre)…")).run(chosen)
+            try:
+                with progress_bars() as progress:
+                    report = Syncer(lib, registry, fs, progress=progress, stop=stop,
+                                    on_wait=lambda: err.print("Warte auf ein anderes Sync oder Ingest (Sperre)…")
+                                    ).run(chosen)
+            except Exception as e:  # e.g. the store or the registry unavailable: --every tries again next time
+                if interval is None:
+                    fail(f"the sync stopped: {type(e).__name__}: {e}")
+                err.print(f"[{time.strftime('%H:%M:%S')}] Fehler im Durchgang: {escape(f'{type(e).__name__}: {e}')}",
+                          soft_wrap=True)
+                report = None
             if interval is not None:
                 err.print(f"[{time.strftime('%H:%M:%S')}] Durchgang beendet")
-            print_sync_report(report, err)
+            if report is not None:
+                print_sync_report(report, err)
             if interval is None or stop.is_set():
                 break
             next_at = time.localtime(time.time() + max(0.0, started + interval - time.monotonic()))
