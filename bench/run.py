@@ -147,9 +147,13 @@ class ScaleCorpus:
                           date=f"{2015 + i % 11}-{1 + i % 12:02d}-{1 + i % 28:02d}", source=SOURCES[i % len(SOURCES)],
                           path=f"scale/{i:06d}.txt", language="de")
             chunks, pos = [], 0
-            for n, tx in enumerate(texts):
+            for n, (tx, p) in enumerate(zip(texts, picks)):
+                spans, at = [], 0  # the sentence spans ingest stores with each chunk (the answer step reads them)
+                for j in p:
+                    spans.append((at, at + len(self.sentences[j])))
+                    at += len(self.sentences[j]) + 1
                 chunks.append(Chunk(f"{art.article_id}::{n:05d}", art.article_id, n, tx, pos, pos + len(tx),
-                                    title=title))
+                                    title=title, sentences=spans))
                 pos += len(tx) + 2
             vecs = np.stack([self.vectors[p].sum(axis=0) for p in picks])
             vecs += self.rng.normal(0, 0.02, vecs.shape).astype(np.float32)

@@ -110,6 +110,7 @@ def chunk_article(article: Article, tokenizer: TokenSpans, budget: int, overlap:
                 source=article.source,
                 url=article.url,
                 page=article.page_at(start),
+                sentences=[(u.start - start, u.end - start) for u in g],
             )
         )
     return chunks

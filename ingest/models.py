@@ -66,6 +66,7 @@ class Chunk:
     source: str = ""
     url: str = ""
     page: int | None = None
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # sentence spans within `text`
 
     def to_dict(self) -> dict:
         return asdict(self)

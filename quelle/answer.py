@@ -6,12 +6,12 @@ import time
 from typing import Callable
 
 from quelle.abstain import abstention
-from quelle.answer_types import Answer, AnswerSentence, Citation, RetrievedPassage
+from quelle.answer_types import Answer, AnswerSentence, AnswerSpan, Citation, RetrievedPassage
 from quelle.conversation import carried_words, standalone_question
 from quelle.grounded import condense, finish, llm_answer
 from quelle.llm import ChatBackend, LLMError, chat_backend
 from quelle.prompts import PromptError
-from quelle.extractive import pick_sentences
+from quelle.extractive import read
 from quelle.language import detect_language
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -60,7 +60,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     if down:  # the LLM failed while condensing: do not wait through the retries a second time
         llm, fallback = None, down
     passages = resources.retriever.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
-                                            settings.hybrid_dense_weight, language)
+                                            settings.hybrid_dense_weight, language, rerank=settings.rerank)
     t1 = time.perf_counter()
     answer = None
     streamed: list[str] = []
@@ -88,20 +88,44 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     return answer
 
 
+POSSIBLE = {"de": "Mögliche Antworten:", "en": "Possible answers:"}
+
+
 def _extractive(question: str, standalone: str, language: str, passages: list[Passage], resources: Resources,
                 settings: Settings) -> Answer:
     carried = carried_words(question, standalone)
     basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
-    pick = pick_sentences(basis, passages, resources.retriever.lexical.idf, language, carried=carried)
-    if pick is None or pick.coverage < settings.min_answer_score:
-        return Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
-                      language=language)
-    passage = passages[pick.passage]
-    text = " ".join(passage.text[s:e] for s, e in pick.spans)
+    reading = read(basis, passages, resources.retriever.lexical.idf, language, carried=carried)
+    if reading is None or reading.confidence < settings.min_answer_score:
+        answer = Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
+                        language=language)
+        answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
+        return answer
+    picks = [(reading.best.passage, reading.spans)]
+    if reading.alternative is not None:
+        picks.append((reading.alternative.passage, reading.alternative_spans))
+    order: list[int] = []
+    highlights: dict[int, list[tuple[int, int]]] = {}
+    sentences = []
+    for passage_index, spans in picks:
+        if passage_index + 1 not in order:
+            order.append(passage_index + 1)
+        n = order.index(passage_index + 1) + 1
+        highlights.setdefault(n, []).extend(spans)
+        text = " ".join(passages[passage_index].text[s:e] for s, e in spans)
+        sentences.append(AnswerSentence(text=text, citations=[n]))
+    if len(sentences) == 1:
+        body = f"{sentences[0].text} [1]"
+    else:
+        body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
     # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
-    return finish(question, f"{text} [1]", [pick.passage + 1], 0, language, passages,
-                  resources.embedder.embed_passages, citation_from, backend="extractive",
-                  sentences=[AnswerSentence(text=text, citations=[1])], highlights={1: list(pick.spans)})
+    answer = finish(question, body, order, 0, language, passages, resources.embedder.embed_passages, citation_from,
+                    backend="extractive", sentences=sentences, highlights=highlights)
+    answer.confidence = round(reading.confidence, 4)
+    if reading.span is not None:
+        s, e = reading.span
+        answer.answer_span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)
+    return answer
 
 
 def _llm_backend(settings: Settings, resources: Resources) -> tuple[ChatBackend | None, str | None]:

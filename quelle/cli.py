@@ -124,7 +124,8 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         sys.stdout.flush()
 
     try:
-        answer = core_ask(question, s, resources=res, filters=filters, on_token=None if as_json else show_token)
+        stream = not as_json and s.llm != "extractive"  # an extractive answer comes whole: printed with its span
+        answer = core_ask(question, s, resources=res, filters=filters, on_token=show_token if stream else None)
     except QuestionError as e:
         fail(str(e))
     if as_json:
@@ -135,7 +136,7 @@ def ask(question: str = typer.Argument(..., help="Your question."),
     if answer.fallback:
         err.print(f"Hinweis: {escape(answer.fallback)} – Antwort ohne LLM (extraktiv).", soft_wrap=True)
     if "".join(streamed).strip() != answer.answer:
-        out.print(escape(answer.answer), soft_wrap=True)
+        out.print(with_span_in_bold(answer), soft_wrap=True)
     _print_checks(answer)
     for c in answer.citations:
         where = ", ".join(x for x in (c.date, c.source, f"S. {c.page}" if c.page else "") if x)
@@ -144,6 +145,16 @@ def ask(question: str = typer.Argument(..., help="Your question."),
             out.print(f"    {escape(c.url)}")
         for s0, e0 in c.highlights or [(0, len(c.text))]:
             out.print(f"    „{escape(c.text[s0:e0])}“", soft_wrap=True)
+
+
+def with_span_in_bold(answer) -> str:
+    """The answer as rich markup (escaped), its answer span in bold in the sentence that holds it."""
+    span = answer.answer_span
+    text = answer.answer
+    if span is not None and span.text and span.text in text:
+        i = text.index(span.text)
+        return f"{escape(text[:i])}[bold]{escape(span.text)}[/bold]{escape(text[i + len(span.text):])}"
+    return escape(text)
 
 
 def _print_checks(answer) -> None:

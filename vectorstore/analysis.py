@@ -1,5 +1,10 @@
-"""Turn German (and English) text into index terms: lower-case, umlaut/ß folding, stop words, stemming,
-numbers kept whole ("9,2", "2021"), hyphenated compounds indexed both joined and in parts."""
+"""Turn German (and English) text into index terms: lower-case, umlaut/ß folding, stop words, lemma then stem,
+numbers kept whole ("9,2", "2021"), hyphenated compounds indexed both joined and in parts.
+
+A word's term is the Snowball stem of its simplemma lemma (German and English tables, MIT licence, in the wheel):
+lemmas join what stems keep apart (stieg/gestiegen -> steigen, Gäste -> Gast, Rechenzentren -> Rechenzentrum,
+Insassen -> Insasse), stems join what the lemma tables do not know. `token_terms` gives the same terms with
+their character offsets, for the sentence-level evidence scorer."""
 
 from __future__ import annotations
 
@@ -34,31 +39,52 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str = "de") -> str:
-    s = _stemmer(language).stemWord(word)
-    if language == "de" and len(s) >= 7 and s.endswith("um"):  # Zentrum/Zentren, Museum/Museen
-        s = s[:-2]
-    return s
+    return _stemmer(language).stemWord(word)
+
+
+_LEMMA_LANGS = {"de", "en"}
+
+
+@lru_cache(maxsize=400_000)
+def _lemma(word: str, language: str) -> str:
+    """simplemma's lemma of a lower-case word (its tables load on first use, ~3 s for German)."""
+    import simplemma
+
+    lemma = simplemma.lemmatize(word, lang=language)
+    return lemma.lower() if lemma else word
+
+
+def word_term(word: str, language: str = "de") -> str:
+    """The index term of one lower-case word that is no stop word: stem of its lemma, umlauts folded."""
+    if language in _LEMMA_LANGS and len(word) > 3:
+        word = _lemma(word, language)
+    return stem(word.translate(_FOLD), language)
+
+
+def token_terms(text: str, language: str = "de") -> list[tuple[int, int, list[str]]]:
+    """(start, end, terms) of every word of the text that yields index terms (a hyphenated compound yields its
+    joined form and its parts); offsets into `text`."""
+    out: list[tuple[int, int, list[str]]] = []
+    for m in _TOKEN.finditer(text.lower()):
+        tok = m.group()
+        if tok[0].isdigit():
+            out.append((m.start(), m.end(), [tok.rstrip(".,:/")]))
+            continue
+        if "-" in tok:
+            parts = [p for p in tok.split("-") if p]
+            terms = [word_term("".join(parts), language)]
+            terms.extend(word_term(p, language) for p in parts if p.translate(_FOLD) not in STOPWORDS and len(p) > 1)
+            out.append((m.start(), m.end(), terms))
+            continue
+        if tok.translate(_FOLD) in STOPWORDS or len(tok) < 2:
+            continue
+        out.append((m.start(), m.end(), [word_term(tok, language)]))
+    return out
 
 
 def analyze(text: str, language: str = "de") -> list[str]:
     """Index terms of a text (the same function for documents and queries)."""
-    terms: list[str] = []
-    for m in _TOKEN.finditer(text.lower()):
-        tok = m.group()
-        if tok[0].isdigit():
-            terms.append(tok.rstrip(".,:/"))
-            continue
-        tok = tok.translate(_FOLD)
-        if "-" in tok:
-            parts = [p for p in tok.split("-") if p]
-            joined = "".join(parts)
-            terms.append(stem(joined, language))
-            terms.extend(stem(p, language) for p in parts if p not in STOPWORDS and len(p) > 1)
-            continue
-        if tok in STOPWORDS or len(tok) < 2:
-            continue
-        terms.append(stem(tok, language))
-    return terms
+    return [t for _, _, terms in token_terms(text, language) for t in terms]
 
 
 def content_terms(text: str, language: str = "de") -> list[str]:
@@ -76,3 +102,30 @@ def char_ngrams(terms: list[str], n: int = NGRAM) -> list[str]:
     """Character n-grams of word terms (numbers excluded): matches compound parts and inflected variants
     that stemming misses ("Rechenzentren"/"Zentren", "Cloudsparte"/"Sparte")."""
     return [t[i : i + n] for t in terms if len(t) > n and not t[0].isdigit() for i in range(len(t) - n + 1)]
+
+
+_LINKS = ("", "s", "es", "n", "en", "e", "er")
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str, language: str = "de") -> tuple[str, ...]:
+    """Terms of a German compound's modifier and head, split where both are words of simplemma's German table
+    (linking -s-/-es-/-n-/-en-/-e-/-er- allowed): Programmplatz -> (programm, platz), Akkulaufzeit -> (akku,
+    laufzeit). () for words that are no such compound (or not German)."""
+    if language != "de" or len(word) < 8 or not word.isalpha():
+        return ()
+    import simplemma
+
+    w = word.lower()
+    for i in range(3, len(w) - 3):  # the longest head first: the head decides what the compound is
+        head = w[i:]
+        if not (simplemma.is_known(head.capitalize(), lang="de") or simplemma.is_known(head, lang="de")):
+            continue
+        modifier = w[:i]
+        for link in _LINKS:
+            if link and not modifier.endswith(link):
+                continue
+            base = modifier[: len(modifier) - len(link)] if link else modifier
+            if len(base) >= 4 and (simplemma.is_known(base.capitalize(), lang="de") or simplemma.is_known(base, lang="de")):
+                return (word_term(base, language), word_term(head, language))
+    return ()

@@ -30,7 +30,7 @@ from vectorstore.filters import Filters
 from vectorstore.segment import Segment, lucene_idf
 
 MANIFEST = "manifest.json"
-FORMAT = 2
+FORMAT = 3  # 3: terms are stems of simplemma lemmas
 NGRAM_WEIGHT = 0.35
 MAX_SEGMENTS = 8  # beyond this many, small neighbours are merged
 SEGMENT_CHUNKS = 20_000  # the largest segment: bounds the memory of building one and the cost of any merge

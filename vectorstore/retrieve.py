@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vectorstore.embeddings import Embedder
+from vectorstore.evidence import passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.segment import signature
 from vectorstore.store import ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
+RERANK_DEPTH = 50  # first-stage passages the second stage reads
+RERANK_SLOTS = True  # the answer-slot features take part (they lifted news-de hit@1 0.600 -> 0.625)
+ARTICLE_CREDIT = 0.5  # share of its article's best score a chunk gets (news-de hit@5 0.887 -> 0.900)
 
 
 @dataclass
@@ -105,19 +109,53 @@ class Retriever:
                 self._sync(self.lexical, revision)
 
     def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
-                 dense_weight: float = 0.3, language: str = "de") -> list[Passage]:
+                 dense_weight: float = 0.3, language: str = "de", rerank: float = 0.0) -> list[Passage]:
+        """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
+        (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence)."""
         if k <= 0 or not query.strip():
             return []
+        depth = max(k, RERANK_DEPTH) if rerank > 0 else k
         if mode == "dense":
-            return [self._passage(c, c.score, dense=c.score) for c in self._dense(query, k, filters)]
-        self.sync_lexical()
-        lexical = self.lexical  # one index for the whole query, even if another thread swaps in a newer one
-        if mode == "bm25":
-            hits = lexical.search(query, k, filters, language)
-            chunks = self.store.get_chunks([cid for cid, _ in hits])
-            score = dict(hits)
-            return [self._passage(c, score[c.chunk_id], lexical=score[c.chunk_id]) for c in chunks]
-        return self._hybrid(query, k, filters, dense_weight, language, lexical)
+            got = [self._passage(c, c.score, dense=c.score) for c in self._dense(query, depth, filters)]
+        else:
+            self.sync_lexical()
+            lexical = self.lexical  # one index for the whole query, even if another thread swaps in a newer one
+            if mode == "bm25":
+                hits = lexical.search(query, depth, filters, language)
+                chunks = self.store.get_chunks([cid for cid, _ in hits])
+                score = dict(hits)
+                got = [self._passage(c, score[c.chunk_id], lexical=score[c.chunk_id]) for c in chunks]
+            else:
+                got = self._hybrid(query, depth, filters, dense_weight, language, lexical)
+        if rerank > 0 and len(got) > 1:
+            got = self._rerank(query, got, rerank, language)
+        return got[:k]
+
+    def _rerank(self, query: str, passages: list[Passage], share: float, language: str) -> list[Passage]:
+        q = question_view(query, self.lexical.idf, language)
+        inputs = [passage_input(p.text, p.meta, p.score) for p in passages]
+        best = [0.0] * len(passages)
+        for e in score_sentences(q, inputs, slots=RERANK_SLOTS):
+            best[e.passage] = max(best[e.passage], e.score)
+        top_first = max(p.score for p in passages) or 1.0
+        top_best = max(best) or 1.0
+        fused = [(1 - share) * p.score / top_first + share * b / top_best for p, b in zip(passages, best)]
+        # a news story spreads over several chunks: each chunk also gets credit for its article's best chunk
+        article_best: dict[str, float] = {}
+        for p, f in zip(passages, fused):
+            a = p.meta.get("article_id", "")
+            article_best[a] = max(article_best.get(a, 0.0), f)
+        fused = [(f + ARTICLE_CREDIT * article_best[p.meta.get("article_id", "")]) / (1 + ARTICLE_CREDIT)
+                 for p, f in zip(passages, fused)]
+        order = sorted(range(len(passages)), key=lambda i: -fused[i])
+        out = []
+        for i in order:
+            p = passages[i]
+            p.extra["first_stage"] = p.score
+            p.extra["evidence"] = best[i]
+            p.score = fused[i]
+            out.append(p)
+        return out
 
     def _dense(self, query: str, k: int, filters: Filters | None) -> list[StoredChunk]:
         return self.store.query(self.embedder.embed_query(query), k, filters)

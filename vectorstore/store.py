@@ -60,7 +60,25 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, sources: list[
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.sentences:  # the chunker's sentence spans: answering and reranking need not split the text again
+        meta["sentences"] = sentence_spans_text(chunk.sentences)
     return meta
+
+
+def sentence_spans_text(spans: list[tuple[int, int]]) -> str:
+    return ",".join(f"{s}:{e}" for s, e in spans)
+
+
+def sentence_spans_of(meta: dict, text: str) -> tuple[tuple[int, int], ...] | None:
+    """The stored sentence spans of a chunk (None when the chunk was stored before they were, or they do not fit)."""
+    raw = meta.get("sentences")
+    if not raw:
+        return None
+    try:
+        spans = tuple((int(a), int(b)) for a, b in (item.split(":") for item in str(raw).split(",")))
+    except ValueError:
+        return None
+    return spans if all(0 <= a < b <= len(text) for a, b in spans) else None
 
 
 def _client(settings):

@@ -325,7 +325,7 @@ class QuellePipeline:
             latency = (time.perf_counter() - t0) * 1000
             s = self.settings
             passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
-                                                         s.retrieval_mode, None, s.hybrid_dense_weight, a.language)
+                                                         s.retrieval_mode, None, s.hybrid_dense_weight, a.language, rerank=s.rerank)
         except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
             return Outcome("", False, "error", [], [], (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}")
         ranking = [{"chunk_id": p.chunk_id, "article_id": p.meta.get("article_id", ""),

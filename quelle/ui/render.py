@@ -35,7 +35,8 @@ def marked_markdown(value: str, spans: list[tuple[int, int]] | list[list[int]], 
     """`value` as escaped markdown with the character spans emphasised.
 
     style "highlight": bold on an orange background (the cited sentence in a passage);
-    style "unsupported": red (an answer sentence the sources do not support).
+    style "unsupported": red (an answer sentence the sources do not support);
+    style "span": bold (the answer span of an extractive answer).
     Spans are clipped, sorted and merged; a span crossing a line break is marked line by line.
     """
     value = value or ""
@@ -63,6 +64,8 @@ def _mark(segment: str, style: str) -> str:
     lead = segment[: len(segment) - len(segment.lstrip())]
     trail = segment[len(segment.rstrip()):]
     inner = escape_chars(core)
+    if style == "span":  # the short answer inside the answer sentence
+        return lead + f"**{inner}**" + trail
     marked = f":orange-background[**{inner}**]" if style == "highlight" else f":red[{inner} :material/warning:]"
     return lead + marked + trail
 
@@ -168,7 +171,13 @@ def render_answer(message: dict, language: str) -> None:
         st.caption(t("abstained_note", language))
     else:
         spans, missing = unsupported_spans(answer)
-        st.markdown(marked_markdown(answer.get("answer", ""), spans, "unsupported"))
+        text = answer.get("answer", "")
+        span = (answer.get("answer_span") or {}).get("text") or ""
+        if not spans and span and span in text:
+            at = text.index(span)
+            st.markdown(marked_markdown(text, [(at, at + len(span))], "span"))
+        else:
+            st.markdown(marked_markdown(text, spans, "unsupported"))
         if spans or missing:
             note = t("unsupported_note", language)
             if missing:

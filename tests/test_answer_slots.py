@@ -1,0 +1,70 @@
+"""Answer kinds of German/English questions and the slot fillers found in sentences (vectorstore.slots)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, answer_kind, fillers
+
+
+@pytest.mark.parametrize("question, kind, focus", [
+    ("Wie viele Besucher kamen zum Stadtfest in Ulm?", NUMBER, "Besucher"),
+    ("Wie viele Wochen lang lässt T-Mobile Kunden das Netz testen?", NUMBER, "Wochen"),
+    ("Wie stark stieg die Alibaba-Aktie?", NUMBER, ""),
+    ("Um wie viel Prozent wuchs der Umsatz?", NUMBER, "Prozent"),
+    ("Welchen Anteil hält der Staat?", NUMBER, ""),
+    ("Wie oft wurde er Weltmeister?", NUMBER, ""),
+    ("How many people attended?", NUMBER, "people"),
+    ("Wann eröffnet das Museum?", DATE, ""),
+    ("Seit wann gilt das Gesetz?", DATE, ""),
+    ("In welchem Jahr wurde die Firma gegründet?", DATE, ""),
+    ("When did the strike end?", DATE, ""),
+    ("Wo plant Alibaba neue Rechenzentren?", PLACE, ""),
+    ("In welcher Stadt findet das Turnier statt?", PLACE, ""),
+    ("Where is the headquarters?", PLACE, ""),
+    ("Wer ist der erste Astronaut aus Dänemark?", NAME, ""),
+    ("Von wem stammt der Entwurf?", NAME, ""),
+    ("Who designed the puppet show?", NAME, ""),
+    ("Warum klagt die Lufthansa?", REASON, ""),
+    ("Aus welchem Grund wurde das Spiel abgesagt?", REASON, ""),
+    ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
+    ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
+    ("Was fordert die Gewerkschaft?", OTHER, ""),
+])
+def test_answer_kind_of_german_and_english_questions(question, kind, focus):
+    got = answer_kind(question)
+    assert (got.kind, got.focus) == (kind, focus)
+
+
+def _found(text: str, kind: str) -> list[str]:
+    return [text[s:e] for s, e in fillers(text, kind)]
+
+
+def test_number_words_count_only_as_whole_words():
+    text = "Beim Einsatz achten die Helfer auf jeden Elfmeter und eine Einheit."
+    assert _found(text, NUMBER) == []
+    text = "Rund 80.000 Gäste kamen an drei Tagen, achtmal mehr als 2019, 9,2 Prozent im Plus."
+    assert _found(text, NUMBER) == ["80.000", "drei", "achtmal", "2019", "9,2", "Prozent"]
+
+
+def test_dates_of_several_forms():
+    text = "Am 25. Jänner 2016 begann es, im März endete es; die Frist läuft bis 3.5.2017, seit Montag gilt sie."
+    assert _found(text, DATE) == ["25. Jänner 2016", "März", "3.5.2017", "Montag"]
+
+
+def test_names_are_runs_of_capitalised_words_with_a_proper_name():
+    text = "Das Puppenspiel hat Gudrun Rabussay-Schwald für den Kindergarten entworfen."
+    assert _found(text, NAME) == ["Gudrun Rabussay-Schwald"]
+    text = "Der erste Astronaut aus Dänemark, Andreas Mogensen, flog zur ISS."
+    assert "Andreas Mogensen" in _found(text, NAME)
+    assert "Astronaut" not in " ".join(_found(text, NAME))
+
+
+def test_places_follow_a_place_preposition():
+    text = "Rund 80.000 Gäste feierten in Ulm, die Band kam aus dem Iran, in Zukunft mehr."
+    assert _found(text, PLACE) == ["Ulm", "Iran"]
+
+
+def test_reasons_are_connectives():
+    text = "Das Spiel wurde abgesagt, weil der Platz unter Wasser stand."
+    assert _found(text, REASON) == ["weil"]

@@ -1,0 +1,317 @@
+"""Sentence-level evidence: how well each sentence of some passages answers a question.
+
+One scorer for two users: the second retrieval stage (vectorstore.retrieve: a passage is as good as its best
+sentence) and the extractive answerer (quelle.extractive: the best sentence is the answer). Each sentence gets
+features, combined linearly with the weights in `WEIGHTS` (fitted on half of the news-de development questions,
+see bench/fit_evidence.py and the numbers in its docstring):
+
+- `cov`: share of the question's IDF-weighted terms the sentence holds (lemma+stem terms; a compound part such as
+  „Container“ in „Containerumschlag“ earns PARTIAL_CREDIT),
+- `local`: the same with each term's weight times (1 - its share among the sentences of the article at hand): the
+  article's own subject (its names, its topic word) is in most of its sentences and says little about which
+  sentence answers — this is what stops the lead sentence from winning every time,
+- `context`: share of the question held by the sentence's passage and title (is this the right article?),
+- `slot`: the sentence holds a filler of the asked kind (number, date, place, name, reason) that the question
+  does not already contain; `near`: how close (in words) that filler is to a matched question word,
+- `focus`: a number followed by the asked unit („vier Wochen“ for „Wie viele Wochen“), or the class noun of a
+  which-question,
+- `retrieval`: the passage's first-stage score relative to the best,
+- `lead`: the sentence is one of the article's first two.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from ingest.sentences import passage_sentence_spans
+from vectorstore.analysis import compound_parts, content_terms, token_terms
+from vectorstore.store import sentence_spans_of
+from vectorstore.slots import NUMBER, OTHER, WHICH, AnswerKind, answer_kind, fillers
+
+PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
+CONTEXT_CREDIT = 0.5
+PART_CREDIT = 0.4
+LOCAL_POWER = 1.0
+TITLE_SENTENCES = 1
+WINDOW_CREDIT = 0.7  # a question word found in the neighbouring sentence instead of this one
+WEIGHTS = {"cov": 1.0, "local": 1.0, "window": 0.5, "context": 0.4, "slot": 0.5, "near": 0.3, "focus": 0.3, "retrieval": 1.0, "article": 1.0,
+           "lead": 0.05}
+FEATURES = tuple(WEIGHTS)
+
+
+@dataclass
+class SentenceView:
+    start: int  # offsets in the passage text
+    end: int
+    tokens: list[tuple[int, int, list[str]]]  # word offsets in the passage text, their terms
+    terms: frozenset[str]
+    parts: frozenset[str] = frozenset()  # terms of compound parts (Sendeplatz -> send, platz) and the terms
+
+
+@lru_cache(maxsize=20_000)
+def passage_view(text: str, language: str, spans: tuple[tuple[int, int], ...] | None = None) -> tuple[SentenceView, ...]:
+    """The sentences of a passage with their terms (remembered: the same passages come back question after question).
+    `spans`: the sentence spans stored with the chunk at ingest; without them the text is split here."""
+    out = []
+    for s, e in spans if spans is not None else passage_sentence_spans(text, language):
+        toks = [(s + a, s + b, terms) for a, b, terms in token_terms(text[s:e], language)]
+        terms = frozenset(t for _, _, ts in toks for t in ts)
+        parts = terms.union(*(compound_parts(text[a:b], language) for a, b, _ in toks))
+        out.append(SentenceView(s, e, toks, terms, parts))
+    return tuple(out)
+
+
+@dataclass
+class QuestionView:
+    text: str
+    language: str
+    kind: AnswerKind
+    terms: list[str]
+    weights: dict[str, float]
+    focus: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()  # terms of the units the question's wording implies
+    words: frozenset[str] = frozenset()  # lower-case words of the question (a filler it already names is no answer)
+    parts: dict[str, frozenset[str]] = field(default_factory=dict)  # a term's compound parts
+
+    @property
+    def term_set(self) -> frozenset[str]:
+        return frozenset(self.terms)
+
+
+def question_view(question: str, idf: Callable[[str], float], language: str = "de", carried: str = "",
+                  carried_weight: float = 0.5) -> QuestionView:
+    """The question's terms, IDF weights (words carried over from an earlier question weigh at most
+    `carried_weight` of the question's own) and answer kind."""
+    own = content_terms(question, language)
+    if language != "de":  # names and numbers carry across languages: German terms of the question match German text
+        own += [t for t in content_terms(question, "de") if t not in own]
+    extra = [t for t in content_terms(carried, language) if t not in own] if carried else []
+    weights = {t: idf(t) for t in own + extra}
+    own_mass, carried_mass = sum(weights[t] for t in own), sum(weights[t] for t in extra)
+    if carried_mass > 0:
+        scale = min(1.0, carried_weight * own_mass / carried_mass) if own_mass else 1.0
+        for t in extra:
+            weights[t] *= scale
+    kind = answer_kind(question)
+    focus = frozenset(content_terms(" ".join([kind.focus, *kind.units]), language))
+    words = frozenset(w.lower().strip(".,;:!?\"'()") for w in question.split())
+    parts: dict[str, frozenset[str]] = {}
+    for text in (question, carried):
+        for a, b, ts in token_terms(text, language):
+            split = compound_parts(text[a:b], language)
+            if split:
+                for t in ts:
+                    parts[t] = frozenset(split)
+    units = frozenset(content_terms(" ".join(kind.units), language)) if kind.units else frozenset()
+    return QuestionView(question, language, kind, own + extra, weights, focus, units, words, parts)
+
+
+def credit(term: str, terms: frozenset[str] | set[str], parts: frozenset[str] = frozenset(),
+           term_parts: frozenset[str] = frozenset()) -> float:
+    """How well a sentence with `terms` (and compound parts `parts`) holds a question term (whose own compound parts
+    are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
+    (Cloudsparte ~ Sparte), PART_CREDIT a shared compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
+    if term in terms:
+        return 1.0
+    if len(term) >= 4 and not term[0].isdigit():
+        for t in terms:
+            if len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t)):
+                return PARTIAL_CREDIT
+        if term in parts or (term_parts and not term_parts.isdisjoint(parts)):
+            return PART_CREDIT
+    return 0.0
+
+
+def _partial(term: str, other: str) -> bool:
+    return len(term) >= 4 and len(other) >= 4 and not term[0].isdigit() and (
+        other.startswith(term) or term.startswith(other) or other.endswith(term) or term.endswith(other))
+
+
+def _with_prefix(sorted_words: list[str], prefix: str) -> list[str]:
+    i = bisect.bisect_left(sorted_words, prefix)
+    j = bisect.bisect_left(sorted_words, prefix + "\uffff")
+    return sorted_words[i:j]
+
+
+class _Matcher:
+    """credit() for one question over many sentences: for each question term, the set of passage terms that match
+    it partially is found once per question (set intersections per sentence instead of string tests)."""
+
+    def __init__(self, q: "QuestionView", vocabulary: set[str]):
+        self.q = q
+        words = sorted(u for u in vocabulary if len(u) >= 4 and not u[0].isdigit())
+        backwards = sorted(u[::-1] for u in words)
+        self.near = {}
+        for t in q.terms:
+            found: set[str] = set()
+            if len(t) >= 4 and not t[0].isdigit():
+                found.update(_with_prefix(words, t))  # u starts with t
+                found.update(u[::-1] for u in _with_prefix(backwards, t[::-1]))  # u ends with t
+                found.update(u for u in (t[:i] for i in range(4, len(t))) if u in vocabulary)  # t starts with u
+                found.update(u for u in (t[i:] for i in range(1, len(t) - 3)) if u in vocabulary)  # t ends with u
+            found.discard(t)
+            self.near[t] = frozenset(found)
+
+    def credit(self, t: str, sv: "SentenceView") -> float:
+        if t in sv.terms:
+            return 1.0
+        if not self.near[t].isdisjoint(sv.terms):
+            return PARTIAL_CREDIT
+        tp = self.q.parts.get(t)
+        if t in sv.parts or (tp and not tp.isdisjoint(sv.parts)):
+            return PART_CREDIT
+        return 0.0
+
+
+@dataclass
+class Evidence:
+    passage: int  # index into the passages given
+    sentence: int  # index into passage_view(passage text)
+    features: dict[str, float]
+    score: float
+    filler: tuple[int, int] | None = None  # the best slot filler, offsets in the passage text
+    matched: list[int] = field(default_factory=list)  # token indices of the sentence that match question terms
+
+
+@dataclass
+class PassageInput:
+    text: str
+    title: str
+    article_id: str
+    chunk_index: int
+    score: float  # first-stage retrieval score
+    language: str = "de"
+    sentences: tuple[tuple[int, int], ...] | None = None  # stored sentence spans, if any
+
+    @property
+    def view(self) -> tuple[SentenceView, ...]:
+        return passage_view(self.text, self.language, self.sentences)
+
+
+def passage_input(text: str, meta: dict, score: float) -> PassageInput:
+    """The scorer's view of a retrieved chunk (its text, stored metadata and retrieval score)."""
+    return PassageInput(text, meta.get("title", "") or "", meta.get("article_id", "") or "",
+                        int(meta.get("chunk_index", 0) or 0), float(score), meta.get("language") or "de",
+                        sentence_spans_of(meta, text))
+
+
+def _filler_ok(q: QuestionView, text: str, span: tuple[int, int], sv: SentenceView) -> bool:
+    """A filler answers only when it brings something the question does not already name: one of its words has a
+    term the question lacks (so „Günther Jauch“ is no answer to a question about „Günther Jauchs Talkshow“)."""
+    words = [w.lower().strip(".,;:!?\"'()") for w in text[span[0] : span[1]].split()]
+    if not words or all(w in q.words for w in words):
+        return False
+    terms = [ts for s, e, ts in sv.tokens if s >= span[0] and e <= span[1]]
+    if not terms:
+        return True
+    return any(not any(credit(t, q.term_set) >= 1.0 for t in ts) for ts in terms)
+
+
+def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
+                    weights: dict[str, float] | None = None, slots: bool = True) -> list[Evidence]:
+    """Evidence for every sentence of the passages, best first. `slots=False` skips the answer-slot features
+    (for the cheaper retrieval stage)."""
+    weights = weights or WEIGHTS
+    if not q.terms or not passages:
+        return []
+    total = sum(q.weights.values()) or 1.0
+    views = [p.view for p in passages]
+    # each term's share among the sentences of each article (sentences seen in these passages, deduplicated)
+    seen: dict[str, dict[tuple[int, int], SentenceView]] = defaultdict(dict)
+    vocabulary: set[str] = set()
+    for p, view in zip(passages, views):
+        for sv in view:
+            seen[p.article_id][(p.chunk_index, sv.start)] = sv
+            vocabulary |= sv.terms
+    match = _Matcher(q, vocabulary)
+    titles = {p.article_id: _title_terms(p.title, p.language) for p in passages}
+    share: dict[str, dict[str, float]] = {}
+    for article, sents in seen.items():
+        n = len(sents)
+        # the title names the article's subject: it counts as TITLE_SENTENCES sentences that hold its terms
+        share[article] = {t: (sum(1 for sv in sents.values() if t in sv.terms or not match.near[t].isdisjoint(sv.terms))
+                              + TITLE_SENTENCES * (t in titles[article] or not match.near[t].isdisjoint(titles[article])))
+                          / (n + TITLE_SENTENCES) for t in q.terms}
+    top = max((p.score for p in passages), default=0.0) or 1.0
+    article_best: dict[str, float] = {}
+    for p in passages:
+        article_best[p.article_id] = max(article_best.get(p.article_id, 0.0), p.score)
+    out: list[Evidence] = []
+    for pi, (p, view) in enumerate(zip(passages, views)):
+        context = set().union(*(sv.terms for sv in view)) if view else set()
+        context |= _title_terms(p.title, p.language)
+        ctx = sum(w * (1.0 if t in context else 0.0) for t, w in q.weights.items()) / total
+        local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) ** LOCAL_POWER + 1e-6 for t, w in q.weights.items()}
+        local_total = sum(local_w.values())
+        got_all = [{t: match.credit(t, sv) for t in q.terms} for sv in view]
+        for si, sv in enumerate(view):
+            got = got_all[si]
+            cov = sum(q.weights[t] * c for t, c in got.items()) / total
+            local = sum(local_w[t] * c for t, c in got.items()) / local_total
+            # the sentence with its neighbours: news sentences often answer what the one before introduced
+            window = {t: max([c] + [WINDOW_CREDIT * got_all[j][t] for j in (si - 1, si + 1) if 0 <= j < len(view)])
+                      for t, c in got.items()}
+            win = sum(local_w[t] * c for t, c in window.items()) / local_total
+            matched = [i for i, (_, _, ts) in enumerate(sv.tokens) if any(t in q.weights for t in ts)]
+            f = {"cov": cov, "local": local, "window": win, "context": ctx, "retrieval": p.score / top,
+                 "article": article_best[p.article_id] / top, "lead": 1.0 if p.chunk_index == 0 and si < 2 else 0.0, "slot": 0.0, "near": 0.0, "focus": 0.0}
+            best_filler = None
+            if not slots:
+                pass
+            elif q.kind.kind not in (OTHER, WHICH):
+                spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
+                if spans:
+                    f["slot"] = 1.0
+                    best_d, best_filler = math.inf, spans[0]
+                    for sp in spans:
+                        d = _distance(sv, sp, matched)
+                        if d < best_d:
+                            best_d, best_filler = d, sp
+                    f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
+                    if q.kind.kind == NUMBER and q.focus:
+                        f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
+            elif q.kind.kind == WHICH and q.focus:
+                f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
+            # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
+            if q.kind.kind in (OTHER, WHICH) or not slots:
+                f["typed"] = 1.0
+            elif q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
+                f["typed"] = 1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
+            else:
+                f["typed"] = f["slot"]
+            score = sum(weights.get(k, 0.0) * v for k, v in f.items())
+            out.append(Evidence(pi, si, f, score, best_filler, matched))
+    out.sort(key=lambda e: -e.score)
+    return out
+
+
+@lru_cache(maxsize=20_000)
+def _title_terms(title: str, language: str) -> frozenset[str]:
+    return frozenset(t for _, _, ts in token_terms(title, language) for t in ts)
+
+
+def _token_index(sv: SentenceView, pos: int) -> int:
+    for i, (s, e, _) in enumerate(sv.tokens):
+        if e > pos:
+            return i
+    return len(sv.tokens)
+
+
+def _distance(sv: SentenceView, span: tuple[int, int], matched: list[int]) -> float:
+    if not matched:
+        return math.inf
+    a, b = _token_index(sv, span[0]), _token_index(sv, span[1] - 1)
+    return float(min(0 if a <= m <= b else min(abs(m - a), abs(m - b)) for m in matched))
+
+
+def _followed_by(sv: SentenceView, span: tuple[int, int], focus: frozenset[str]) -> bool:
+    i = _token_index(sv, span[1])
+    for s, e, ts in sv.tokens[i : i + 3]:
+        if any(credit(t, frozenset(ts)) > 0 for t in focus):
+            return True
+    return False

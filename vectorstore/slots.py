@@ -1,0 +1,251 @@
+"""What a question asks for, and where a sentence holds something of that kind (its answer slot fillers).
+
+Answer kinds: number (wie viel/viele/hoch/lange/alt/groß/weit/schwer/stark/oft, um wie viel, welcher Anteil,
+how many/much/long/old...), date (wann, seit/bis/ab wann, in welchem Jahr/Monat, when, what year), place (wo,
+woher, wohin, in welchem Land/welcher Stadt, where), name (wer/wem/wen/wessen, welcher Trainer..., who), reason
+(warum/weshalb/wieso/weswegen/aus welchem Grund, why), which (welche + a class noun: the focus) and other.
+
+Fillers are found with word boundaries (no "ein" inside "Einsatz", no "acht" inside "achten"): numbers written
+with digits or as number words (simplemma's lemma table decides nothing here: number words are a closed class),
+dates (years, day + month, month names including Austrian Jänner/Feber, weekdays, numeric dates), places (a
+preposition followed by a proper name: a capitalised word the German lemma table does not know, or a country
+name from babel's German locale data), names (runs of capitalised words of which at least one is unknown to the
+lemma table: „Andreas Mogensen“, „Gudrun Rabussay-Schwald“) and reason connectives (weil, da, denn, wegen,
+aufgrund, um ... zu, because, due to ...).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from vectorstore.analysis import compound_parts
+
+NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
+
+_KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
+    (DATE, re.compile(r"^\W*(?:und\s+|aber\s+|seit\s+|bis\s+|ab\s+)?(?:wann|when)\b|\b(?:in|an|seit|bis|ab|zu|von)\s+"
+                      r"welche[mnrs]?\s+(?:jahr|jahrhundert|monat|tag|datum|zeitpunkt|woche|saison|jahreszeit)\b|"
+                      r"\b(?:what|which)\s+(?:year|month|day|date|century)\b|\bwelche[mnrs]?\s+(?:jahr|datum)\b", re.I)),
+    (NUMBER, re.compile(r"\bwie\s*(?:viele?n?|hoch|lange?|alt|gro(?:ß|ss)|weit|schwer|stark|oft|häufig|teuer|schnell|"
+                        r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich)\b|\bwieviele?n?\b|\bum\s+wie\s*viel|"
+                        r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
+                        r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
+                        r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
+                        r"\bwhat\s+(?:percentage|share|number|amount|price|sum)\b", re.I)),
+    (PLACE, re.compile(r"^\W*(?:und\s+)?(?:wo|woher|wohin|where)\b|\b(?:in|aus|nach|an)\s+welche[mnrs]?\s+(?:land|"
+                       r"stadt|ort|region|bundesland|staat|gemeinde|bezirk|hauptstadt|dorf|gegend|kontinent|"
+                       r"bundesstaat|provinz|stadtteil|gebäude|hotel|stadion|lokal)\b|"
+                       r"\b(?:which|what)\s+(?:country|city|town|place|region|state)\b|\bwo\s", re.I)),
+    (REASON, re.compile(r"\b(?:warum|weshalb|wieso|weswegen|why)\b|\baus\s+welche[mnrs]?\s+grund\b|"
+                        r"\bwas\s+(?:ist|war|sind|waren)\s+de[rn]\s+grund\b", re.I)),
+    (NAME, re.compile(r"^\W*(?:und\s+)?(?:wer|wem|wen|wessen|who|whom|whose)\b|\b(?:von|mit|für|an|gegen|bei|zu)\s+"
+                      r"(?:wem|wen)\b|\bby\s+whom\b", re.I)),
+]
+_WHICH = re.compile(r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|\b(?i:which|what)\s+([a-z][\w-]*)", re.U)
+_UNIT = re.compile(r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U)
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    kind: str
+    focus: str = ""  # the unit noun of a number question ("Wochen"), the class noun of a which-question ("Verlag")
+    units: tuple[str, ...] = ()  # units the question's wording implies (wie lange -> Stunden, Tage, ...)
+
+
+_DURATION = ("sekunde", "minute", "stunde", "tag", "woche", "monat", "jahr", "jahrzehnt", "saison", "second",
+             "minute", "hour", "day", "week", "month", "year")
+_MONEY = ("euro", "dollar", "franken", "pfund", "cent", "yen", "yuan", "rubel", "kronen", "million", "milliarde",
+          "dollars", "euros")
+_IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b", re.I), _DURATION),
+    (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
+    (re.compile(r"\bwie\s+(?:teuer|viel\s+geld)|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
+                r"strafe|preis|gehalt|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|earn|price)", re.I), _MONEY),
+    (re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
+     ("prozent", "prozentpunkt", "percent", "punkt")),
+    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I),
+     ("kilometer", "meter", "zentimeter", "metre", "meter", "mile", "km")),
+    (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
+    (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
+]
+
+
+def answer_kind(question: str) -> AnswerKind:
+    """The kind of answer a (German or English) question asks for."""
+    q = question.strip()
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(q):
+            focus, units = "", ()
+            if kind == NUMBER:
+                if m := _UNIT.search(q):
+                    focus = m.group(1) or m.group(2) or ""
+                units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(q) for u in words)
+            return AnswerKind(kind, focus, units)
+    if m := _WHICH.search(q):
+        noun = m.group(1) or m.group(2)
+        return AnswerKind(WHICH, noun)
+    return AnswerKind(OTHER)
+
+
+# --- fillers -------------------------------------------------------------------------------------------------
+_UNITS_WORDS = ("ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|vierzig|"
+                "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|und|einhalb|eineinhalb|zweieinhalb|"
+                "anderthalb|dreiviertel")
+_NUMBER_WORD = re.compile(
+    rf"(?:{_UNITS_WORDS})*(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|"
+    rf"vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|einhalb|anderthalb)(?:mal|fach|stellig)?|"
+    r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)mal|einmalig|doppelt|dreifach|"
+    r"dutzend|dutzende|hälfte|drittel|viertel|million|millionen|milliarde|milliarden|billion|billionen|prozent|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
+    r"million|billion|percent|twice|half|dozen|once", re.I)
+_NUMBER_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?|[^\W\d_]+", re.U)
+_MONTHS = ("januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
+           "dezember|january|february|march|june|july|october|december|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|"
+           "oct|nov|dez|dec")
+_WEEKDAYS = ("montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
+             "thursday|friday|saturday|sunday")
+_DATE = re.compile(
+    rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|"
+    rf"\b(?:{_MONTHS})\b|\b(?:{_WEEKDAYS})\b|\b(?:1[5-9]\d\d|20\d\d)(?:er)?\b|\b\d{{1,2}}\.\s?jahrhundert\b|"
+    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte)\b", re.I)
+_REASON = re.compile(r"\b(?:weil|da|denn|wegen|aufgrund|auf\s+grund|angesichts|infolge|grund|gründe|deshalb|daher|"
+                     r"darum|deswegen|weshalb|sodass|damit|um\b[^.]{1,80}\bzu|because|due\s+to|since|as\s+a\s+result|"
+                     r"owing|reason)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    """German and English country names (babel's CLDR locale data, in its wheel)."""
+    try:
+        from babel import Locale
+    except ImportError:  # pragma: no cover - babel is a dependency
+        return frozenset()
+    names: set[str] = set()
+    for loc in ("de", "de_AT", "en"):
+        names.update(n for n in Locale.parse(loc).territories.values() if n and n[0].isupper())
+    return frozenset(names)
+
+
+_TAGGER = None
+_TAGGER_LOCK = threading.Lock()
+
+
+def _tagger():
+    """HanTa's German tagger (LGPL; its model ships in the wheel), loaded on first use (~0.3 s)."""
+    global _TAGGER
+    if _TAGGER is None:
+        with _TAGGER_LOCK:
+            if _TAGGER is None:
+                from HanTa import HanoverTagger
+
+                _TAGGER = HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+    return _TAGGER
+
+
+NE_MARGIN = 3.0  # a word is a name when HanTa's NE reading is within this log-probability of its best reading
+
+
+@lru_cache(maxsize=200_000)
+def is_proper(word: str) -> bool:
+    """A capitalised word that is a proper name (person, place, organisation): an acronym, a country name (babel's
+    CLDR data); a word of simplemma's German table that HanTa's lexicon reads as a name (NE) about as readily as
+    anything else (Ulm, Andreas, Merkel); or a word the table does not know and that is no compound of words it knows
+    (Mogensen, Stenzel, Scorsese — but not Klimaschutzgesetz). Unknown words never go to HanTa's guesser, which
+    costs milliseconds per word."""
+    word = word.strip(".-'’")
+    if len(word) < 2 or not word[0].isupper():
+        return False
+    if word in _country_names() or (word.isupper() and word.isalpha()):
+        return True
+    import simplemma
+
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1:
+        return any(is_proper(p) for p in parts if p[0].isupper())
+    if not simplemma.is_known(word, lang="de"):
+        return not word.isalpha() or not compound_parts(word)
+    readings = _tagger().tag_word(word)
+    if not readings:
+        return False
+    best = float(readings[0][1])
+    return any(tag == "NE" and float(lp) >= best - NE_MARGIN for tag, lp in readings[:3])
+
+
+_CAP_WORD = re.compile(r"[A-ZÄÖÜ][\w'’\-]*\w|[A-ZÄÖÜ]", re.U)
+_PLACE_PREPS = {"in", "im", "nach", "aus", "bei", "an", "am", "auf", "vor", "von", "vom", "zwischen", "ins", "near",
+                "at", "from", "to", "into"}
+_ARTICLES = {"der", "die", "das", "den", "dem", "des", "the"}
+
+
+def _name_runs(piece: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words (separated by single spaces) that hold at least one proper name; the sentence's
+    first word counts only when it is itself a name."""
+    runs: list[list[tuple[int, int]]] = []
+    first = _first_word(piece)
+    for m in _CAP_WORD.finditer(piece):
+        if m.start() > 0 and (piece[m.start() - 1].isalnum() or piece[m.start() - 1] in "-_"):
+            continue
+        if runs and piece[runs[-1][-1][1] : m.start()] == " ":
+            runs[-1].append((m.start(), m.end()))
+        else:
+            runs.append([(m.start(), m.end())])
+    out = []
+    for run in runs:
+        if run[0][0] == first and not is_proper(piece[run[0][0] : run[0][1]]):
+            run = run[1:]
+        names = [i for i, (s, e) in enumerate(run) if is_proper(piece[s:e])]
+        if names:
+            out.append((run[names[0]][0], run[names[-1]][1]))
+    return out
+
+
+def _place_spans(piece: str) -> list[tuple[int, int]]:
+    """Names that follow a place preposition („in Ulm“, „aus dem Iran“, „nach Bad Ischl“)."""
+    out = []
+    for s, e in _name_runs(piece):
+        before = piece[max(0, s - 30) : s].split()
+        while before and before[-1].lower() in _ARTICLES:
+            before.pop()
+        if before and before[-1].lower() in _PLACE_PREPS:
+            out.append((s, e))
+    return out
+
+
+def _number_spans(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _NUMBER_TOKEN.finditer(text):
+        tok = m.group()
+        if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def fillers(text: str, kind: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans in text[start:end] (offsets into `text`) that could fill an answer of this kind."""
+    end = len(text) if end is None else end
+    return [(s + start, e + start) for s, e in _fillers(text[start:end], kind)]
+
+
+@lru_cache(maxsize=100_000)
+def _fillers(piece: str, kind: str) -> tuple[tuple[int, int], ...]:
+    """fillers() of one sentence, remembered (the same passages come back question after question)."""
+    spans: list[tuple[int, int]] = []
+    if kind == NUMBER:
+        spans = _number_spans(piece)
+    elif kind == DATE:
+        spans = [(m.start(), m.end()) for m in _DATE.finditer(piece)]
+    elif kind == PLACE:
+        spans = _place_spans(piece)
+    elif kind == NAME:
+        spans = _name_runs(piece)
+    elif kind == REASON:
+        spans = [(m.start(), m.end()) for m in _REASON.finditer(piece)]
+    return tuple(spans)
+
+
+def _first_word(piece: str) -> int:
+    m = re.search(r"\w", piece)
+    return m.start() if m else 0
