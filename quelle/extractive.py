@@ -65,8 +65,19 @@ def confidence(best: Evidence, runner_up: Evidence | None, weights: dict[str, fl
     return p * UNIT_MISSING if units_asked and not f.get("typed") else p
 
 
-def _elsewhere(a: Evidence, b: Evidence) -> bool:
-    return a.passage != b.passage or abs(a.sentence - b.sentence) > 1
+def _place(passages: list[Passage], e: Evidence) -> tuple[str, int, int]:
+    """Where a candidate sentence is in its article (article id, start, end): overlapping chunks share sentences."""
+    p = passages[e.passage]
+    sv = passage_input(p.text, p.meta, p.score).view[e.sentence]
+    start = int(p.meta.get("start", 0) or 0)
+    return p.meta.get("article_id", ""), start + sv.start, start + sv.end
+
+
+def _elsewhere(passages: list[Passage], a: Evidence, b: Evidence) -> bool:
+    """b is another place than a: another article, or another sentence of the same article."""
+    article_a, start_a, end_a = _place(passages, a)
+    article_b, start_b, end_b = _place(passages, b)
+    return article_a != article_b or end_b <= start_a or start_b >= end_a
 
 
 def _sentence_spans(p: Passage, e: Evidence) -> list[tuple[int, int]]:
@@ -108,13 +119,13 @@ def read(question: str, passages: list[Passage], idf: Callable[[str], float], la
     q = question_view(question, idf, language, carried, CARRIED_WEIGHT)
     evidence = score_sentences(q, _inputs(passages))
     # a sentence without a filler of the asked kind (a number for „Wie viele“, a date for „Wann“ ...) cannot answer
-    typed = [e for e in evidence if e.features["slot"] > 0]
+    typed = [e for e in evidence if e.features["slot"] > 0] if q.kind.kind in (NUMBER, DATE, PLACE, NAME) else []
     if typed:
         evidence = typed
     if not evidence or max(e.features["context"] for e in evidence) <= 0:
         return None
     best = evidence[0]
-    runner_up = next((e for e in evidence[1:] if _elsewhere(best, e)), None)
+    runner_up = next((e for e in evidence[1:] if _elsewhere(passages, best, e)), None)
     conf = confidence(best, runner_up, units_asked=bool(q.units))
     p = passages[best.passage]
     spans = _sentence_spans(p, best)

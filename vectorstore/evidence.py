@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import compound_parts, content_terms, token_terms
 from vectorstore.store import sentence_spans_of
-from vectorstore.slots import NUMBER, OTHER, WHICH, AnswerKind, answer_kind, fillers
+from vectorstore.slots import NAME, NUMBER, OTHER, WHICH, AnswerKind, answer_kind, fillers
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
 CONTEXT_CREDIT = 0.5
@@ -263,8 +263,10 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
             best_filler = None
             if not slots:
                 pass
-            elif q.kind.kind not in (OTHER, WHICH):
-                spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
+            elif q.kind.kind != OTHER:
+                # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.extractive)
+                slot_kind = NAME if q.kind.kind == WHICH else q.kind.kind
+                spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
                 if spans:
                     f["slot"] = 1.0
                     best_d, best_filler = math.inf, spans[0]
@@ -275,7 +277,7 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
                     f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
                     if q.kind.kind == NUMBER and q.focus:
                         f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
-            elif q.kind.kind == WHICH and q.focus:
+            if q.kind.kind in (WHICH, NAME) and q.focus and slots:  # the class noun: „Verlag“, „Trainer“
                 f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
             # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
             if q.kind.kind in (OTHER, WHICH) or not slots:

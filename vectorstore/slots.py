@@ -48,6 +48,10 @@ _WHICH = re.compile(r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-Z�
 _UNIT = re.compile(r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U)
 
 
+_PERSON_NOUN = re.compile(r"(?:[a-zäöü](?:er|in|ist|istin|ent|entin|or|orin|eur|eurin|ant|antin)|chef|chefin|boss|"
+                          r"präsident|präsidentin|minister|ministerin|kanzler|kanzlerin|person|mann|frau)$", re.I)
+
+
 @dataclass(frozen=True)
 class AnswerKind:
     kind: str
@@ -86,6 +90,9 @@ def answer_kind(question: str) -> AnswerKind:
             return AnswerKind(kind, focus, units)
     if m := _WHICH.search(q):
         noun = m.group(1) or m.group(2)
+        # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person
+        if _PERSON_NOUN.search(noun):
+            return AnswerKind(NAME, noun)
         return AnswerKind(WHICH, noun)
     return AnswerKind(OTHER)
 
