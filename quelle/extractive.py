@@ -16,12 +16,13 @@ from typing import Callable
 
 from vectorstore.evidence import Evidence, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from vectorstore.slots import DATE, NAME, NUMBER, PLACE
+from vectorstore.slots import DATE, NAME, NUMBER, PLACE, fillers
 
 _ANAPHOR = {"er", "sie", "es", "dies", "diese", "dieser", "dieses", "damit", "dabei", "dort", "daher", "deshalb",
             "dadurch", "davon", "dafür", "zudem", "außerdem", "ihr", "ihre", "sein", "seine", "he", "she", "it",
             "they", "this", "these", "there", "its", "their", "die", "der", "das", "den", "dem"}
 _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
+_LIST_GAP = re.compile(r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?")
 CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at most half the question's own
 
 # P(the question is answered in these passages) = sigmoid(bias + weights · features of the best sentence), fitted by
@@ -107,6 +108,11 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
                                 or word.lower() in {"prozent", "euro", "dollar", "millionen", "milliarden"}):
                 break
             e, pos, taken = m.start() + len(word), m.start() + len(word), taken + 1
+    if kind in (NAME, PLACE):  # a list of places or names is one answer: „Brasilien, Frankreich und den Niederlanden“
+        for fs, fe in fillers(text, NAME, e, sentence_end):
+            if not _LIST_GAP.fullmatch(text[e:fs]):
+                break
+            e = fe
     if kind in (NUMBER, DATE, NAME, PLACE):
         return s, e
     return None

@@ -1,18 +1,21 @@
-"""Prompt templates loaded by name and language from prompts/ (or the user's own QUELLE_PROMPTS_DIR).
+"""Prompt templates loaded by name and language from the bundled prompts/ (or the user's own QUELLE_PROMPTS_DIR).
 
 A template is a markdown file `NAME_LANG.md` (answer_de.md, condense_en.md, ...) split into chat messages
 by marker lines `<!-- role: system -->` / `<!-- role: user -->`. Placeholders `{name}` are filled with
 `Prompt.messages(name=value)`; only the names given are replaced, other braces stay as they are. A file in
 `settings.prompts_dir` wins over the bundled one of the same name; a missing language falls back to German.
+The bundled templates are the repo's top-level prompts/, shipped as package data (`quelle.bundled.prompts()`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "prompts"
+from quelle import bundled
+
 DEFAULT_LANGUAGE = "de"
 _ROLE = re.compile(r"^<!--\s*role:\s*(system|user|assistant)\s*-->\s*$", re.M)
 
@@ -24,7 +27,7 @@ class PromptError(ValueError):
 @dataclass
 class Prompt:
     name: str
-    path: Path
+    path: Traversable
     parts: list[tuple[str, str]]  # (role, template)
 
     def messages(self, **values: object) -> list[tuple[str, str]]:
@@ -37,7 +40,7 @@ class Prompt:
         return out
 
 
-def parse_prompt(text: str, path: Path) -> list[tuple[str, str]]:
+def parse_prompt(text: str, path: Traversable) -> list[tuple[str, str]]:
     marks = list(_ROLE.finditer(text))
     if not marks:
         if not text.strip():
@@ -52,8 +55,8 @@ def parse_prompt(text: str, path: Path) -> list[tuple[str, str]]:
     return parts
 
 
-def prompt_path(name: str, language: str, prompts_dir: Path | None = None) -> Path:
-    dirs = ([Path(prompts_dir)] if prompts_dir else []) + [BUNDLED_DIR]
+def prompt_path(name: str, language: str, prompts_dir: Path | None = None) -> Traversable:
+    dirs: list[Traversable] = ([Path(prompts_dir)] if prompts_dir else []) + [bundled.prompts()]
     for lang in dict.fromkeys([language, DEFAULT_LANGUAGE]):
         for d in dirs:
             p = d / f"{name}_{lang}.md"

@@ -169,3 +169,22 @@ def test_filters_apply_on_every_stage_with_the_evidence_stage(news, mode):
     assert got and {p.meta["article_id"] for p in got} <= {"hafen", "wind"}
     got = news.retriever.retrieve(q, 10, mode, Filters.make(since="2025-08-15"), rerank=0.5)
     assert got and "stadtfest" not in {p.meta["article_id"] for p in got}
+
+
+def test_a_list_of_places_is_one_answer_span():
+    from quelle.extractive import answer_span
+    from vectorstore.slots import PLACE, fillers
+
+    text = "Für den weiteren Ausbau plant Alibaba neue Rechenzentren in Brasilien, Frankreich und den Niederlanden."
+    first = fillers(text, PLACE)[0]
+    s, e = answer_span(text, PLACE, first, len(text))
+    assert text[s:e] == "Brasilien, Frankreich und den Niederlanden"
+
+
+def test_a_number_span_takes_its_unit_words():
+    from quelle.extractive import answer_span
+    from vectorstore.slots import NUMBER, fillers
+
+    text = "Die bestehende Forderung beläuft sich auf 60 Millionen Euro, sagte er."
+    s, e = answer_span(text, NUMBER, fillers(text, NUMBER)[0], len(text))
+    assert text[s:e] == "60 Millionen Euro"

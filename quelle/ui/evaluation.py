@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from quelle import bundled
 from quelle.evaluation.corpus import articles_from_store
 from quelle.evaluation.gold import GoldError, read_gold
 from quelle.evaluation.report import PLOT_TITLES, PLOTS, write_report
@@ -17,7 +18,7 @@ from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import safe_filename
 
-DEMO_GOLD = Path(__file__).resolve().parents[2] / "data" / "demo" / "gold.jsonl"
+DEMO_GOLD = Path(str(bundled.demo_gold()))  # package data (data/demo/gold.jsonl in the repo)
 # headings of the answer-shape and slice tables (kept here: the report's own words, German and English)
 _LABELS = {"de": {"answers": "Antwortsätze und Antwortspannen (beantwortbare Fragen)", "slices": "Teilmengen",
                   "slice": "Teilmenge"},
