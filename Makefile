@@ -27,6 +27,7 @@ run: ingest-demo
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: setup
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q
 
 # the real-LLM tier: llama-cpp-python (compiles once, ~10 min on 2 cores) + a Gemma 3 270M GGUF from PyPI

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 from fake_openai import FakeOpenAI, Reply
 
 from quelle.answer import ask

@@ -34,7 +34,9 @@ def first_source_with(request, needle):
 
 
 def test_ask_streams_the_checked_answer_then_sources_and_notes(demo_store):
-    reply = lambda r: f"Alibaba plant neue Rechenzentren in Brasilien [{first_source_with(r, 'Brasilien')}, 8]."
+    def reply(r):
+        return f"Alibaba plant neue Rechenzentren in Brasilien [{first_source_with(r, 'Brasilien')}, 8]."
+
     with FakeOpenAI(replies=[reply]) as srv:
         p = run_ask(data_dir=demo_store.settings.data_dir, base_url=srv.base_url)
         assert srv.requests[0]["stream"] is True

@@ -173,9 +173,9 @@ GOOD = ("---\ntitle: Neue Seilbahn für Wuppertal\ndate: 2025-05-02\nsource: Lok
 def test_upload_reports_each_file_and_the_article_can_be_asked_about(empty_app):
     at = upload(empty_app, ("seilbahn.md", GOOD), ("leer.txt", b"   \n"), ("bild.exe", b"MZ\x00\x01"))
     lines = [unescape(m.value) for m in at.markdown]
-    assert any("seilbahn.md" in l and "hinzugefügt" in l for l in lines), lines
-    assert any("leer.txt" in l and "fehlgeschlagen · " in l for l in lines), lines  # with the reason
-    assert any("bild.exe" in l and "fehlgeschlagen" in l and "nicht unterstützt" in l for l in lines), lines
+    assert any("seilbahn.md" in line and "hinzugefügt" in line for line in lines), lines
+    assert any("leer.txt" in line and "fehlgeschlagen · " in line for line in lines), lines  # with the reason
+    assert any("bild.exe" in line and "fehlgeschlagen" in line and "nicht unterstützt" in line for line in lines), lines
     at.switch_page("quelle/ui/pages/chat.py").run()
     at = ask(at, "Was baut die Stadt Wuppertal?")
     assert "Seilbahn vom Hauptbahnhof" in unescape(at.chat_message[-1].markdown[0].value)
@@ -186,7 +186,7 @@ def test_uploading_the_same_file_again_is_unchanged(empty_app):
     at = upload(empty_app, ("seilbahn.md", GOOD))
     at = upload(at, ("seilbahn.md", GOOD))
     lines = [unescape(m.value) for m in at.markdown]
-    assert any("seilbahn.md" in l and "unverändert" in l for l in lines), lines
+    assert any("seilbahn.md" in line and "unverändert" in line for line in lines), lines
     assert at.metric[0].value == "1"
 
 
@@ -194,7 +194,7 @@ def test_upload_over_the_size_limit_fails_with_the_reason(monkeypatch, tmp_path)
     at = open_app(monkeypatch, tmp_path / "index", QUELLE_MAX_FILE_MB="0.001")
     at = upload(at, ("gross.txt", b"Ein Satz. " * 200))
     lines = [unescape(m.value) for m in at.markdown]
-    assert any("gross.txt" in l and "fehlgeschlagen" in l and "QUELLE_MAX_FILE_MB" in l for l in lines), lines
+    assert any("gross.txt" in line and "fehlgeschlagen" in line and "QUELLE_MAX_FILE_MB" in line for line in lines), lines
 
 
 def test_article_can_be_found_and_deleted(empty_app):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 
 from checks import ROOT, assert_lexical_in_step, cli_env, record
 from test_robust_crash import open_store, write_corpus
