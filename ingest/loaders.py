@@ -157,11 +157,6 @@ def load_file(path: Path, fields: dict[str, str] | None = None, max_bytes: int |
     return load(path, fields, max_bytes).articles
 
 
-def read_text(path: Path) -> str:
-    """A text file's content, its encoding detected (UTF-8/16 with BOM, cp1252, latin-1, …)."""
-    return decode_bytes(_read(Path(path), None), str(path))
-
-
 def _sniff_file(path: Path) -> str | None:
     try:
         with open(path, "rb") as fh:

@@ -1,4 +1,7 @@
-"""The command line: quelle ingest | ask | list | delete | stats. Thin: every command calls the core."""
+"""The command line: quelle ingest | ask | list | delete | stats | batch | eval | feeds | sync.
+
+Thin: every command calls the core (Library, ask(), run_batch, run_evaluation, the feed Syncer).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Follow-up questions: turn "Und wann?" plus the chat history into a question that stands alone.
 
-Extractive rule (no LLM): when the new question is short (at most three content terms) or opens with /
+Extractive rule (no LLM): when the new question is short (at most two content terms) or opens with /
 contains a pronoun that points back ("dort", "sie", "das Unternehmen" ...), the content terms of the
 previous user question that the new one lacks are appended to it in parentheses. Retrieval uses the whole
 standalone question; for the extractive answerer the carried words together weigh at most half of the

@@ -38,8 +38,12 @@ def sources_block(passages: list[Passage]) -> str:
     return "\n\n".join(parts)
 
 
-def history_block(history: list[dict]) -> str:
-    label = {"user": "Nutzer", "assistant": "Assistent"}
+# role labels of the chat history in the condense prompt, in the prompt's language
+HISTORY_LABELS = {"de": {"user": "Nutzer", "assistant": "Assistent"}, "en": {"user": "User", "assistant": "Assistant"}}
+
+
+def history_block(history: list[dict], language: str = "de") -> str:
+    label = HISTORY_LABELS.get(language, HISTORY_LABELS["de"])
     lines = []
     for m in history[-HISTORY_TURNS:]:
         content = " ".join(str(m.get("content", "")).split())[:HISTORY_CHARS]
@@ -51,7 +55,7 @@ def history_block(history: list[dict]) -> str:
 def condense(question: str, history: list[dict], llm: ChatBackend, settings: Settings, language: str) -> str:
     """A standalone question in the question's own language, from the follow-up and the chat history."""
     prompt = load_prompt("condense", language, settings.prompts_dir)
-    reply = llm.complete(prompt.messages(history=history_block(history), question=question))
+    reply = llm.complete(prompt.messages(history=history_block(history, language), question=question))
     lines = [ln.strip().strip('"„“”«»').strip() for ln in reply.strip().splitlines() if ln.strip()]
     return lines[0] if lines else question
 

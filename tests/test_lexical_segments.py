@@ -182,7 +182,7 @@ def test_a_write_by_someone_else_during_ours_means_a_full_comparison(tmp_path, l
     art = Article(article_id="mosel", title="Mosel", text="Die Mosel mündet bei Koblenz.", language="de")
     chunk = Chunk("mosel::00000", "mosel", 0, art.text, 0, len(art.text), title=art.title)
     other.store.bump_revision()
-    other.store.write_article(art, [chunk], embedder.embed_passages([art.text]))
+    other.store.write_articles([(art, [chunk], embedder.embed_passages([art.text]), None)])
     other.store.bump_revision()
     library.r.retriever.end_write(write)  # our own write touched no article
     assert library.r.retriever.retrieve("Koblenz", 1, mode="bm25")[0].meta["article_id"] == "mosel"

@@ -47,3 +47,31 @@ def test_missing_or_malformed_prompt_is_a_clear_error(tmp_path):
     (tmp_path / "answer_de.md").write_text("Vorspann\n<!-- role: system -->\nx", encoding="utf-8")
     with pytest.raises(PromptError, match="answer_de.md: text before"):
         load_prompt("answer", "de", tmp_path)
+
+
+class _Recorder:
+    """A ChatBackend that records the messages and answers with a fixed line."""
+
+    def __init__(self):
+        self.messages = None
+
+    def complete(self, messages, **kw):
+        self.messages = messages
+        return "Where does Alibaba plan new data centres?"
+
+
+@pytest.mark.parametrize("language, user, assistant, other", [("en", "User:", "Assistant:", "Nutzer"),
+                                                             ("de", "Nutzer:", "Assistent:", "User:")])
+def test_condense_labels_the_history_in_the_prompts_language(language, user, assistant, other):
+    from quelle.grounded import condense
+    from quelle.settings import Settings
+
+    history = [{"role": "user", "content": "Where does Alibaba plan new data centres?"},
+               {"role": "assistant", "content": "In Brazil [1]."}]
+    llm = _Recorder()
+    condense("And when?", history, llm, Settings(), language)
+    prompt = "\n".join(text for _, text in llm.messages)
+    assert f"{user} Where does Alibaba plan new data centres?" in prompt
+    assert f"{assistant} In Brazil [1]." in prompt
+    assert other not in prompt
+    assert ("Standalone question" in prompt) == (language == "en")

@@ -15,6 +15,17 @@ def _ids(passages):
     return [p.meta["article_id"] for p in passages]
 
 
+def test_retrieve_defaults_to_the_settings_dense_weight():
+    """Callers without settings (tests, bench) run the weight production uses."""
+    import inspect
+
+    from quelle.settings import Settings
+    from vectorstore.retrieve import Retriever
+
+    default = inspect.signature(Retriever.retrieve).parameters["dense_weight"].default
+    assert default == Settings.model_fields["hybrid_dense_weight"].default == 0.2
+
+
 def test_german_stemming_matches_singular_and_plural():
     assert analyze("Rechenzentrum") == analyze("Rechenzentren")
     assert analyze("Aktie") == analyze("Aktien")

@@ -118,7 +118,7 @@ class Retriever:
                 self._sync(self.lexical, revision)
 
     def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
-                 dense_weight: float = 0.3, language: str = "de", rerank: float = 0.0) -> list[Passage]:
+                 dense_weight: float = 0.2, language: str = "de", rerank: float = 0.0) -> list[Passage]:
         """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
         (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence)."""
         if k <= 0 or not query.strip():

@@ -194,21 +194,11 @@ class ChunkStore:
         n = head.get("n_chunks", -1)
         return head, len(same) == n and len({m["chunk_index"] for m in same}) == n
 
-    def find_by_hash(self, content_hash: str) -> dict | None:
-        got = self.collection.get(where={"$and": [{"content_hash": content_hash}, {"chunk_index": 0}]},
-                                  include=["metadatas"], limit=1)
-        return got["metadatas"][0] if got["ids"] else None
-
     def find_by_text_hash(self, text_hash: str, exclude_article_id: str = "") -> dict | None:
         """First-chunk metadata of another stored article with exactly this text (see Article.text_hash)."""
         got = self.collection.get(where={"$and": [{"text_hash": text_hash}, {"chunk_index": 0}]},
                                   include=["metadatas"])
         return next((m for m in got["metadatas"] if m.get("article_id") != exclude_article_id), None)
-
-    def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray,
-                      sources: list[str] | None = None) -> None:
-        """Store an article's chunks (replacing any older version of it completely)."""
-        self.write_articles([(article, chunks, embeddings, sources)])
 
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
         """Store several articles' chunks in as few Chroma calls as the batch size allows (one call per article
