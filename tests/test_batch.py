@@ -331,7 +331,6 @@ def test_kill_9_part_way_then_rerun_answers_every_question_exactly_once_in_input
 # --- LLM backend: parallel workers, input order, LLM faults --------------------------------------------------
 
 def test_llm_workers_answer_in_parallel_keep_input_order_and_record_an_llm_fault(tmp_path, demo_store):
-    pytest.importorskip("quelle.llm", reason="the LLM backend (issue 5) is not in this tree")
     from tests.fake_openai import FakeOpenAI, Reply
 
     gold = gold_questions()[:8]

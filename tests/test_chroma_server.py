@@ -91,7 +91,8 @@ def test_ingest_ask_delete_through_the_server(server_settings, embedder, tmp_pat
     assert n > 0
     assert [a["article_id"] for a in lib.articles()] == ["leipziger-buchmesse"]
     for mode in ("dense", "bm25", "hybrid"):
-        assert "alibaba-ki-offensive" not in _ids(res.retriever.retrieve("Alibaba Rechenzentren", 10, mode=mode))
+        assert set(_ids(res.retriever.retrieve("Alibaba Rechenzentren Buchmesse", 10, mode=mode))) == \
+            {"leipziger-buchmesse"}
     after = ask("Wo plant Alibaba neue Rechenzentren?", server_settings, resources=res)
     assert all(c.article_id != "alibaba-ki-offensive" for c in after.citations)
 

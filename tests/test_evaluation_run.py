@@ -38,8 +38,7 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
     for key in ("em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
                 "citation_accuracy", "unanswerable_abstained", "answerable_abstained"):
         assert 0.0 <= metrics[key] <= 1.0, key
-    assert metrics["retrieval_hit@1"] <= metrics["retrieval_hit@5"] <= metrics["retrieval_hit@10"]
-    assert metrics["retrieval_hit@10"] >= 0.8  # the demo questions are about the demo articles
+    assert metrics["retrieval_hit@1"] >= 0.7 and metrics["retrieval_hit@10"] >= 0.8  # questions about these articles
     assert metrics["answer_contains"] > 0.3
     assert 0 < metrics["latency_ms_p50"] <= metrics["latency_ms_p95"]
     assert len(metrics["retrieval_hit@k"]) == 10
@@ -50,6 +49,12 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
         assert {"question", "gold", "answer", "citations", "em", "f1", "answer_contains", "hit_rank",
                 "latency_ms"} <= set(r)
     assert all(r["backend"] == "extractive" for r in rows)
+    ranks = [r["hit_rank"] for r in rows if not r["unanswerable"]]
+    assert ranks and all(r is None or 1 <= r <= 10 for r in ranks)
+    for k in (1, 5, 10):  # the metrics are the rows' ranks counted
+        share = sum(r is not None and r <= k for r in ranks) / len(ranks)
+        assert metrics[f"retrieval_hit@{k}"] == pytest.approx(share, abs=5e-5)  # metrics.json rounds to 4 places
+        assert metrics["retrieval_hit@k"][k - 1] == metrics[f"retrieval_hit@{k}"]
     # issue 14: the answer's sentences, span and confidence travel into the rows; the new figures into metrics
     assert set(ANSWER_KEYS) <= set(metrics)
     answered = [r for r in rows if not r["abstained"] and not r["unanswerable"]]

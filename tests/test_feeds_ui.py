@@ -3,13 +3,9 @@ add a feed, „Jetzt aktualisieren“ with progress and results, the feed table,
 
 from __future__ import annotations
 
-import pytest
-
 from tests.feed_server import FeedServer, item, rss
 from tests.test_feeds import STORIES, serve_story
-
-streamlit_testing = pytest.importorskip("streamlit.testing.v1")
-from tests.test_ui_apptest import open_app, unescape  # noqa: E402
+from tests.test_ui_apptest import open_app, unescape
 
 
 def texts(at) -> str:
