@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from vectorstore.evidence import Evidence, passage_input, question_view, score_sentences
+from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
 from vectorstore.slots import DATE, NAME, NUMBER, PLACE, fillers
 
