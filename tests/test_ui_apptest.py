@@ -384,3 +384,14 @@ def test_unsupported_sentence_is_marked_and_explained(monkeypatch, demo_store):
     assert ":red[Der Konzern zahlt" in body
     assert not body.startswith(":red[")  # the supported sentence stays plain
     assert any("nicht belegt" in c.value for c in assistant.caption)
+
+
+def test_two_candidates_render_as_a_list_with_the_text_still_escaped():
+    from quelle.ui.render import candidate_list, marked_markdown
+
+    text = "Mögliche Antworten:\n- Rund 80.000 Gäste *feierten*. [1]\n- Das Fest war <b>voll</b>. [2]"
+    md = candidate_list(marked_markdown(text, [(text.index("80.000 Gäste"), text.index("80.000 Gäste") + 12)], "span"))
+    lines = md.split("\n")
+    assert lines[1].startswith("- ") and lines[2].startswith("- ")  # list items
+    assert "**80\\.000 Gäste**" in lines[1]  # the span in bold
+    assert "\\*feierten\\*" in lines[1] and "\\<b\\>" in lines[2]  # article text stays text

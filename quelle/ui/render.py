@@ -70,6 +70,15 @@ def _mark(segment: str, style: str) -> str:
     return lead + marked + trail
 
 
+_ESCAPED_ITEM = re.compile(r"\n\\- ")
+
+
+def candidate_list(markdown: str) -> str:
+    """„Mögliche Antworten:“ followed by lines „- …“: the escaped markers become a markdown list again (the rest of
+    each line stays escaped text)."""
+    return _ESCAPED_ITEM.sub("\n- ", markdown)
+
+
 def safe_url(url: str) -> str | None:
     """The URL if it is a plain http(s) address that can sit in a markdown link target; else None."""
     url = (url or "").strip()
@@ -175,9 +184,10 @@ def render_answer(message: dict, language: str) -> None:
         span = (answer.get("answer_span") or {}).get("text") or ""
         if not spans and span and span in text:
             at = text.index(span)
-            st.markdown(marked_markdown(text, [(at, at + len(span))], "span"))
+            body = marked_markdown(text, [(at, at + len(span))], "span")
         else:
-            st.markdown(marked_markdown(text, spans, "unsupported"))
+            body = marked_markdown(text, spans, "unsupported")
+        st.markdown(candidate_list(body))
         if spans or missing:
             note = t("unsupported_note", language)
             if missing:
