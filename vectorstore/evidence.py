@@ -36,7 +36,6 @@ from vectorstore.slots import NAME, NUMBER, OTHER, WHICH, AnswerKind, answer_kin
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
 CONTEXT_CREDIT = 0.5
 PART_CREDIT = 0.4
-LOCAL_POWER = 1.0
 TITLE_SENTENCES = 1
 WINDOW_CREDIT = 0.7  # a question word found in the neighbouring sentence instead of this one
 WEIGHTS = {"cov": 1.0, "local": 1.0, "window": 0.5, "context": 0.4, "slot": 0.5, "near": 0.3, "focus": 0.3, "retrieval": 1.0, "article": 1.0,
@@ -125,11 +124,6 @@ def credit(term: str, terms: frozenset[str] | set[str], parts: frozenset[str] = 
         if term in parts or (term_parts and not term_parts.isdisjoint(parts)):
             return PART_CREDIT
     return 0.0
-
-
-def _partial(term: str, other: str) -> bool:
-    return len(term) >= 4 and len(other) >= 4 and not term[0].isdigit() and (
-        other.startswith(term) or term.startswith(other) or other.endswith(term) or term.endswith(other))
 
 
 def _with_prefix(sorted_words: list[str], prefix: str) -> list[str]:
@@ -246,7 +240,7 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
         context = set().union(*(sv.terms for sv in view)) if view else set()
         context |= _title_terms(p.title, p.language)
         ctx = sum(w * (1.0 if t in context else 0.0) for t, w in q.weights.items()) / total
-        local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) ** LOCAL_POWER + 1e-6 for t, w in q.weights.items()}
+        local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) + 1e-6 for t, w in q.weights.items()}
         local_total = sum(local_w.values())
         got_all = [{t: match.credit(t, sv) for t in q.terms} for sv in view]
         for si, sv in enumerate(view):
@@ -261,9 +255,7 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
             f = {"cov": cov, "local": local, "window": win, "context": ctx, "retrieval": p.score / top,
                  "article": article_best[p.article_id] / top, "lead": 1.0 if p.chunk_index == 0 and si < 2 else 0.0, "slot": 0.0, "near": 0.0, "focus": 0.0}
             best_filler = None
-            if not slots:
-                pass
-            elif q.kind.kind != OTHER:
+            if slots and q.kind.kind != OTHER:
                 # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.extractive)
                 slot_kind = NAME if q.kind.kind == WHICH else q.kind.kind
                 spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
