@@ -1,0 +1,125 @@
+"""Chats worth keeping: the chat of one browser session stored under its session id in the data dir (so it
+survives a page reload), and the conversation as Markdown or JSON for „Exportieren“.
+
+A chat is the list of messages the chat page keeps: `{"role": "user", "content"}` and
+`{"role": "assistant", "content", "id", "answer": Answer.to_dict(), ...}` (or `"error"`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+from quelle.feedback.store import FeedbackStore
+
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def valid_session_id(value) -> str | None:
+    """The value if it is a session id this module made (32 hex digits); anything else from a URL is refused."""
+    value = value[0] if isinstance(value, list) and value else value
+    return value if isinstance(value, str) and _SESSION_ID.match(value) else None
+
+
+class ChatStore:
+    """The chats of one data dir, one per session id (kept in the feedback database)."""
+
+    def __init__(self, store: FeedbackStore):
+        self.store = store
+
+    @classmethod
+    def of(cls, settings) -> "ChatStore":
+        return cls(FeedbackStore.of(settings))
+
+    def load(self, session_id: str) -> list[dict]:
+        if not valid_session_id(session_id):
+            return []
+        return self.store.load_chat(session_id) or []
+
+    def save(self, session_id: str, messages: list[dict]) -> None:
+        if not valid_session_id(session_id):
+            raise ValueError(f"not a session id: {session_id!r}")
+        self.store.save_chat(session_id, messages)
+
+
+# --- export -----------------------------------------------------------------------------------------------------
+LABELS = {
+    "de": {"title": "Quelle – Chat", "question": "Frage", "answer": "Antwort", "sources": "Quellen",
+           "abstained": "keine Angabe", "error": "Fehler", "page": "S.", "exported": "Exportiert"},
+    "en": {"title": "Quelle – chat", "question": "Question", "answer": "Answer", "sources": "Sources",
+           "abstained": "no answer", "error": "Error", "page": "p.", "exported": "Exported"},
+}
+
+
+def _md_text(value: str) -> str:
+    """Text for the Markdown file: kept readable, but no raw HTML (a `<script>` in an article stays text)."""
+    return (value or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quoted(value: str) -> str:
+    return "\n".join("> " + line if line.strip() else ">" for line in _md_text(value).strip().splitlines())
+
+
+def _turns(messages: list[dict]):
+    """(question, assistant message) pairs in order; a question without answer yet gets None."""
+    question = None
+    for m in messages:
+        if m.get("role") == "user":
+            if question is not None:
+                yield question, None
+            question = m.get("content", "")
+        elif m.get("role") == "assistant":
+            yield question or "", m
+            question = None
+    if question is not None:
+        yield question, None
+
+
+def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -> str:
+    """The conversation as Markdown: each question, the answer, and its numbered sources (title, date, source,
+    page, URL, the cited passage)."""
+    lab = LABELS.get(language, LABELS["de"])
+    out = [f"# {lab['title']}", ""]
+    if stamp:
+        out += [f"{lab['exported']}: {stamp}", ""]
+    for i, (question, m) in enumerate(_turns(messages), 1):
+        out += [f"## {i}. {lab['question']}: {_md_text(question).strip()}", ""]
+        if m is None:
+            continue
+        if m.get("error"):
+            out += [f"**{lab['error']}:** {_md_text(m['error'])}", ""]
+            continue
+        answer = m.get("answer") or {}
+        text = answer.get("answer", m.get("content", ""))
+        out += [f"**{lab['answer']}**" + (f" ({lab['abstained']})" if answer.get("abstained") else "") + ":", ""]
+        out += [_md_text(text).strip(), ""]
+        cites = sorted(answer.get("citations") or [], key=lambda c: c.get("n", 0))
+        if cites:
+            out += [f"**{lab['sources']}:**", ""]
+        for c in cites:
+            where = ", ".join(str(x) for x in (c.get("date"), c.get("source"),
+                                               f"{lab['page']} {c['page']}" if c.get("page") else "") if x)
+            line = f"[{c.get('n')}] {_md_text(c.get('title') or c.get('article_id') or '?')}"
+            line += f" ({_md_text(where)})" if where else ""
+            url = str(c.get("url") or "").strip()
+            if url:
+                plain_url = not any(ch in url for ch in "<>\"' \t\n")
+                line += f" – <{url}>" if plain_url else f" – {_md_text(url)}"
+            out += [line, ""]
+            passage = c.get("text") or ""
+            spans = c.get("highlights") or []
+            cited = " … ".join(passage[s:e] for s, e in spans) if spans else passage
+            if cited.strip():
+                out += [_quoted(cited), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def chat_json(messages: list[dict]) -> str:
+    """The conversation's answers as a JSON list of `quelle ask --json` objects (Answer.to_dict()), in order."""
+    return json.dumps([m["answer"] for m in messages if m.get("role") == "assistant" and m.get("answer")],
+                      ensure_ascii=False, indent=2) + "\n"
