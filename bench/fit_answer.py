@@ -1,4 +1,4 @@
-"""Fit and check the extractive answerer's confidence (quelle.extractive.CONFIDENCE) on two halves.
+"""Fit and check the extractive answerer's confidence (quelle.answering.extractive.CONFIDENCE) on two halves.
 
     quelle --data-dir /tmp/newsde ingest ../shared/eval-data/news-de/articles.jsonl
     quelle --data-dir /tmp/xq/index eval --squad ../shared/eval-data/xquad/xquad.de.json --limit 1   # builds its store
@@ -9,7 +9,7 @@ stage 0.5, top 5) and reads the best sentence, twice: as asked (label 1 for answ
 unanswerable ones) and with the question's own article filtered out (label 0: the store no longer answers it). The
 questions are split in two halves by a hash of their article id; a logistic regression fitted on one half picks the
 threshold that abstains on at most 8 % of that half's answerable questions and is reported on the other half, and the
-other way round. The weights in quelle/extractive.py are the mean of the two fits (rounded). Nothing here is written
+other way round. The weights in quelle/answering/extractive.py are the mean of the two fits (rounded). Nothing here is written
 into the repository; the shared data is read in place.
 """
 
@@ -31,7 +31,7 @@ FEATURES = ["score", "margin", "slot", "cov", "local", "window", "context", "ret
 
 def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
     from quelle.evaluation.metrics import contains
-    from quelle.extractive import read
+    from quelle.answering.extractive import read
     from quelle.language import detect_language
     from quelle.resources import Resources
     from quelle.settings import Settings

@@ -1,4 +1,4 @@
-"""Measure the per-sentence support check of quelle/citations.py on XQuAD-de and pick its weight and threshold.
+"""Measure the per-sentence support check of quelle/answering/citations.py on XQuAD-de and pick its weight and threshold.
 
 For every question: the gold-answer sentence (the paragraph sentence holding the answer) and a "claim"
 (question + gold answer, lexically like an LLM paraphrase). Supported pairs: each vs its own paragraph.
@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.sentences import sentence_spans  # noqa: E402
-from quelle.citations import lexical_support, passage_units  # noqa: E402
+from quelle.answering.citations import lexical_support, passage_units  # noqa: E402
 from vectorstore.embeddings import Embedder  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval-data" / "xquad" / "xquad.de.json"

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.models import Article, Chunk  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
-from quelle.answer import ask  # noqa: E402
+from quelle.answering.pipeline import ask  # noqa: E402
 from quelle.library import Library, embedding_text  # noqa: E402
 from quelle.resources import Resources  # noqa: E402
 from quelle.settings import Settings  # noqa: E402

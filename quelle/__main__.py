@@ -1,3 +1,3 @@
-from quelle.cli import main
+from quelle.cli.app import main
 
 main()

@@ -17,7 +17,7 @@ class Resources:
     embedder: Embedder
     store: ChunkStore
     retriever: Retriever
-    llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.llm)
+    llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.answering.llm)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":

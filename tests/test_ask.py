@@ -2,7 +2,7 @@
 
 import pytest
 
-from quelle.answer import QuestionError, ask
+from quelle.answering.pipeline import QuestionError, ask
 
 
 def test_alibaba_data_centre_question_is_answered_from_the_demo_corpus(demo_store):

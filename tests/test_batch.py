@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from quelle.batch import (InputError, Journal, OutputError, journal_path, read_output, read_questions, run_batch)
 from tests.conftest import DEMO, ROOT
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from quelle.answer import ask
-from quelle.extractive import read
+from quelle.answering.pipeline import ask
+from quelle.answering.extractive import read
 from tests.conftest import write_article
 from vectorstore.analysis import analyze
 from vectorstore.filters import Filters
@@ -172,7 +172,7 @@ def test_filters_apply_on_every_stage_with_the_evidence_stage(news, mode):
 
 
 def test_a_list_of_places_is_one_answer_span():
-    from quelle.extractive import answer_span
+    from quelle.answering.extractive import answer_span
     from vectorstore.slots import PLACE, fillers
 
     text = "Für den weiteren Ausbau plant Alibaba neue Rechenzentren in Brasilien, Frankreich und den Niederlanden."
@@ -182,7 +182,7 @@ def test_a_list_of_places_is_one_answer_span():
 
 
 def test_a_number_span_takes_its_unit_words():
-    from quelle.extractive import answer_span
+    from quelle.answering.extractive import answer_span
     from vectorstore.slots import NUMBER, fillers
 
     text = "Die bestehende Forderung beläuft sich auf 60 Millionen Euro, sagte er."

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from tests.conftest import ROOT, write_article
 from tests.ingest_fixtures import BRIDGE_PAGES, NEWS_PAGE, TRAM_TEXT, write_pdf
 

@@ -7,7 +7,7 @@ import pytest
 
 from ingest.loaders import load, load_file
 from ingest.models import IngestError
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings

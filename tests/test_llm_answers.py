@@ -8,7 +8,7 @@ import time
 
 from fake_openai import FakeOpenAI, Reply
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 
 QUESTION = "Wo plant Alibaba neue Rechenzentren?"
 CLAIM = "Alibaba plant neue Rechenzentren in Brasilien, Frankreich und den Niederlanden"

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from quelle.citations import (SUPPORT_THRESHOLD, CitationRewriter, check_support, lexical_support, parse_marker,
+from quelle.answering.citations import (SUPPORT_THRESHOLD, CitationRewriter, check_support, lexical_support, parse_marker,
                               rewrite_citations, split_cited_sentences, support_score)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quelle.prompts import PromptError, load_prompt
+from quelle.answering.prompts import PromptError, load_prompt
 
 
 @pytest.mark.parametrize("name", ["answer", "condense"])
@@ -63,7 +63,7 @@ class _Recorder:
 @pytest.mark.parametrize("language, user, assistant, other", [("en", "User:", "Assistant:", "Nutzer"),
                                                              ("de", "Nutzer:", "Assistent:", "User:")])
 def test_condense_labels_the_history_in_the_prompts_language(language, user, assistant, other):
-    from quelle.grounded import condense
+    from quelle.answering.grounded import condense
     from quelle.settings import Settings
 
     history = [{"role": "user", "content": "Where does Alibaba plan new data centres?"},

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 
 pytestmark = pytest.mark.llm_server
 

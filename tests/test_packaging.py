@@ -16,7 +16,7 @@ import pytest
 
 from quelle import bundled
 from quelle.evaluation.gold import read_gold
-from quelle.prompts import load_prompt
+from quelle.answering.prompts import load_prompt
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = {"answer_de.md", "answer_en.md", "condense_de.md", "condense_en.md"}

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from tests.conftest import write_article
 from vectorstore.analysis import analyze
 from vectorstore.filters import FilterError, Filters

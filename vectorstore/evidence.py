@@ -1,7 +1,7 @@
 """Sentence-level evidence: how well each sentence of some passages answers a question.
 
 One scorer for two users: the second retrieval stage (vectorstore.retrieve: a passage is as good as its best
-sentence) and the extractive answerer (quelle.extractive: the best sentence is the answer). Each sentence gets
+sentence) and the extractive answerer (quelle.answering.extractive: the best sentence is the answer). Each sentence gets
 features, combined linearly with the weights in `WEIGHTS` (fitted on half of the news-de development questions,
 see bench/fit_evidence.py and the numbers in its docstring):
 
@@ -256,7 +256,7 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
                  "article": article_best[p.article_id] / top, "lead": 1.0 if p.chunk_index == 0 and si < 2 else 0.0, "slot": 0.0, "near": 0.0, "focus": 0.0}
             best_filler = None
             if slots and q.kind.kind != OTHER:
-                # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.extractive)
+                # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
                 slot_kind = NAME if q.kind.kind == WHICH else q.kind.kind
                 spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
                 if spans:

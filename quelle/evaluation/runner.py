@@ -1,6 +1,6 @@
 """Run gold questions through one or more configurations and score every answer.
 
-Answers come from the same `quelle.answer.ask()` the chat uses, with one `Resources` reused for all
+Answers come from the same `quelle.answering.pipeline.ask()` the chat uses, with one `Resources` reused for all
 questions of a configuration. Retrieval is scored on a ranking of 10 passages fetched with the same
 retriever, the same standalone question, mode, dense weight and language that `ask()` used — a separate
 call, because `ask()` retrieves only `top_k` passages and hit@10 needs ten; the answer itself is always
@@ -317,7 +317,7 @@ class QuellePipeline:
         self.resources = resources
 
     def run(self, q: GoldQuestion) -> Outcome:
-        from quelle.answer import ask
+        from quelle.answering.pipeline import ask
 
         t0 = time.perf_counter()
         try:

@@ -7,7 +7,7 @@ import threading
 
 import streamlit as st
 
-from quelle.answer import ask
+from quelle.answering.pipeline import ask
 from quelle.resources import Resources
 from quelle.ui import state
 from quelle.ui.i18n import text as t

@@ -17,7 +17,7 @@ QUESTIONS = ["Wie viel kostet der Bericht über den Hafen?", "Was nennt der Beri
 
 
 def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
     from quelle.library import Library
 
     data_dir = tmp_path / "index"

@@ -47,7 +47,7 @@ def _stored_ids(res) -> set[str]:
 
 
 def test_extractive_answer_ignores_injected_instructions(hostile_store):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
 
     for q in (QUESTION, "Was soll die KI ignorieren?", INJECTION):
         a = ask(q, hostile_store.settings, resources=hostile_store)
@@ -60,7 +60,7 @@ def test_extractive_answer_ignores_injected_instructions(hostile_store):
 
 
 def test_llm_citing_a_source_that_was_not_retrieved_is_caught(hostile_store, caplog):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
 
     reply = "Die Sternwarte eröffnet am 3. Mai [9]. Sie liegt in Kassel [1]. Alles andere steht in [42]."
     with FakeOpenAI(replies=[reply], api_key=SECRET) as srv:
@@ -78,7 +78,7 @@ def test_llm_citing_a_source_that_was_not_retrieved_is_caught(hostile_store, cap
 
 
 def test_api_key_never_in_settings_repr_errors_or_answers(hostile_store, caplog):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
     from quelle.settings import Settings
 
     s = Settings(openai_api_key=SECRET, data_dir=hostile_store.settings.data_dir)

@@ -42,7 +42,7 @@ def _valid(answer, store) -> None:
 
 @pytest.mark.parametrize("kind", REFUSED)
 def test_unaskable_question_is_refused_with_a_clear_message(kind, demo_store, settings):
-    from quelle.answer import QuestionError, ask
+    from quelle.answering.pipeline import QuestionError, ask
 
     with pytest.raises(QuestionError, match=r"the question is empty|the limit is 2,000 \(QUELLE_MAX_QUESTION_CHARS\)"):
         ask(REFUSED[kind], settings.with_(data_dir=demo_store.settings.data_dir), resources=demo_store)
@@ -51,7 +51,7 @@ def test_unaskable_question_is_refused_with_a_clear_message(kind, demo_store, se
 
 @pytest.mark.parametrize("kind", ANSWERED)
 def test_odd_question_gets_a_valid_answer(kind, demo_store):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
 
     answer = ask(ANSWERED[kind], demo_store.settings, resources=demo_store)
     _valid(answer, demo_store)
@@ -67,7 +67,7 @@ def test_out_of_range_k_is_a_settings_error(k, demo_store):
 
 @pytest.mark.parametrize("k", [1, 100])
 def test_k_at_the_bounds_answers(k, demo_store):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
 
     answer = ask("Wo plant Alibaba neue Rechenzentren?", demo_store.settings.with_(top_k=k), resources=demo_store)
     _valid(answer, demo_store)
@@ -95,7 +95,7 @@ def test_invalid_date_filter_is_refused(kind):
 
 
 def test_filters_that_match_nothing_abstain(demo_store):
-    from quelle.answer import ask
+    from quelle.answering.pipeline import ask
     from vectorstore.filters import Filters
 
     for filters in (Filters.make(sources=["<script>Unbekannt</script>"]), Filters.make(article_ids=["../../etc/passwd"]),

@@ -76,7 +76,7 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of art
                                                      "(JSON/JSONL/CSV; fields id,title,text,date,url,source,author,language).")):
     """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv."""
     from ingest.formats.records import parse_field_map
-    from quelle.ingest_report import print_report, progress_bars
+    from quelle.cli.ingest_report import print_report, progress_bars
 
     from quelle.library import Library
 
@@ -110,8 +110,8 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
         until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD).")):
     """Ask a question; the answer cites its sources."""
-    from quelle.answer import QuestionError, validate_question
-    from quelle.answer import ask as core_ask
+    from quelle.answering.pipeline import QuestionError, validate_question
+    from quelle.answering.pipeline import ask as core_ask
 
     s, filters = request_options(k, mode, article, source, since, until)
     try:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from quelle.abstain import abstention
-from quelle.answer_types import Answer, AnswerSentence, AnswerSpan, Citation, RetrievedPassage
-from quelle.conversation import carried_words, standalone_question
-from quelle.grounded import condense, finish, llm_answer
-from quelle.llm import ChatBackend, LLMError, chat_backend
-from quelle.prompts import PromptError
-from quelle.extractive import read
+from quelle.answering.abstain import abstention
+from quelle.answering.types import Answer, AnswerSentence, AnswerSpan, RetrievedPassage
+from quelle.answering.conversation import carried_words, standalone_question
+from quelle.answering.checked import finish
+from quelle.answering.grounded import condense, llm_answer
+from quelle.answering.llm import ChatBackend, LLMError, chat_backend
+from quelle.answering.prompts import PromptError
+from quelle.answering.extractive import read
 from quelle.language import detect_language
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -31,14 +32,6 @@ def validate_question(question: str, settings: Settings) -> str:
         raise QuestionError(f"the question has {len(q):,} characters; the limit is {settings.max_question_chars:,} "
                             "(QUELLE_MAX_QUESTION_CHARS)")
     return q
-
-
-def citation_from(passage: Passage, n: int, highlights: list[tuple[int, int]] | None = None) -> Citation:
-    m = passage.meta
-    return Citation(n=n, article_id=m.get("article_id", ""), title=m.get("title", ""), date=m.get("date", ""),
-                    source=m.get("source", ""), text=passage.text, start=int(m.get("start", 0)),
-                    end=int(m.get("end", 0)), score=round(float(passage.score), 4), url=m.get("url", ""),
-                    page=m.get("page"), chunk_id=passage.chunk_id, highlights=list(highlights or []))
 
 
 def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
@@ -71,7 +64,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
 
         try:
             answer = llm_answer(q, standalone, language, passages, llm, settings, resources.embedder.embed_passages,
-                                citation_from, on_token=stream if on_token else None)
+                                on_token=stream if on_token else None)
         except (LLMError, PromptError) as e:
             fallback = e.reason if isinstance(e, LLMError) else str(e)
     if answer is None:
@@ -119,7 +112,7 @@ def _extractive(question: str, standalone: str, language: str, passages: list[Pa
     else:
         body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
     # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
-    answer = finish(question, body, order, 0, language, passages, resources.embedder.embed_passages, citation_from,
+    answer = finish(question, body, order, 0, language, passages, resources.embedder.embed_passages,
                     backend="extractive", sentences=sentences, highlights=highlights)
     answer.confidence = round(reading.confidence, 4)
     if reading.span is not None:

@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ingest.sentences import passage_sentence_spans, sentence_spans
-from quelle.answer_types import AnswerSentence
+from quelle.answering.types import AnswerSentence
 from vectorstore.analysis import analyze
 
 SUPPORT_LEXICAL_WEIGHT = 0.9  # measured: see the module docstring

@@ -4,7 +4,7 @@ Extractive rule (no LLM): when the new question is short (at most two content te
 contains a pronoun that points back ("dort", "sie", "das Unternehmen" ...), the content terms of the
 previous user question that the new one lacks are appended to it in parentheses. Retrieval uses the whole
 standalone question; for the extractive answerer the carried words together weigh at most half of the
-question's own words (quelle.extractive.CARRIED_WEIGHT), so
+question's own words (quelle.answering.extractive.CARRIED_WEIGHT), so
 "Und wo hat sie ihren Hauptsitz?" after "Wo plant Alibaba neue Rechenzentren?" finds the Hauptsitz sentence
 of the Alibaba article, not the data-centre sentence again.
 """
