@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup run ingest-demo test test-llm bench chroma-server clean
+.PHONY: setup check-access run ingest-demo test test-llm bench chroma-server clean
 
 setup: $(STAMP)
 
@@ -23,8 +23,16 @@ $(STAMP): requirements.txt pyproject.toml
 ingest-demo: setup
 	$(PY) -m quelle ingest data/demo/articles
 
-run: ingest-demo
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+# local by default: HOST=0.0.0.0 (or QUELLE_HOST) opts in to the network, then a password is needed (README
+# „Zugriff und Sicherheit“); the preflight refuses before anything is installed into the store or served
+HOST ?= $(or $(QUELLE_HOST),127.0.0.1)
+
+check-access: setup
+	QUELLE_HOST=$(HOST) $(PY) -m quelle.ui.access
+
+run: check-access ingest-demo
+	QUELLE_HOST=$(HOST) $(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 test: setup
 	$(PY) -m ruff check .

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from quelle.ui import state
+from quelle.ui import access, state
 from quelle.ui.i18n import text as t
 
 PAGES = Path(__file__).resolve().parent / "quelle" / "ui" / "pages"
 
 st.set_page_config(page_title="Quelle", page_icon="📰", layout="wide")
+role = access.gate()  # refuses to run open on the network; login form until a role is known (quelle/ui/access.py)
 res = state.resources()
 st.session_state.request = state.sidebar(res)
+access.account_box(role)
 lang = state.language()
 nav = st.navigation([st.Page(PAGES / "chat.py", title=t("page_chat", lang), icon=":material/chat:", url_path="chat",
                              default=True),

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     max_article_chars: int = 2_000_000
     max_question_chars: int = 2_000
 
+    # who may use the app (quelle/ui/access.py, README „Zugriff und Sicherheit“); also read from secrets.toml
+    host: str = "127.0.0.1"  # `make run` binds here; anything but loopback needs a password or allow_open
+    reader_password: SecretStr | None = None  # ask, browse, batch/eval
+    editor_password: SecretStr | None = None  # also upload, delete, feeds
+    allow_open: bool = False  # on a network address without a password: start anyway, with a warning banner
+    login_delay: float = Field(1.0, ge=0.0)  # seconds a failed login waits (serialised across sessions)
+
     @model_validator(mode="after")
     def _choose_backend(self) -> "Settings":
         if self.llm is None:

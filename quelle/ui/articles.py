@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from ingest.loaders import supported_suffixes
-from quelle.ui import state
+from quelle.ui import access, state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import UploadResult, ingest_uploads
@@ -64,7 +64,14 @@ def upload_section(lang: str) -> None:
             st.markdown(result_line(r, lang))
 
 
-def list_section(lang: str) -> None:
+def delete_article(lib, article_id: str, lang: str, title: str = "") -> str:
+    """Delete one article (re-checks the editor role on the server first: AccessDenied); the success message."""
+    access.require_editor()
+    n = lib.delete(article_id)
+    return t("deleted", lang, title=md_escape(title or article_id), n=n)
+
+
+def list_section(lang: str, editor: bool = True) -> None:
     lib = state.library()
     articles = lib.articles()
     st.subheader(t("list", lang))
@@ -80,13 +87,18 @@ def list_section(lang: str) -> None:
     st.dataframe([{t("col_title", lang): a["title"], t("col_date", lang): a["date"], t("col_source", lang): a["source"],
                    t("col_chunks", lang): a["chunks"], t("col_id", lang): a["article_id"]} for a in shown],
                  hide_index=True, width="stretch")
+    if not editor:  # readers get no delete control at all
+        return
     st.subheader(t("delete", lang))
     by_id = {a["article_id"]: a for a in shown}
     pick = st.selectbox(t("delete_pick", lang), list(by_id), key="delete_pick",
                         format_func=lambda i: f"{by_id[i]['title'] or i} ({i})")
     if st.button(t("delete_button", lang), key="delete_button", icon=":material/delete:") and pick:
-        n = lib.delete(pick)
-        st.session_state.deleted = t("deleted", lang, title=md_escape(by_id[pick]["title"] or pick), n=n)
+        try:
+            st.session_state.deleted = delete_article(lib, pick, lang, by_id[pick]["title"])
+        except access.AccessDenied as e:
+            st.error(str(e))
+            return
         st.rerun()
 
 
@@ -94,8 +106,12 @@ def page() -> None:
     from quelle.ui.feeds import feeds_section
 
     lang = state.language()
-    upload_section(lang)
+    editor = access.can_edit(access.current_role())
+    if editor:
+        upload_section(lang)
+        st.divider()
+    else:
+        st.info(t("access_read_only", lang), icon=":material/lock:")
+    feeds_section(lang, editor)
     st.divider()
-    feeds_section(lang)
-    st.divider()
-    list_section(lang)
+    list_section(lang, editor)

@@ -10,7 +10,7 @@ import streamlit as st
 from quelle.feeds import (KIND_LABEL, FeedSettings, RegistryError, SyncBusy, Syncer, add_feed, open_registry,
                           remove_feed)
 from quelle.feeds.sync import SyncReport
-from quelle.ui import state
+from quelle.ui import access, state
 from quelle.ui.render import md_escape
 
 TEXTS = {
@@ -141,6 +141,11 @@ def _add_form(registry, settings, lang: str) -> None:
         name = c2.text_input(tt("name", lang), key="feed_name")
         submitted = st.form_submit_button(tt("add", lang), icon=":material/add:")
     if submitted:
+        try:
+            access.require_editor()
+        except access.AccessDenied as e:
+            st.session_state.feed_message = ("error", str(e))
+            return
         if not url.strip():
             st.session_state.feed_message = ("warning", tt("need_url", lang))
         else:
@@ -156,6 +161,11 @@ def _add_form(registry, settings, lang: str) -> None:
 
 
 def _sync(registry, feeds, lang: str) -> None:
+    try:
+        access.require_editor()
+    except access.AccessDenied as e:
+        st.session_state.feed_message = ("error", str(e))
+        return
     bar = st.progress(0.0, text=tt("sync_start", lang))
     position = {"feed": 0}
 
@@ -183,6 +193,11 @@ def _remove_form(registry, feeds, lang: str) -> None:
                             format_func=lambda u: f"{by_url[u].name} ({u})")
         delete_articles = st.checkbox(tt("remove_articles", lang), key="feed_remove_articles")
         if st.button(tt("remove_button", lang), key="feed_remove_button", icon=":material/delete:") and pick:
+            try:
+                access.require_editor()
+            except access.AccessDenied as e:
+                st.error(str(e))
+                return
             removed, deleted = remove_feed(registry, pick, state.library() if delete_articles else None)
             extra = tt("removed_articles", lang, n=len(deleted)) if delete_articles else ""
             st.session_state.feed_message = ("success", tt("removed", lang, name=md_escape(removed.name), deleted=extra))
@@ -190,12 +205,14 @@ def _remove_form(registry, feeds, lang: str) -> None:
             st.rerun()
 
 
-def feeds_section(lang: str) -> None:
+def feeds_section(lang: str, editor: bool = True) -> None:
+    """The feeds; for readers (editor=False) only the table: no add, sync or remove control."""
     settings = state.resources().settings
     st.subheader(tt("feeds", lang))
     st.caption(tt("intro", lang))
     with open_registry(settings) as registry:
-        _add_form(registry, settings, lang)
+        if editor:
+            _add_form(registry, settings, lang)
         if msg := st.session_state.pop("feed_message", None):
             getattr(st, msg[0])(msg[1])
         feeds = registry.feeds()
@@ -203,7 +220,7 @@ def feeds_section(lang: str) -> None:
             st.info(tt("none", lang))
             return
         table = st.empty()
-        if st.button(tt("sync", lang), key="feed_sync", type="primary", icon=":material/sync:"):
+        if editor and st.button(tt("sync", lang), key="feed_sync", type="primary", icon=":material/sync:"):
             _sync(registry, feeds, lang)
             if msg := st.session_state.pop("feed_message", None):
                 getattr(st, msg[0])(msg[1])
@@ -215,4 +232,5 @@ def feeds_section(lang: str) -> None:
                 st.markdown(f":red[:material/error:] {line}")
             for line in got["notes"]:
                 st.caption(line)
-        _remove_form(registry, feeds, lang)
+        if editor:
+            _remove_form(registry, feeds, lang)

@@ -101,6 +101,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "eval_plots": "Diagramme",
         "eval_download": "{name} herunterladen",
         "eval_need_gold": "Bitte eine Goldfragen-Datei hochladen oder die Demo-Goldfragen wählen.",
+        "login_title": "Anmelden",
+        "login_intro": "Diese Quelle ist passwortgeschützt. Bitte mit dem Passwort zum Lesen oder für die Redaktion "
+                       "anmelden.",
+        "login_password": "Passwort",
+        "login_button": "Anmelden",
+        "login_failed": "Falsches Passwort.",
+        "logout": "Abmelden",
+        "signed_in_as": "Angemeldet: {role}",
+        "role_reader": "Lesen",
+        "role_editor": "Redaktion",
+        "access_denied": "Nicht erlaubt: Hochladen, Löschen und Feeds sind der Rolle „Redaktion“ vorbehalten.",
+        "access_read_only": "Lesezugriff: Hochladen, Löschen und Feeds verwalten kann nur die Redaktion.",
+        "access_all_interfaces": "{host}, alle Netzwerkschnittstellen",
+        "access_refused": "Quelle startet nicht: Die App ist im Netzwerk erreichbar ({host}), aber kein Passwort ist "
+                          "gesetzt. Setzen Sie QUELLE_READER_PASSWORD und/oder QUELLE_EDITOR_PASSWORD (Umgebung oder "
+                          ".streamlit/secrets.toml), binden Sie nur an 127.0.0.1 (Standard) oder erlauben Sie offenen "
+                          "Zugriff bewusst mit QUELLE_ALLOW_OPEN=1.",
+        "access_open_banner": "Offen im Netzwerk: Quelle ist ohne Passwort erreichbar ({host}; "
+                              "QUELLE_ALLOW_OPEN=1). Jede und jeder im Netz kann fragen, Artikel hochladen und löschen.",
     },
     "en": {
         "tagline": "Ask your news articles — every claim with its source.",
@@ -197,6 +216,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "eval_plots": "Plots",
         "eval_download": "Download {name}",
         "eval_need_gold": "Please upload a gold question file or choose the demo gold questions.",
+        "login_title": "Sign in",
+        "login_intro": "This Quelle is password-protected. Please sign in with the reader or the editor password.",
+        "login_password": "Password",
+        "login_button": "Sign in",
+        "login_failed": "Wrong password.",
+        "logout": "Sign out",
+        "signed_in_as": "Signed in: {role}",
+        "role_reader": "reader",
+        "role_editor": "editor",
+        "access_denied": "Not allowed: uploading, deleting and feeds are reserved for the editor role.",
+        "access_read_only": "Read-only access: only editors can upload, delete and manage feeds.",
+        "access_all_interfaces": "{host}, all network interfaces",
+        "access_refused": "Quelle does not start: the app is reachable from the network ({host}) but no password is "
+                          "set. Set QUELLE_READER_PASSWORD and/or QUELLE_EDITOR_PASSWORD (environment or "
+                          ".streamlit/secrets.toml), bind to 127.0.0.1 only (the default) or allow open access on "
+                          "purpose with QUELLE_ALLOW_OPEN=1.",
+        "access_open_banner": "Open on the network: Quelle is reachable without a password ({host}; "
+                              "QUELLE_ALLOW_OPEN=1). Anyone on the network can ask, upload and delete articles.",
     },
 }
 

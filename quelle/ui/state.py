@@ -44,6 +44,11 @@ def language() -> str:
     return st.session_state.get("lang", DEFAULT_LANGUAGE)
 
 
+def language_picker() -> None:
+    """Deutsch/English (call inside the sidebar); also shown on the login page."""
+    st.radio(t("language", language()), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+
+
 @dataclass
 class Request:
     """What one question is asked with: settings chosen in the sidebar and the filters."""
@@ -68,7 +73,7 @@ def sidebar(res: Resources) -> Request:
     lang = language()
     base = Settings()
     with st.sidebar:
-        st.radio(t("language", lang), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
+        language_picker()
         lang = language()
         st.subheader(t("answering", lang))
         backends = backend_choices(base)

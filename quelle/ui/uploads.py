@@ -11,6 +11,7 @@ from typing import Callable, Protocol
 
 from ingest.loaders import supported_suffixes
 from quelle.library import Library
+from quelle.ui.access import require_editor
 from quelle.ui.i18n import text as t
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -60,8 +61,10 @@ def ingest_uploads(library: Library, uploads: list[Upload], max_file_mb: float, 
     """Write each upload under a safe name in a new temp folder, ingest them together, report per upload.
 
     Too large or unsupported files fail here with the reason and are not written. The temp folder is removed
-    afterwards, so uploading the same file again finds it unchanged instead of adding a copy.
+    afterwards, so uploading the same file again finds it unchanged instead of adding a copy. Editors only:
+    the role is checked first (AccessDenied), whatever control led here.
     """
+    require_editor()
     suffixes = supported_suffixes()
     results: list[UploadResult] = []
     with tempfile.TemporaryDirectory(prefix="quelle-upload-") as folder:
