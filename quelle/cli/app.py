@@ -1,4 +1,4 @@
-"""The command line: quelle ingest | ask | list | delete | stats | batch | eval | feeds | sync.
+"""The command line: quelle ingest | ask | list | delete | stats | batch | eval | feeds | sync | feedback.
 
 Thin: every command calls the core (Library, ask(), run_batch, run_evaluation, the feed Syncer).
 """
@@ -272,6 +272,9 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
              as_json: bool = typer.Option(False, "--json", help="Print metrics.json on stdout."),
              squad: Optional[Path] = typer.Option(None, "--squad", help="A SQuAD v1.1/v2.0 JSON file: its articles "
                                                   "go into an isolated store, then all its questions are asked."),
+             feedback: bool = typer.Option(False, "--feedback", help="The ratings collected in the chat as gold "
+                                           "questions (as 'quelle feedback export' writes them), asked with the "
+                                           "current settings; also says how many rated answers would now change."),
              config: Optional[List[str]] = typer.Option(None, "--config", help="NAME=KEY=VALUE,... side by side "
                                                         "(repeatable), e.g. bm25=retrieval_mode=bm25 or "
                                                         "lc=pipeline=langchain."),
@@ -283,8 +286,8 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
     from quelle.evaluation.gold import GoldError, read_gold
     from quelle.evaluation.runner import ConfigError, EvalConfig, parse_config, run_evaluation
 
-    if (gold is None) == (squad is None):
-        fail("give either a gold file (GOLD) or --squad FILE")
+    if (gold is not None) + (squad is not None) + feedback != 1:
+        fail("give either a gold file (GOLD), --squad FILE or --feedback")
     base = settings()
     squad_set = None
     try:
@@ -295,6 +298,14 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
             squad_set = load_squad(squad)
             base = base.with_(data_dir=squad_store_dir(base, squad))
             questions = squad_set.questions
+        elif feedback:
+            from quelle.cli.feedback import feedback_gold
+            from quelle.feedback.export import gold_questions
+
+            rows, _ = feedback_gold()
+            if not rows:
+                fail("no rating can become a gold question yet (see 'quelle feedback list')")
+            questions = gold_questions(rows)
         else:
             questions = read_gold(gold)
         configs = [parse_config(c, base) for c in config or []] or [EvalConfig("standard", base)]
@@ -339,13 +350,18 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
 
     result = run_evaluation(questions, configs, res, lambda: articles_from_store(res.store), results_path, progress)
     bar.close()
-    result.meta = {"gold": str(squad or gold), "questions": len(questions),
+    result.meta = {"gold": str(squad or gold or "feedback"), "questions": len(questions),
                    "store": str(base.data_dir), "embedding_model": res.embedder.name}
     if report is not None:
         from quelle.evaluation.report import write_report
 
         write_report(result, report)
     _print_eval(result, as_json)
+    if feedback:
+        from quelle.feedback.export import changed
+
+        n, total = changed(result.rows[result.configs[0].name])
+        err.print(f"{n} von {total} bewerteten Antworten würden sich jetzt ändern.")
     if report is not None:
         err.print(f"Bericht: {escape(str(report / 'report.html'))} · Zeilen: {escape(str(results_path))}")
     if result.interrupted:
@@ -373,6 +389,11 @@ def _print_eval(result, as_json: bool) -> None:
 feeds_app = typer.Typer(no_args_is_help=True, help="News feeds: RSS/Atom, sitemaps and single article URLs "
                                                    "(fetched by 'quelle sync').")
 app.add_typer(feeds_app, name="feeds")
+
+# --- ratings from the chat (issue 21): quelle feedback list|export|clear ---------------------------------------
+from quelle.cli.feedback import feedback_app  # noqa: E402  (its commands import this module's helpers lazily)
+
+app.add_typer(feedback_app, name="feedback")
 
 
 @feeds_app.command("add")

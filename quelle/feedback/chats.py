@@ -108,7 +108,7 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
             line += f" ({_md_text(where)})" if where else ""
             url = str(c.get("url") or "").strip()
             if url:
-                plain_url = not any(ch in url for ch in "<>\"' \t\n")
+                plain_url = url.lower().startswith(("http://", "https://")) and not any(ch in url for ch in "<>\"' \t\n")
                 line += f" – <{url}>" if plain_url else f" – {_md_text(url)}"
             out += [line, ""]
             passage = c.get("text") or ""

@@ -52,7 +52,7 @@ class FeedbackError(ValueError):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def request_settings(settings, filters=None) -> dict:
