@@ -255,6 +255,10 @@ class Library:
                 self.r.retriever.end_write(write)
         return n
 
+    def has_article(self, article_id: str) -> bool:
+        store = self.r.store
+        return store._read(lambda: store.article_head(article_id)) is not None
+
     def articles(self) -> list[dict]:
         out = []
         for m in self.r.store.list_articles():

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     max_article_chars: int = 2_000_000
     max_question_chars: int = 2_000
 
+    # the HTTP API (`quelle serve`, quelle/api/): with a key every route but /healthz needs `Bearer <key>`;
+    # without one the server binds to 127.0.0.1 only
+    api_key: SecretStr | None = None
+    api_max_upload_mb: float = Field(200.0, gt=0)  # one upload request in all (each file: max_file_mb)
+
     # who may use the app (quelle/ui/access.py, README „Zugriff und Sicherheit“); also read from secrets.toml
     host: str = "127.0.0.1"  # `make run` binds here; anything but loopback needs a password or allow_open
     reader_password: SecretStr | None = None  # ask, browse, batch/eval

@@ -1,4 +1,4 @@
-"""The command line: quelle ingest | ask | list | delete | stats | batch | eval | feeds | sync | feedback.
+"""The command line: quelle ingest | ask | list | delete | stats | batch | eval | feeds | sync | feedback | serve.
 
 Thin: every command calls the core (Library, ask(), run_batch, run_evaluation, the feed Syncer).
 """
@@ -40,16 +40,12 @@ def fail(message: str, code: int = 1):
 
 def request_options(k, mode, article, source, since, until):
     """(settings, filters) for one ask/batch run from its options; a bad value ends the command with a message."""
-    from pydantic import ValidationError
+    from quelle.options import OptionError
+    from quelle.options import request_options as resolve
 
-    from vectorstore.filters import FilterError, Filters
-
-    changes = {key: value for key, value in (("top_k", k), ("retrieval_mode", mode)) if value is not None}
     try:
-        return settings(**changes), Filters.make(article_ids=article, sources=source, since=since, until=until)
-    except ValidationError as e:
-        fail("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()))
-    except FilterError as e:
+        return resolve(settings(), k, mode, article, source, since, until)
+    except OptionError as e:
         fail(str(e))
 
 
@@ -262,6 +258,24 @@ def batch(input_path: Path = typer.Argument(..., metavar="INPUT", help="Question
     if summary.interrupted:
         err.print(f"Abgebrochen: {summary.missing} Frage(n) offen. Derselbe Befehl setzt fort.")
         raise typer.Exit(130)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (other than 127.0.0.1 only "
+                                   "with QUELLE_API_KEY)."),
+          port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port."),
+          log_questions: bool = typer.Option(False, "--log-questions", help="Write question texts to the request "
+                                             "log (off: method, path, status, latency only).")):
+    """Serve the HTTP API and the OpenAI-compatible endpoint (model `quelle`); docs at /docs."""
+    from quelle.api.serve import ServeError, check_host
+    from quelle.api.serve import serve as run_server
+
+    s = settings()
+    try:
+        check_host(host, s)  # refused before the model is loaded
+    except ServeError as e:
+        fail(str(e))
+    run_server(s, host, port, log_questions, resources=open_resources(s), say=err.print)
 
 
 @app.command("eval")
