@@ -32,7 +32,7 @@ FEATURES = ["score", "margin", "slot", "cov", "local", "window", "context", "ret
 def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
     from quelle.evaluation.metrics import contains
     from quelle.answering.extractive import read
-    from quelle.language import detect_language
+    from ingest.language import question_language
     from quelle.resources import Resources
     from quelle.settings import Settings
 
@@ -40,7 +40,7 @@ def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
     res = Resources.open(s)
     rows = []
     for q in questions:
-        lang = detect_language(q["question"])
+        lang = question_language(q["question"])
         ps = res.retriever.retrieve(q["question"], 60, s.retrieval_mode, None, s.hybrid_dense_weight, lang,
                                     rerank=s.rerank)
         for variant in ("as_asked", "article_removed"):

@@ -1,7 +1,20 @@
-"""Which language an article is written in (lingua, restricted to the languages Quelle can stem and split)."""
+"""Which language a text is in: the one home of language detection.
+
+Articles: lingua, restricted to the languages Quelle can stem and split (`detect_language`).
+Questions: German or English by function words and umlauts (`question_language`), for prompts, stemming and
+abstention text. Measured on short questions (XQuAD de/en, 1,190 each; news-de 92 de + 6 en), right answers:
+
+    function words            de 1180  en 1185  news 98/98   0.5 ms a question
+    lingua de/en (high acc.)  de 1181  en 1178  news 98/98  12   ms a question
+    lingua de/en (low acc.)   de 1172  en 1165  news 97/98   2   ms a question
+    lingua six languages      de 1177  en 1133  news 97/98   7   ms a question (the article detector)
+
+so questions keep the function-word rule: as accurate, and twenty times cheaper than lingua on short text.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 SUPPORTED = ("de", "en", "fr", "es", "it", "nl")
@@ -40,3 +53,24 @@ def detect_language(text: str, default: str = DEFAULT) -> str:
     if found is None:
         return default
     return found.iso_code_639_1.name.lower()
+
+
+_WORD = re.compile(r"[a-zäöüß]+")
+_DE = {"der", "die", "das", "und", "ist", "wo", "wer", "wie", "was", "wann", "welche", "welcher", "welches",
+       "nicht", "ein", "eine", "den", "dem", "des", "mit", "von", "für", "auf", "im", "zu", "sich", "hat",
+       "wurde", "warum", "wieso", "viele", "plant", "sind", "es", "er", "sie", "ich", "nach", "bei", "über"}
+_EN = {"the", "and", "is", "where", "who", "how", "what", "when", "which", "not", "a", "an", "of", "with",
+       "for", "on", "to", "has", "was", "were", "why", "many", "does", "did", "are", "it", "he", "she", "in",
+       "from", "about", "by", "do"}
+
+
+def question_language(text: str, default: str = DEFAULT) -> str:
+    """'de' or 'en' of a question, by function words and umlauts; `default` (German) when unsure."""
+    words = _WORD.findall(text.lower())
+    de = sum(w in _DE for w in words) + 2 * sum(ch in "äöüß" for ch in text.lower())
+    en = sum(w in _EN for w in words)
+    if en > de:
+        return "en"
+    if de > en:
+        return "de"
+    return default

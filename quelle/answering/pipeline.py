@@ -13,7 +13,7 @@ from quelle.answering.grounded import condense, llm_answer
 from quelle.answering.llm import ChatBackend, LLMError, chat_backend
 from quelle.answering.prompts import PromptError
 from quelle.answering.extractive import read
-from quelle.language import detect_language
+from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
 from vectorstore.filters import Filters
@@ -45,7 +45,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     """
     t0 = time.perf_counter()
     q = validate_question(question, settings)
-    language = detect_language(q)
+    language = question_language(q)
     if resources is None or not resources.compatible_with(settings):
         resources = Resources.open(settings, embedder=resources.embedder if resources else None)
     llm, fallback = _llm_backend(settings, resources)

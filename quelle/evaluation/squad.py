@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.language import detect_language
 from ingest.models import Article
 from ingest.text import slugify
 from quelle.evaluation.gold import GoldError, GoldQuestion, GoldSpan
-from quelle.language import detect_language
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -91,7 +91,7 @@ def load_squad(path: Path) -> SquadSet:
         if not text.strip():
             continue
         out.articles.append(Article(article_id=article_id, title=title, text=text, source=f"SQuAD {path.name}",
-                                    language=detect_language(text[:2000])))
+                                    language=detect_language(text)))
     _require(bool(out.questions), str(path), "contains no questions")
     return out
 
