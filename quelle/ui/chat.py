@@ -9,7 +9,7 @@ import streamlit as st
 
 from quelle.answering.pipeline import ask
 from quelle.resources import Resources
-from quelle.ui import state
+from quelle.ui import feedback, state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import escape_chars, md_escape, render_answer, render_message
 
@@ -22,7 +22,7 @@ def history_for_ask(messages: list[dict]) -> list[dict]:
 
 
 def new_chat() -> None:
-    st.session_state.messages = []
+    feedback.start_new_chat()  # a new session id; the old chat stays stored under its own
 
 
 def answer_message(question: str, history: list[dict], request: state.Request, res: Resources, lang: str) -> dict:
@@ -76,22 +76,27 @@ def page() -> None:
     request = st.session_state.get("request")
     if request is None:
         return
-    if "messages" not in st.session_state:
-        st.session_state.messages = []
-    head, button = st.columns([4, 1], vertical_alignment="bottom")
+    feedback.restore_messages()  # after a reload: the chat stored under the session id in the URL
+    head, export, button = st.columns([3, 1, 1], vertical_alignment="bottom")
     head.caption(t("tagline", lang))
+    export_slot = export.empty()  # filled last, so the export holds the answer given in this run too
     button.button(t("new_chat", lang), on_click=new_chat, key="new_chat", icon=":material/add_comment:")
     if res.store.count() == 0:
         st.info(t("empty_store", lang))
     for m in st.session_state.messages:
         with st.chat_message(m["role"]):
             render_message(m, lang)
+            feedback.rating(m, lang)
     if question := st.chat_input(t("chat_placeholder", lang)):
         history = history_for_ask(st.session_state.messages)
         st.session_state.messages.append({"role": "user", "content": question})
         with st.chat_message("user"):
             st.markdown(md_escape(question))
         with st.chat_message("assistant"):
-            message = answer_message(question, history, request, res, lang)
+            message = feedback.stamp_message(answer_message(question, history, request, res, lang), question,
+                                             history, request)
             render_answer(message, lang)
-        st.session_state.messages.append(message)
+            st.session_state.messages.append(message)
+            feedback.save_messages()
+            feedback.rating(message, lang)
+    feedback.export_menu(st.session_state.messages, lang, export_slot.container())

@@ -10,7 +10,7 @@ import streamlit as st
 
 from quelle import bundled
 from quelle.evaluation.corpus import articles_from_store
-from quelle.evaluation.gold import GoldError, read_gold
+from quelle.evaluation.gold import GoldError, GoldQuestion, read_gold
 from quelle.evaluation.report import PLOT_TITLES, PLOTS, write_report
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, SLICE_KEYS, EvalConfig, run_evaluation
 from quelle.ui import state
@@ -26,10 +26,11 @@ _LABELS = {"de": {"answers": "Antwortsätze und Antwortspannen (beantwortbare Fr
                   "slice": "slice"}}
 
 
-def run(gold: Path, request: state.Request, lang: str) -> Path:
-    """Evaluate the gold file with the sidebar's settings; the report goes to a new temp folder (returned)."""
+def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, result_out: dict | None = None) -> Path:
+    """Evaluate the gold file (or questions) with the sidebar's settings; the report goes to a new temp folder
+    (returned); `result_out["rows"]` receives the result rows."""
     res = state.resources()
-    questions = read_gold(gold)
+    questions = read_gold(gold) if isinstance(gold, Path) else gold
     bar = st.progress(0.0)
 
     def progress(config: str, done: int, total: int) -> None:
@@ -39,7 +40,48 @@ def run(gold: Path, request: state.Request, lang: str) -> Path:
     result = run_evaluation(questions, [EvalConfig("standard", request.settings)], res,
                             lambda: articles_from_store(res.store), out / "results.jsonl", progress)
     write_report(result, out)
+    if result_out is not None:
+        result_out["rows"] = result.rows["standard"]
     return out
+
+
+def feedback_section(request: state.Request | None, lang: str) -> None:
+    """Ratings from the chat as gold questions: counts, the ratings, one click to evaluate them with the sidebar's
+    settings (and how many rated answers would now change), the gold file to download."""
+    from quelle.feedback.export import changed, export, gold_questions
+    from quelle.feedback.store import UP, FeedbackStore
+
+    st.subheader(t("fb_section", lang))
+    if request is None:
+        return
+    records = FeedbackStore(request.settings.data_dir).records()
+    if not records:
+        st.caption(t("fb_none", lang))
+        return
+    gold = export(records)
+    up = sum(1 for r in records if r.rating == UP)
+    st.caption(t("fb_intro", lang))
+    st.markdown(md_escape(t("fb_counts", lang, total=len(records), up=up, down=len(records) - up,
+                            gold=len(gold.rows), skipped=len(gold.skipped))))
+    st.dataframe([{t("fb_col_time", lang): r.updated[:16].replace("T", " "),
+                   t("fb_col_rating", lang): "👍" if r.rating == UP else "👎",
+                   t("fb_col_question", lang): r.question, t("fb_col_answer", lang): r.answer.get("answer", ""),
+                   t("fb_col_reason", lang): t(f"fb_reason_{r.reason}", lang) if r.reason else "",
+                   t("fb_col_correction", lang): r.correction} for r in records],
+                 hide_index=True, key="fb_table")  # a dataframe shows every value as text
+    if not gold.rows:
+        return
+    left, right = st.columns(2)
+    if left.button(t("fb_run", lang), type="primary", key="fb_run", icon=":material/fact_check:"):
+        outcome: dict = {}
+        st.session_state.eval_report = str(run(gold_questions(gold.rows), request, lang, outcome))
+        n, total = changed(outcome.get("rows", []))
+        st.session_state.fb_changed = {"changed": n, "total": total}
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold.rows).encode("utf-8")
+    right.download_button(t("fb_download", lang), body, file_name="feedback-gold.jsonl", mime="application/jsonl",
+                          key="fb_download", on_click="ignore", icon=":material/download:")
+    if counts := st.session_state.get("fb_changed"):
+        st.info(t("fb_changed", lang, **counts), icon=":material/compare_arrows:")
 
 
 def show_report(folder: Path, lang: str) -> None:
@@ -86,6 +128,7 @@ def page() -> None:
         folder = st.text_input(t("eval_open", lang), key="eval_folder")
         open_clicked = st.form_submit_button(t("eval_open_button", lang))
     if start and request is not None:
+        st.session_state.pop("fb_changed", None)
         try:
             if upload is not None:
                 with tempfile.TemporaryDirectory(prefix="quelle-gold-") as tmp:
@@ -100,6 +143,7 @@ def page() -> None:
             st.error(t("error", lang, message=md_escape(str(e))))
     if open_clicked and folder.strip():
         st.session_state.eval_report = str(Path(folder.strip()).expanduser())
+    feedback_section(request, lang)
     if report := st.session_state.get("eval_report"):
         st.caption(md_escape(report))
         show_report(Path(report), lang)

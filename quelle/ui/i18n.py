@@ -238,6 +238,72 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+# issue 21: feedback under answers, kept chats, „Exportieren“, feedback on the Evaluation page
+TEXTS["de"].update({
+    "fb_thanks": "Danke für Ihre Bewertung.",
+    "fb_correction": "Richtige Antwort (optional)",
+    "fb_correction_hint": "Wie hätte die Antwort lauten sollen?",
+    "fb_reason": "Was war falsch?",
+    "fb_reason_wrong_source": "falsche Quelle",
+    "fb_reason_wrong_passage": "falsche Stelle",
+    "fb_reason_should_abstain": "hätte nicht antworten sollen",
+    "fb_reason_should_answer": "sollte antworten",
+    "fb_send": "Senden",
+    "fb_saved": "Gespeichert:",
+    "fb_stored_correction": "Richtige Antwort:",
+    "export": "Exportieren",
+    "export_markdown": "Als Markdown (mit Quellen)",
+    "export_json": "Als JSON (ask --json)",
+    "fb_section": "Bewertungen aus dem Chat",
+    "fb_intro": "Mit 👍/👎 bewertete Antworten werden zu Goldfragen: Korrekturen und bestätigte Antworten als "
+                "Antworten, „hätte nicht antworten sollen“ als unbeantwortbar. Die Auswertung fragt mit den "
+                "Einstellungen der Seitenleiste erneut.",
+    "fb_counts": "{total} Bewertungen (👍 {up} · 👎 {down}) · {gold} als Goldfragen nutzbar · {skipped} ohne "
+                 "richtige Antwort übersprungen",
+    "fb_none": "Noch keine Bewertungen. Bewerten Sie Antworten im Chat mit 👍 oder 👎.",
+    "fb_run": "Bewertungen auswerten",
+    "fb_download": "Als Goldfragen herunterladen (feedback-gold.jsonl)",
+    "fb_changed": "{changed} von {total} bewerteten Antworten würden sich jetzt ändern.",
+    "fb_col_time": "Zeit",
+    "fb_col_rating": "Bewertung",
+    "fb_col_question": "Frage",
+    "fb_col_answer": "Antwort",
+    "fb_col_reason": "Grund",
+    "fb_col_correction": "Richtige Antwort",
+})
+TEXTS["en"].update({
+    "fb_thanks": "Thank you for your rating.",
+    "fb_correction": "Correct answer (optional)",
+    "fb_correction_hint": "What should the answer have been?",
+    "fb_reason": "What was wrong?",
+    "fb_reason_wrong_source": "wrong source",
+    "fb_reason_wrong_passage": "wrong passage",
+    "fb_reason_should_abstain": "should not have answered",
+    "fb_reason_should_answer": "should have answered",
+    "fb_send": "Send",
+    "fb_saved": "Saved:",
+    "fb_stored_correction": "Correct answer:",
+    "export": "Export",
+    "export_markdown": "As Markdown (with sources)",
+    "export_json": "As JSON (ask --json)",
+    "fb_section": "Ratings from the chat",
+    "fb_intro": "Answers rated 👍/👎 become gold questions: corrections and confirmed answers as answers, "
+                "“should not have answered” as unanswerable. The evaluation asks again with the sidebar's settings.",
+    "fb_counts": "{total} ratings (👍 {up} · 👎 {down}) · {gold} usable as gold questions · {skipped} skipped "
+                 "without a correct answer",
+    "fb_none": "No ratings yet. Rate answers in the chat with 👍 or 👎.",
+    "fb_run": "Evaluate the ratings",
+    "fb_download": "Download as gold questions (feedback-gold.jsonl)",
+    "fb_changed": "{changed} of {total} rated answers would now change.",
+    "fb_col_time": "Time",
+    "fb_col_rating": "Rating",
+    "fb_col_question": "Question",
+    "fb_col_answer": "Answer",
+    "fb_col_reason": "Reason",
+    "fb_col_correction": "Correct answer",
+})
+
+
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """The UI text `key` in `language` (German when unknown), formatted with `values`."""
     table = TEXTS.get(language, TEXTS[DEFAULT_LANGUAGE])
