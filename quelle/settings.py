@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +56,10 @@ class Settings(BaseSettings):
     max_file_mb: float = 50.0
     max_article_chars: int = 2_000_000
     max_question_chars: int = 2_000
+
+    # time-aware answers (quelle/timeaware/): the reference date for „gestern“, „letzte Woche“, „aktuell“ …;
+    # None = today. QUELLE_AS_OF / `quelle ask --as-of` / a gold row's `as_of` make runs reproducible
+    as_of: dt.date | None = None
 
     # the HTTP API (`quelle serve`, quelle/api/): with a key every route but /healthz needs `Bearer <key>`;
     # without one the server binds to 127.0.0.1 only

@@ -3,6 +3,7 @@ and turn the reply into a checked Answer (quelle/answering/checked.py, shared wi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
 from quelle.answering.abstain import abstention
@@ -26,7 +27,8 @@ def sources_block(passages: list[Passage]) -> str:
         meta = p.meta
         head = " · ".join(x for x in (meta.get("title", ""), meta.get("date", ""), meta.get("source", "")) if x)
         text = p.text.replace("<", "‹").replace(">", "›")
-        parts.append(f'<quelle nr="{n}">\n[{n}] {head}\n{text}\n</quelle>')
+        dated = f' datum="{meta["date"]}"' if meta.get("date") else ""  # issue 20: the date of each source
+        parts.append(f'<quelle nr="{n}"{dated}>\n[{n}] {head}\n{text}\n</quelle>')
     return "\n\n".join(parts)
 
 
@@ -54,7 +56,7 @@ def condense(question: str, history: list[dict], llm: ChatBackend, settings: Set
 
 def llm_answer(question: str, standalone: str, language: str, passages: list[Passage], llm: ChatBackend,
                settings: Settings, embed,
-               on_token: Callable[[str], None] | None = None) -> Answer:
+               on_token: Callable[[str], None] | None = None, as_of: date | None = None) -> Answer:
     """Ask the LLM with the numbered passages; stream the (already renumbered) text to on_token."""
     if not passages:
         text = abstention(language)
@@ -63,7 +65,8 @@ def llm_answer(question: str, standalone: str, language: str, passages: list[Pas
         return Answer(question=question, answer=text, abstained=True, backend=llm.name, model=llm.model,
                       language=language, sentences=[AnswerSentence(text=text, citations=[], supported=None)])
     prompt = load_prompt("answer", language, settings.prompts_dir)
-    messages = prompt.messages(sources=sources_block(passages), question=standalone, n=len(passages))
+    messages = prompt.messages(sources=sources_block(passages), question=standalone, n=len(passages),
+                               as_of=(as_of or date.today()).isoformat())  # issue 20: the reference date
     rewriter = CitationRewriter(len(passages))
 
     def token(piece: str) -> None:

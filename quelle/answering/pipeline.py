@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Callable
 
 from quelle.answering.abstain import abstention
@@ -16,6 +17,7 @@ from quelle.answering.extractive import read
 from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
+from quelle.timeaware import answers as timeaware
 from vectorstore.filters import Filters
 from vectorstore.retrieve import Passage
 
@@ -36,12 +38,12 @@ def validate_question(question: str, settings: Settings) -> str:
 
 def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
         resources: Resources | None = None, filters: Filters | None = None,
-        on_token: Callable[[str], None] | None = None) -> Answer:
+        on_token: Callable[[str], None] | None = None, time_aware: bool = True) -> Answer:
     """Answer a question from the stored articles, with numbered citations.
 
     `history` is the chat so far as [{"role": "user"|"assistant", "content": ...}]. `resources` lets a caller
     reuse a loaded model and store across questions (the CLI, UI and batch do); `on_token` receives the answer
-    text as it is produced.
+    text as it is produced. `time_aware=False` ignores the question's time words (the chat's removed filter chip).
     """
     t0 = time.perf_counter()
     q = validate_question(question, settings)
@@ -52,8 +54,13 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     standalone, down = _standalone(q, history, llm, settings, language)
     if down:  # the LLM failed while condensing: do not wait through the retries a second time
         llm, fallback = None, down
-    passages = resources.retriever.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
-                                            settings.hybrid_dense_weight, language, rerank=settings.rerank)
+    # --- issue 20: time-aware answers (quelle/timeaware); no time word in the question → no plan, as before ---
+    when = timeaware.plan(standalone, settings) if time_aware else None
+    if when is not None:
+        passages = timeaware.retrieve(when, resources.retriever, when.topic, settings, filters, language)
+    else:
+        passages = resources.retriever.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
+                                                settings.hybrid_dense_weight, language, rerank=settings.rerank)
     t1 = time.perf_counter()
     answer = None
     streamed: list[str] = []
@@ -64,13 +71,20 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
 
         try:
             answer = llm_answer(q, standalone, language, passages, llm, settings, resources.embedder.embed_passages,
-                                on_token=stream if on_token else None)
+                                on_token=stream if on_token else None,
+                                as_of=when.as_of if when else (settings.as_of or date.today()))
         except (LLMError, PromptError) as e:
             fallback = e.reason if isinstance(e, LLMError) else str(e)
     if answer is None:
-        answer = _extractive(q, standalone, language, passages, resources, settings)
+        answer = _extractive(q, standalone if when is None else when.topic, language, passages, resources, settings)
+        if when is not None:  # issue 20: conflicts newest first, timelines, „Stand …“
+            answer = timeaware.finish(answer, when, passages, resources.retriever.lexical.idf, language,
+                                      resources.embedder.embed_passages)
         if on_token and not streamed:
             on_token(answer.answer)
+    elif when is not None:  # issue 20: the LLM answer gets the time filter, conflicts and timeline fields
+        answer = timeaware.finish(answer, when, passages, resources.retriever.lexical.idf, language,
+                                  resources.embedder.embed_passages)
     answer.fallback = fallback
     t2 = time.perf_counter()
     answer.standalone_question = standalone

@@ -65,6 +65,10 @@ class Answer:
     removed_citations: int = 0
     answer_span: AnswerSpan | None = None  # the typed filler the extractive answerer found (None otherwise)
     confidence: float | None = None  # the extractive answerer's calibrated P(correct), in [0, 1]
+    # time-aware answers (issue 20, quelle/timeaware): the date range read from the question {since, until, from_text,
+    # applied}, and dated reports — conflicting ones newest first („Frühere Meldungen“), a timeline oldest first
+    time_filter: dict | None = None
+    timeline: list[dict] = field(default_factory=list)
 
     def to_dict(self, with_retrieved: bool = False) -> dict:
         d = asdict(self)

@@ -1,0 +1,97 @@
+"""Fit the recency half-life (quelle/timeaware/reports.py HALF_LIFE_DAYS) on the fit stories of data/dated and
+report it on the held-out stories (issue 20: „decay measured, not guessed“).
+
+    .venv/bin/python bench/fit_recency.py [--data-dir /tmp/dated] [--json out.json]
+
+The dated corpus (data/dated/articles, 8 stories of 4 articles each, 2024–2025) is ingested into DATA_DIR (default
+/tmp/dated; idempotent). Gold rows (data/dated/gold_fit.jsonl: 4 stories; gold_heldout.jsonl: 4 other stories) carry
+`as_of`, the answer valid on that date, and the `outdated` values. Scores per configuration:
+
+- `newest_fact`: the first answer sentence holds the gold answer and none of the outdated values (quelle eval's
+  metric of the same name);
+- `mrr_newest`: 1 / rank of the gold article among the passages the answer was read from (0 when absent) — the
+  continuous part of the objective, since the conflict rule alone often finds the newest report anyway.
+
+Configurations: `before` (time words ignored: the answer as before issue 20), `cut` (the reference date and date
+filters, no decay, no conflict rule), `decay=H` (+ the decay with half-life H days, no conflict rule), `full=H`
+(+ the conflict rule). The fit picks H on the fit stories by (newest_fact of full, newest_fact of decay, mrr_newest
+of decay); on a tie the longest half-life (the mildest change to relevance ranking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from quelle.answering.pipeline import ask  # noqa: E402
+from quelle.evaluation.gold import read_gold  # noqa: E402
+from quelle.evaluation.runner import Outcome, newest_fact  # noqa: E402
+from quelle.library import Library  # noqa: E402
+from quelle.resources import Resources  # noqa: E402
+from quelle.settings import Settings  # noqa: E402
+from quelle.timeaware import answers, reports  # noqa: E402
+
+GRID = [7, 14, 30, 60, 90, 180, 365, 730, 1825, 3650]
+DATED = ROOT / "data" / "dated"
+
+
+def run(questions, settings, res, half_life, conflicts: bool, time_aware: bool = True) -> dict:
+    saved_h, saved_c = reports.HALF_LIFE_DAYS, answers.conflicting
+    reports.HALF_LIFE_DAYS = half_life
+    if not conflicts:
+        answers.conflicting = lambda found: []
+    try:
+        scores, ranks = [], []
+        for q in questions:
+            s = settings.with_(as_of=q.extra["as_of"])
+            a = ask(q.question, s, resources=res, time_aware=time_aware)
+            out = Outcome(a.answer, a.abstained, a.backend, [], [], 0.0, sentences=[x.text for x in a.sentences])
+            scores.append(newest_fact(q, out))
+            order = list(dict.fromkeys(p.article_id for p in a.retrieved))
+            ranks.append(1.0 / (order.index(q.source) + 1) if q.source in order else 0.0)
+        return {"newest_fact": round(sum(scores) / len(scores), 4), "mrr_newest": round(sum(ranks) / len(ranks), 4),
+                "wrong": [q.id for q, x in zip(questions, scores) if not x]}
+    finally:
+        reports.HALF_LIFE_DAYS, answers.conflicting = saved_h, saved_c
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default="/tmp/dated")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    settings = Settings(data_dir=Path(args.data_dir), llm="extractive")
+    res = Resources.open(settings)
+    Library(res).ingest([DATED / "articles"])
+    fit, held = read_gold(DATED / "gold_fit.jsonl"), read_gold(DATED / "gold_heldout.jsonl")
+    table = {}
+    for h in GRID:
+        table[h] = {"decay": run(fit, settings, res, h, conflicts=False), "full": run(fit, settings, res, h, True)}
+        print(f"fit  H={h:>5}: decay {table[h]['decay']}  full {table[h]['full']}", file=sys.stderr)
+    best = max(GRID, key=lambda h: (table[h]["full"]["newest_fact"], table[h]["decay"]["newest_fact"],
+                                    table[h]["decay"]["mrr_newest"], h))
+    report = {"half_life_days": best, "fit": {"before": run(fit, settings, res, None, True, time_aware=False),
+                                              "cut": run(fit, settings, res, None, False),
+                                              "decay": table[best]["decay"], "full": table[best]["full"],
+                                              "grid": {h: table[h] for h in GRID}},
+              "heldout": {"before": run(held, settings, res, None, True, time_aware=False),
+                          "cut": run(held, settings, res, None, False),
+                          "decay": run(held, settings, res, best, False),
+                          "full": run(held, settings, res, best, True)}}
+    for name in ("before", "cut", "decay", "full"):
+        print(f"held-out {name:>6}: {report['heldout'][name]}", file=sys.stderr)
+    text = json.dumps(report, ensure_ascii=False)
+    if args.json:
+        Path(args.json).write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

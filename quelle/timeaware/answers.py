@@ -1,0 +1,207 @@
+"""Time-aware answers (issue 20): what ask() does differently when a question has a time word.
+
+`plan()` reads the question: dates („im März 2016“, „letzte Woche“ → a TimeFilter), the current-state words
+(„aktuell“, „derzeit“ …) and timeline questions („Wie hat sich … entwickelt?“). A question with none of them gets
+no plan, and ask() runs exactly as before.
+
+`retrieve()`: the time filter joins the caller's filters; when it leaves nothing the question is asked without it
+(`time_filter.applied` false, flag `time_filter_dropped`). With an explicit reference date (QUELLE_AS_OF, --as-of,
+a gold row's as_of) articles after it are left out. Current-state and timeline questions read a deeper pool
+(RECENCY_POOL); current-state passages are ordered with the fitted recency decay.
+
+`finish()`: when the passages' reports disagree, the newest one is the answer and the earlier ones go to
+`timeline` (newest first, with dates and citations: „Frühere Meldungen“); a timeline question is answered with
+the dated list, oldest first; a current-state or conflict answer names its date („Stand 24.09.2025 (Quelle [1]):
+…“).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from quelle.answering.checked import citation_from, finish as checked_finish
+from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
+from quelle.settings import Settings
+from quelle.timeaware import intent
+from quelle.timeaware.dates import TimeFilter, question_dates, spans_of
+from quelle.timeaware.reports import RECENCY_POOL, Report, by_recency, conflicting, reports, timeline
+from quelle.timeaware import reports as reports_module
+from vectorstore.filters import Filters
+from vectorstore.retrieve import Passage
+
+STAND = {"de": "Stand {date} (Quelle [{n}]): ", "en": "As of {date} (source [{n}]): "}
+CHRONOLOGY = {"de": "Chronologie:", "en": "Timeline:"}
+
+
+@dataclass
+class TimePlan:
+    as_of: dt.date
+    explicit_as_of: bool  # set by QUELLE_AS_OF / --as-of / a gold row, not today
+    filter: TimeFilter | None
+    latest: bool
+    timeline: bool
+    topic: str  # the question without its time words (what is searched and read)
+    applied: bool = True  # False: the time filter left nothing and the question was asked without it
+    pool: list[Passage] = field(default_factory=list)  # the deeper pool of a timeline question
+
+
+def date_text(iso: str, language: str) -> str:
+    try:
+        d = dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return d.strftime("%d.%m.%Y") if language == "de" else d.isoformat()
+
+
+def plan(question: str, settings: Settings) -> TimePlan | None:
+    """What the question asks about time, or None when it has no time word."""
+    as_of = settings.as_of or dt.date.today()
+    tf = question_dates(question, as_of)
+    latest, line = intent.wants_latest(question), intent.wants_timeline(question)
+    if tf is None and not latest and not line:
+        return None
+    topic = intent.without(question, spans_of(question, tf), timeline=line, recency=latest)
+    return TimePlan(as_of, settings.as_of is not None, tf, latest and not line, line, topic)
+
+
+def _joined(filters: Filters | None, since: str | None, until: str | None) -> Filters | None:
+    """The caller's filters narrowed to [since, until]; None when the two do not overlap."""
+    base = filters or Filters()
+    if base.since and (since is None or Filters.as_int(base.since, False) > Filters.as_int(since, False)):
+        since = base.since
+    if base.until and (until is None or Filters.as_int(base.until, True) < Filters.as_int(until, True)):
+        until = base.until
+    if since and until and Filters.as_int(since, False) > Filters.as_int(until, True):
+        return None
+    return replace(base, since=since, until=until)
+
+
+def retrieve(p: TimePlan, retriever, query: str, settings: Settings, filters: Filters | None,
+             language: str) -> list[Passage]:
+    """The passages for a time-aware question (see the module docstring)."""
+    deep = p.latest or p.timeline
+    depth = max(settings.top_k, RECENCY_POOL) if deep else settings.top_k
+    cap = p.as_of.isoformat() if p.explicit_as_of else None
+
+    def get(since, until):
+        f = _joined(filters, since, until)
+        if f is None:
+            return []
+        return retriever.retrieve(query, depth, settings.retrieval_mode, f if f else None, settings.hybrid_dense_weight,
+                                  language, rerank=settings.rerank)
+
+    tf = p.filter
+    got = get(tf.since if tf else None, (tf.until if tf and tf.until else None) or cap) if tf else []
+    if tf and cap and tf.until and Filters.as_int(tf.until, True) > Filters.as_int(cap, True):
+        got = get(tf.since, cap)
+    if not got:
+        if tf:
+            p.applied = False
+        got = get(None, cap) if cap else []
+        if not got:
+            got = get(None, None)
+    if p.latest:
+        got = by_recency(got, reports_module.HALF_LIFE_DAYS)
+    if p.timeline:
+        p.pool = got
+    return got[: settings.top_k]
+
+
+def _cite(answer: Answer, passages: list[Passage], r: Report) -> int:
+    """The citation number of the report's passage in the answer, added when the answer does not cite it yet."""
+    p = passages[r.passage]
+    for c in answer.citations:
+        if c.chunk_id == p.chunk_id:
+            c.highlights = sorted(set(map(tuple, c.highlights)) | set(r.spans))
+            return c.n
+    n = len(answer.citations) + 1
+    answer.citations.append(citation_from(p, n, list(r.spans)))
+    return n
+
+
+def _entry(answer: Answer, passages: list[Passage], r: Report) -> dict:
+    p = passages[r.passage]
+    return {"date": r.date, "text": r.text, "citation": _cite(answer, passages, r), "value": r.value,
+            "title": p.meta.get("title", ""), "source": p.meta.get("source", "")}
+
+
+def _single(question: str, r: Report, passages: list[Passage], language: str, embed, prefix: str) -> Answer:
+    """An extractive answer made of one report (the newest of conflicting ones)."""
+    sentence = AnswerSentence(text=r.text, citations=[1])
+    body = prefix.format(date=date_text(r.date, language), n=1) + f"{r.text} [1]"
+    a = checked_finish(question, body, [r.passage + 1], 0, language, passages, embed, backend="extractive",
+                       sentences=[sentence], highlights={1: list(r.spans)})
+    if r.value_span:
+        s, e = r.value_span
+        a.answer_span = AnswerSpan(text=passages[r.passage].text[s:e], start=s, end=e, citation=1)
+    return a
+
+
+def _chronology(question: str, found: list[Report], passages: list[Passage], language: str, embed) -> Answer:
+    order: list[int] = []
+    sentences, highlights, lines = [], {}, []
+    for r in found:
+        if r.passage + 1 not in order:
+            order.append(r.passage + 1)
+        n = order.index(r.passage + 1) + 1
+        highlights.setdefault(n, []).extend(r.spans)
+        sentences.append(AnswerSentence(text=r.text, citations=[n]))
+        lines.append(f"\n- {date_text(r.date, language)}: {r.text} [{n}]")
+    body = CHRONOLOGY.get(language, CHRONOLOGY["de"]) + "".join(lines)
+    return checked_finish(question, body, order, 0, language, passages, embed, backend="extractive",
+                          sentences=sentences, highlights=highlights)
+
+
+_LIST_LINE = re.compile(r"^(- )(.*\[(\d+)\])$", re.M)
+
+
+def _dated(answer: Answer, language: str) -> str:
+    """The answer naming the date of what it cites: „Stand 24.09.2025 (Quelle [1]): …“; two candidates
+    („Mögliche Antworten“) each get their own date."""
+    dates = {c.n: c.date for c in answer.citations if c.date}
+    stand = STAND.get(language, STAND["de"])
+    if _LIST_LINE.search(answer.answer):
+        return _LIST_LINE.sub(lambda m: m.group(1) + (stand.format(date=date_text(dates[int(m.group(3))], language),
+                                                                    n=m.group(3)) if int(m.group(3)) in dates else "")
+                              + m.group(2), answer.answer)
+    if 1 not in dates:
+        return answer.answer
+    return stand.format(date=date_text(dates[1], language), n=1) + answer.answer
+
+
+def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: str, embed) -> Answer:
+    """The answer with its time-aware parts: conflicts resolved newest first, timelines, „Stand …“, the fields."""
+    flags: list[str] = []
+    if p.filter:
+        flags.append("time_filter" if p.applied else "time_filter_dropped")
+    timeline_entries: list[dict] = []
+    extractive = answer.backend == "extractive"
+    if p.timeline:
+        pool = p.pool or passages
+        found = timeline(reports(p.topic, pool, idf, language, typed=False))
+        if len(found) >= 2:
+            flags.append("timeline")
+            if extractive:
+                kept = (answer.fallback, answer.confidence)
+                answer = _chronology(answer.question, found, pool, language, embed)
+                answer.fallback, answer.confidence = kept
+            timeline_entries = [_entry(answer, pool, r) for r in found]
+    elif not answer.abstained:
+        found = conflicting(reports(p.topic, passages, idf, language))
+        if found:
+            flags.append("conflict")
+            if extractive:
+                kept = (answer.fallback, answer.confidence)
+                answer = _single(answer.question, found[0], passages, language, embed, STAND.get(language, STAND["de"]))
+                answer.fallback, answer.confidence = kept
+            timeline_entries = [_entry(answer, passages, r) for r in found]
+        elif p.latest and extractive and answer.citations:
+            answer.answer = _dated(answer, language)
+    if p.latest:
+        flags.append("recency")
+    answer.flags = answer.flags + [f for f in flags if f not in answer.flags]
+    answer.time_filter = {**p.filter.to_dict(), "applied": p.applied} if p.filter else None
+    answer.timeline = timeline_entries
+    return answer
