@@ -234,9 +234,10 @@ def host_label(host: str | None, lang: str) -> str:
     return host if host and host not in {"0.0.0.0", "::"} else t("access_all_interfaces", lang, host=host or "0.0.0.0")
 
 
-def gate() -> str:
+def gate(pages: list | None = None) -> str:
     """Before anything else: refuse to run open on the network, show the login form until a role is known, warn
-    when open on purpose. Returns the role; stops the script run otherwise."""
+    when open on purpose. Returns the role; stops the script run otherwise. `pages` (the app's st.Page list) are
+    registered hidden while the login form shows, so a link to a page (/articles) leads there after the login."""
     import streamlit as st
 
     from quelle.ui.i18n import text as t
@@ -252,6 +253,8 @@ def gate() -> str:
     role = current_role(access)
     if role is not None:
         return role
+    if pages:
+        st.navigation(pages, position="hidden")  # keeps the requested page; none of them runs
     with st.sidebar:
         language_picker()
     lang = language()
