@@ -145,6 +145,19 @@ def is_two_candidates(out: Outcome) -> bool:
             and sum(1 for s in out.sentences if s.strip()) >= 2)
 
 
+def newest_fact(q: GoldQuestion, out: Outcome) -> float | None:
+    """Issue 20, for gold rows with an `as_of`: 1 when the first answer sentence holds a gold answer (the newest fact
+    as of that date, or the one of the period the question names) and none of the row's `outdated` values; None
+    for rows without `as_of`."""
+    if not q.extra.get("as_of") or q.unanswerable:
+        return None
+    first = first_sentence(out) if not (out.abstained or out.error) else ""
+    outdated = q.extra.get("outdated") or []
+    outdated = [outdated] if isinstance(outdated, str) else outdated
+    ok = bool(first) and any(contains(first, a) for a in q.answers) and not any(contains(first, o) for o in outdated)
+    return float(ok)
+
+
 def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
     pred = "" if out.abstained or out.error else answer_text(out.answer)
     row = {"config": config, "id": q.id, "question": q.question, "gold": q.answers, "source": q.source,
@@ -168,6 +181,7 @@ def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
         row.update(em=em, f1=round(f1, 4), answer_contains=float(hit), correct=hit, hit_rank=rank,
                    citation_correct=cited, answer_contains_first=float(hit_first), span_em=span_em,
                    span_f1=round(span_f1, 4), has_span=bool(span))
+    row["newest_fact"] = newest_fact(q, out)
     row.update(sentences=list(out.sentences), n_sentences=len(out.sentences), answer_span=out.answer_span,
                confidence=None if out.confidence is None else round(float(out.confidence), 4),
                two_candidates=is_two_candidates(out))
@@ -212,10 +226,18 @@ def summarize(rows: list[dict]) -> dict:
         "answer_contains_answerable": mean("answer_contains", answerable),
         "retrieval_hit@k": [hit_at_k(ranks, k) for k in range(1, RANK_DEPTH + 1)] if ranks else [],
         "errors": sum(1 for r in rows if r.get("error")),
+        **dated(rows),
         **answer_shape(rows),
         "slices": slices(rows),
     }
     return {k: _tidy(k, v) for k, v in m.items()}
+
+
+def dated(rows: list[dict]) -> dict:
+    """Issue 20: `newest_fact` — the share of gold rows with an `as_of` answered with the newest fact — and their
+    number `n_dated`; nothing when no row has an `as_of`."""
+    scored = [r["newest_fact"] for r in rows if r.get("newest_fact") is not None]
+    return {"newest_fact": sum(scored) / len(scored), "n_dated": len(scored)} if scored else {}
 
 
 def _tidy(k, v):
@@ -321,9 +343,11 @@ class QuellePipeline:
 
         t0 = time.perf_counter()
         try:
-            a = ask(q.question, self.settings, resources=self.resources)
-            latency = (time.perf_counter() - t0) * 1000
             s = self.settings
+            if q.extra.get("as_of"):  # issue 20: the gold row's reference date („aktuell“ as of that day)
+                s = s.with_(as_of=str(q.extra["as_of"]))
+            a = ask(q.question, s, resources=self.resources)
+            latency = (time.perf_counter() - t0) * 1000
             passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
                                                          s.retrieval_mode, None, s.hybrid_dense_weight, a.language, rerank=s.rerank)
         except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
