@@ -190,7 +190,7 @@ def test_ask_stream_sends_tokens_then_one_final_event_with_the_whole_json(http):
 
 def test_thirty_concurrent_asks_all_answer(http, server):
     gold = [json.loads(line) for line in (DEMO / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
-    gold = [gold[i] for i in (0, 1, 5, 6, 7)]  # two articles
+    gold = [gold[i] for i in (0, 4, 11, 20, 23)]  # four articles
     expected = {g["question"]: http.post("/v1/ask", json={"question": g["question"]}).json()["answer"] for g in gold}
     for g in gold:  # each answer holds its gold answer
         assert any(a in expected[g["question"]] for a in g["answers"]), (g, expected[g["question"]])
@@ -333,8 +333,8 @@ def wait_for_job(http, job_id, seconds=300) -> list[dict]:
 
 def test_batch_job_upload_progress_result(http):
     questions = ("Wo plant Alibaba neue Rechenzentren?\n# ein Kommentar\n"
-                 "Wie viele Windräder haben Niedersachsens Behörden bis Ende Oktober 2025 genehmigt?\n"
-                 "Wie lange dauert die Genehmigung eines Windrads in Niedersachsen heute im Schnitt?\n")
+                 "Wie viel mehr Geld verlangt Verdi für die Beschäftigten im kommunalen Nahverkehr?\n"
+                 "Von welchem Weltraumbahnhof aus ist die Kranich-1 gestartet?\n")
     r = http.post("/v1/batch", files={"file": ("fragen.txt", questions.encode())}, data={"format": "jsonl"})
     assert r.status_code == 202, r.text
     job = r.json()
@@ -349,7 +349,7 @@ def test_batch_job_upload_progress_result(http):
     assert result.status_code == 200 and result.headers["content-type"].startswith("application/x-ndjson")
     rows = [json.loads(line) for line in result.text.splitlines()]
     assert [row["question"] for row in rows] == [q for q in questions.splitlines() if not q.startswith("#")]
-    assert "Brasilien" in rows[0]["answer"] and "412" in rows[1]["answer"] and "14 Monate" in rows[2]["answer"]
+    assert "Brasilien" in rows[0]["answer"] and "350 Euro" in rows[1]["answer"] and "Andøya" in rows[2]["answer"]
     assert rows[0]["citations"][0]["article_id"] == ALIBABA and not any(row["error"] for row in rows)
     assert http.delete(f"/v1/batch/{job['id']}").json()["deleted"] is True
     assert_error(http.get(f"/v1/batch/{job['id']}"), 404, job["id"])

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         res = resources or await run_in_threadpool(Resources.open, settings)
-        await run_in_threadpool(_warm_up, res)
+        await run_in_threadpool(_warm_up, res, settings)
         app.state.resources = res
         app.state.jobs = BatchJobs(Path(settings.data_dir) / "api-batch", res)
         try:
@@ -76,10 +76,17 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
     return app
 
 
-def _warm_up(res: Resources) -> None:
-    """Load the model and bring the lexical index in step now, not inside the first question."""
+def _warm_up(res: Resources, settings: Settings) -> None:
+    """Load the model, bring the lexical index in step and ask once (extractive: loads the language and answer
+    models the first question would wait for), not inside the first request."""
+    from quelle.answering.pipeline import ask
+
     res.embedder.model
     res.retriever.sync_lexical()
+    try:
+        ask("Wo liegt der Hafen?", settings.with_(llm="extractive"), resources=res)
+    except Exception:  # noqa: BLE001 - the first real question will show what is wrong
+        log.warning("warm-up question failed", exc_info=True)
 
 
 def _routes(app: FastAPI) -> None:

@@ -275,7 +275,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
         check_host(host, s)  # refused before the model is loaded
     except ServeError as e:
         fail(str(e))
-    run_server(s, host, port, log_questions, resources=open_resources(s), say=err.print)
+    run_server(s, host, port, log_questions, resources=open_resources(s),
+               say=lambda message: err.print(escape(message), soft_wrap=True))
 
 
 @app.command("eval")
