@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from quelle.answering.citations import (SUPPORT_THRESHOLD, CitationRewriter, check_support, lexical_support, parse_marker,
-                              rewrite_citations, split_cited_sentences, support_score)
+from quelle.answering.citations import (SUPPORT_THRESHOLD, CitationRewriter, check_support, cited_numbers,
+                                       lexical_support, parse_marker, rewrite_citations, split_cited_sentences,
+                                       strip_markers, support_score)
 
 
 @pytest.mark.parametrize("inner,numbers", [
@@ -16,6 +17,26 @@ from quelle.answering.citations import (SUPPORT_THRESHOLD, CitationRewriter, che
 ])
 def test_marker_forms_are_parsed(inner, numbers):
     assert parse_marker(inner) == numbers
+
+
+def test_a_finished_answer_is_read_back_and_stripped_by_the_one_marker_module():
+    rw = rewrite_citations("Die Aktie stieg um 9,2 Prozent [3]. Mehr dazu [2-3] und [Quelle 1].", n_sources=3)
+    assert rw.text == "Die Aktie stieg um 9,2 Prozent [1]. Mehr dazu [1, 2] und [3]."
+    assert cited_numbers(rw.text) == [1, 2, 3]
+    assert strip_markers(rw.text) == "Die Aktie stieg um 9,2 Prozent. Mehr dazu und."
+    assert cited_numbers("kein Marker [a] [ 1x]") == [] and strip_markers("") == ""
+
+
+def test_ui_evaluation_and_feedback_use_the_citation_module():
+    """One home: the UI, evaluation and feedback strip and read markers through quelle.answering.citations."""
+    from quelle.evaluation import runner
+    from quelle.feedback import export
+    from quelle.ui import render
+
+    assert render.cited_numbers is cited_numbers and render.strip_markers is strip_markers
+    assert runner.strip_markers is strip_markers and export.strip_markers is strip_markers
+    assert render.cited_sources({"answer": "A [2]. B [2, 1].", "citations": [{"n": 1}, {"n": 2}, {"n": 3}]}) == [
+        {"n": 1}, {"n": 2}]
 
 
 def test_numbers_without_a_source_are_removed_counted_and_the_rest_renumbered():

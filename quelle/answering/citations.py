@@ -1,6 +1,7 @@
-"""Citation post-processing for every backend: parse `[n]`, `[n, m]`, `[n-m]`; drop numbers with no source;
-renumber the cited sources 1..k in order of first appearance; split the answer into sentences with their
-citations; check each sentence against the passages it cites.
+"""Citation markers, the one home: parse `[n]`, `[n, m]`, `[n-m]` as a model writes them; drop numbers with no
+source; renumber the cited sources 1..k in order of first appearance (`[1]`, `[1, 2]`: the only form a finished
+answer holds, read back by `cited_numbers` and removed by `strip_markers` for the UI, evaluation and feedback);
+split the answer into sentences with their citations; check each sentence against the passages it cites.
 
 Support check. A sentence is *supported* when
 
@@ -53,6 +54,8 @@ _INNER_FULL = re.compile(_INNER + r"$", re.I)
 _PART = re.compile(r"(\d{1,4})(?:\s*[-–]\s*(\d{1,4}))?")
 _HOLDABLE = re.compile(r"[\w ,;.\-–]*")  # what may stand between '[' and ']' of a marker while streaming
 _HOLD_CHARS = 40
+# a marker of a finished answer (after CitationRewriter), with the spaces before it
+ANSWER_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
 _MULTI_SPACE = re.compile(r"[ \t]{2,}")
 
@@ -70,6 +73,21 @@ def parse_marker(inner: str) -> list[int]:
             if n not in numbers:
                 numbers.append(n)
     return numbers
+
+
+def cited_numbers(answer: str) -> list[int]:
+    """The numbers a finished answer cites ([n] / [n, m]), in the order they first appear."""
+    seen: list[int] = []
+    for m in ANSWER_MARKER.finditer(answer or ""):
+        for n in m.group(1).split(","):
+            if int(n) not in seen:
+                seen.append(int(n))
+    return seen
+
+
+def strip_markers(answer: str) -> str:
+    """A finished answer without its citation markers (and the spaces before them): 'Satz [1].' -> 'Satz.'"""
+    return ANSWER_MARKER.sub("", answer or "")
 
 
 class CitationRewriter:

@@ -23,13 +23,13 @@ Answer-shape scores (issue 14), per answerable row and averaged over answerable 
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ingest.models import Article
+from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion
 from quelle.evaluation.metrics import (best_of, contains, exact_match, f1_score, first_hit_rank, hit_at_k,
                                        mean_reciprocal_rank, percentile, rate)
@@ -47,7 +47,6 @@ ANSWER_KEYS = ("answer_contains_answerable", "answer_contains_first_answerable",
 SLICE_KEYS = ("n", "answer_contains", "answer_contains_first", "answerable_abstained", "unanswerable_abstained",
               "retrieval_hit@1", "retrieval_hit@5")
 MAIN_LANGUAGE = "de"  # the language of gold rows without a `lang` field
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 ProgressFn = Callable[[str, int, int], None]  # (config name, done, total)
 
@@ -113,7 +112,7 @@ def is_relevant(q: GoldQuestion, passage: dict) -> bool:
 
 def answer_text(answer: str) -> str:
     """The answer without citation markers like [1] or [1, 2]."""
-    return _MARKERS.sub("", answer or "").strip()
+    return strip_markers(answer).strip()
 
 
 # --- one question --------------------------------------------------------------------------------------------

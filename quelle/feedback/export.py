@@ -23,16 +23,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion, question_from_record
 from quelle.feedback.store import DOWN, UP, Feedback
 
-_MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _CANDIDATES = re.compile(r"^\s*(Mögliche Antworten|Possible answers)\s*:\s*", re.IGNORECASE)
 
 
 def plain(text: str) -> str:
     """Answer text without citation markers, list dashes and the „Mögliche Antworten:“ lead."""
-    text = _MARKERS.sub("", text or "")
+    text = strip_markers(text)
     text = _CANDIDATES.sub("", text)
     return " ".join(line.strip().lstrip("-• ").strip() for line in text.splitlines() if line.strip()).strip()
 

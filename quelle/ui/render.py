@@ -13,12 +13,11 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
+from quelle.answering.citations import ANSWER_MARKER, cited_numbers, strip_markers
 from quelle.ui.i18n import text as t
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _LEADING_SPACE = re.compile(r"(?m)^[ \t]+")
-_CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def escape_chars(value: str) -> str:
@@ -90,16 +89,6 @@ def safe_url(url: str) -> str | None:
     return url
 
 
-def cited_numbers(answer_text: str) -> list[int]:
-    """The citation numbers [n] / [n, m] in the order they first appear."""
-    seen: list[int] = []
-    for group in _CITE.findall(answer_text or ""):
-        for n in group.split(","):
-            if int(n) not in seen:
-                seen.append(int(n))
-    return seen
-
-
 def cited_sources(answer: dict) -> list[dict]:
     """Only the citations the answer text refers to, in their number order; all when the text has no markers."""
     numbers = set(cited_numbers(answer.get("answer", "")))
@@ -111,7 +100,7 @@ def cited_sources(answer: dict) -> list[dict]:
 def _without_markers(body: str) -> tuple[str, list[int]]:
     """The answer text with citation markers removed, and for each kept character its offset in `body`."""
     kept, where, pos = [], [], 0
-    for m in _MARKER.finditer(body):
+    for m in ANSWER_MARKER.finditer(body):
         kept.append(body[pos:m.start()])
         where.extend(range(pos, m.start()))
         pos = m.end()
@@ -129,7 +118,7 @@ def unsupported_spans(answer: dict) -> tuple[list[tuple[int, int]], list[str]]:
     for s in answer.get("sentences", []):
         if s.get("supported") is not False:
             continue
-        sentence = _MARKER.sub("", (s.get("text") or "")).strip()
+        sentence = strip_markers(s.get("text") or "").strip()
         i = plain.find(sentence, pos) if sentence else -1
         if i < 0 and sentence:
             i = plain.find(sentence)
