@@ -27,8 +27,8 @@ def sources_block(passages: list[Passage]) -> str:
         meta = p.meta
         head = " · ".join(x for x in (meta.get("title", ""), meta.get("date", ""), meta.get("source", "")) if x)
         text = p.text.replace("<", "‹").replace(">", "›")
-        dated = f' datum="{meta["date"]}"' if meta.get("date") else ""  # issue 20: the date of each source
-        parts.append(f'<quelle nr="{n}"{dated}>\n[{n}] {head}\n{text}\n</quelle>')
+        dated = f"Datum: {meta['date']}\n" if meta.get("date") else ""  # issue 20: the date of each source
+        parts.append(f'<quelle nr="{n}">\n[{n}] {head}\n{dated}{text}\n</quelle>')
     return "\n\n".join(parts)
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from quelle.answering.pipeline import ask
 from quelle.resources import Resources
-from quelle.ui import feedback, state
+from quelle.ui import feedback, state, timeview
 from quelle.ui.i18n import text as t
 from quelle.ui.render import escape_chars, md_escape, render_answer, render_message
 
@@ -25,7 +25,8 @@ def new_chat() -> None:
     feedback.start_new_chat()  # a new session id; the old chat stays stored under its own
 
 
-def answer_message(question: str, history: list[dict], request: state.Request, res: Resources, lang: str) -> dict:
+def answer_message(question: str, history: list[dict], request: state.Request, res: Resources, lang: str,
+                   time_aware: bool = True) -> dict:
     """Ask in a worker thread; show a status until the first token, stream LLM tokens; return the stored message."""
     if request.error:
         return {"role": "assistant", "content": "", "error": request.error}
@@ -35,7 +36,7 @@ def answer_message(question: str, history: list[dict], request: state.Request, r
     def work() -> None:
         try:
             outcome["answer"] = ask(question, request.settings, history, resources=res, filters=request.filters,
-                                    on_token=tokens.put)
+                                    on_token=tokens.put, time_aware=time_aware)
         except Exception as e:  # shown to the user; the chat stays usable
             outcome["error"] = str(e) or type(e).__name__
         finally:
@@ -87,14 +88,17 @@ def page() -> None:
         with st.chat_message(m["role"]):
             render_message(m, lang)
             feedback.rating(m, lang)
-    if question := st.chat_input(t("chat_placeholder", lang)):
+    question, time_aware = st.chat_input(t("chat_placeholder", lang)), True
+    if not question and (retry := timeview.take_retry()):  # issue 20: a removed time chip asks again without it
+        question, time_aware = retry, False
+    if question:
         history = history_for_ask(st.session_state.messages)
         st.session_state.messages.append({"role": "user", "content": question})
         with st.chat_message("user"):
             st.markdown(md_escape(question))
         with st.chat_message("assistant"):
-            message = feedback.stamp_message(answer_message(question, history, request, res, lang), question,
-                                             history, request)
+            message = feedback.stamp_message(answer_message(question, history, request, res, lang, time_aware),
+                                             question, history, request)
             render_answer(message, lang)
             st.session_state.messages.append(message)
             feedback.save_messages()

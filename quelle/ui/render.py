@@ -164,6 +164,9 @@ def render_answer(message: dict, language: str) -> None:
     answer = message.get("answer") or {}
     if answer.get("fallback"):
         st.warning(t("fallback", language, reason=md_escape(str(answer["fallback"]))), icon=":material/warning:")
+    from quelle.ui import timeview  # issue 20: the time filter chip and „Frühere Meldungen“
+
+    timeview.render_filter(message, language)
     if answer.get("abstained"):
         st.info(md_escape(answer.get("answer", "")), icon=":material/search_off:")
         st.caption(t("abstained_note", language))
@@ -182,6 +185,7 @@ def render_answer(message: dict, language: str) -> None:
             if missing:
                 note += " " + t("unsupported_list", language) + " " + " · ".join(md_escape(m) for m in missing)
             st.caption(f":red[:material/warning:] {note}")
+        timeview.render_earlier(message, language)
         render_sources(answer, language)
     timings = answer.get("timings_ms") or {}
     backend = answer.get("backend", "")
