@@ -89,6 +89,7 @@ def test_jsonl_carries_extra_keys_into_jsonl_output(tmp_path, demo_store):
     ("f.csv", "id,question\n1,Wo?\n2,Wer?,zu viel\n", "f.csv: line 3: 3 fields, the header has 2"),
     ("f.csv", 'id,question\n1,"Wo?\n', "f.csv: line 2: broken CSV"),
     ("f.csv", "id,frage_text\n1,Wo?\n", "f.csv: line 1: no 'question' column"),
+    ("f.csv", "id;Frage\n1;Wo?\n1;Wer?\n", "f.csv: line 3: id '1' is already used on line 2"),
     ("f.xlsx", "x", "unsupported question file type '.xlsx'"),
 ])
 def test_a_broken_input_line_is_reported_with_file_and_line(tmp_path, name, content, expected):

@@ -107,6 +107,32 @@ def test_gold_csv_with_semicolons(tmp_path):
     assert q.answers == ["Lena Marquardt", "Marquardt"] and q.id == "q0001"
 
 
+def test_gold_files_accept_the_german_column_names(tmp_path):
+    csv_path = tmp_path / "gold.csv"
+    csv_path.write_text('ID;Frage;Antworten;Quelle;Unbeantwortbar\n'
+                        'g1;"Wer führt Nordstern Orbital; laut Bericht?";Lena Marquardt|Marquardt;nordstern;nein\n'
+                        'g2;Wie hoch ist die Zugspitze?;;;ja\n', encoding="utf-8")
+    jsonl_path = tmp_path / "gold.jsonl"
+    rows = [{"id": "g1", "frage": "Wer führt Nordstern Orbital; laut Bericht?", "antwort": ["Lena Marquardt",
+             "Marquardt"], "quelle": "nordstern"}, {"id": "g2", "frage": "Wie hoch ist die Zugspitze?",
+                                                     "unbeantwortbar": True}]
+    jsonl_path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    for path in (csv_path, jsonl_path):
+        q1, q2 = read_gold(path)
+        assert (q1.id, q1.question, q1.answers, q1.source, q1.unanswerable) == (
+            "g1", "Wer führt Nordstern Orbital; laut Bericht?", ["Lena Marquardt", "Marquardt"], "nordstern", False)
+        assert (q2.id, q2.answers, q2.unanswerable, q1.extra, q2.extra) == ("g2", [], True, {}, {})
+
+
+def test_one_csv_dialect_rule_for_question_gold_and_article_files():
+    from ingest.delimited import sniff_delimiter
+
+    assert sniff_delimiter("id;question;note\n1;a,b,c;x") == ";"
+    assert sniff_delimiter('"Frage, kurz, knapp";id\nWo?;1') == ";"
+    assert sniff_delimiter("question\tanswers\n") == "\t" and sniff_delimiter("title|text\n") == "|"
+    assert sniff_delimiter("question\nWo; wann, wie?") == ","
+
+
 def test_gold_jsonl_reads_the_demo_file():
     from conftest import DEMO
 
@@ -120,13 +146,14 @@ def test_gold_jsonl_reads_the_demo_file():
     ("g.jsonl", '{"question": "Wo?"}\n', "line 1: no answers given"),
     ("g.jsonl", '{"answers": ["Köln"]}\n', "line 1: 'question' is missing"),
     ("g.jsonl", '{"question": "Wo?", "answers": ["Köln"], "unanswerable": "vielleicht"}\n', "'unanswerable' must be"),
-    ("g.csv", "frage,antwort\nWo?,Köln\n", "needs a 'question' column"),
+    ("g.csv", "frage_text,antwort\nWo?,Köln\n", "needs a 'question' (or 'frage') column"),
+    ("g.csv", "frage,antwort\nWo liegt Köln?,\udce4\n", "line 2: not valid UTF-8 (byte 0xe4); save the file as UTF-8"),
     ("g.txt", "Wo?\n", "unknown gold file type"),
     ("g.jsonl", "", "contains no questions"),
 ])
 def test_bad_gold_files_name_the_file_and_the_problem(tmp_path, name, content, problem):
     path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
     with pytest.raises(GoldError) as e:
         read_gold(path)
     assert str(path) in str(e.value) and problem in str(e.value)

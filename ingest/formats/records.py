@@ -10,6 +10,7 @@ import json
 import re
 from typing import Iterator
 
+from ingest.delimited import sniff_delimiter
 from ingest.formats.base import ARTICLE_FIELDS, Source, as_str, make_article
 from ingest.models import Article, IngestError
 from ingest.jsonlines import json_objects
@@ -173,12 +174,8 @@ def load_jsonl(source: Source) -> list[Article]:
 
 def load_csv(source: Source) -> list[Article]:
     text = source.text()
-    try:
-        dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
     csv.field_size_limit(50_000_000)
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         header = reader.fieldnames or []
         rows = []

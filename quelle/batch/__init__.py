@@ -4,8 +4,10 @@ Public API (stable; used by the CLI `quelle batch` and the Streamlit batch page)
 
     read_questions(path) -> list[BatchQuestion]
         .txt   one question per line; blank lines and lines starting with '#' are skipped
-        .csv   a `question` (or `frage`) column, optional `id`; delimiter , ; or tab (sniffed); other columns carried
-        .jsonl one object per line: {"question": ..., "id"?: ..., ...}; other keys carried
+        .csv   a `question` (or `frage`) column, optional `id`; delimiter , ; tab or | (the header's); other
+               columns carried
+        .jsonl one object per line: {"question" (or "frage"): ..., "id"?: ..., ...}; other keys carried
+        Decoding, CSV dialect and column names are those of gold files too (quelle.question_files).
         A question without an id gets a stable one: "q-" + sha256(line number, question)[:12]. A broken line
         (bad JSON, wrong field count, bad quoting, undecodable bytes, duplicate id) raises InputError naming
         the file and its line. An empty question is not a broken line: it becomes a row with an `error`.

@@ -1,20 +1,19 @@
 """Reading question files (.txt / .csv / .jsonl) into BatchQuestions with stable ids; broken lines raise
-InputError naming the file and line."""
+InputError naming the file and line. Decoding, CSV dialect and column names: quelle.question_files."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.jsonlines import json_objects
 from quelle.batch.output import OUTPUT_FIELDS
+from quelle.question_files import column, csv_reader, find_column, read_text
 
 INPUT_FORMATS = (".txt", ".csv", ".jsonl", ".ndjson")
-QUESTION_COLUMNS = ("question", "frage")
 # Optional per-question filter columns; they narrow the search for that question only and override --source etc.
 FILTER_COLUMNS = {"filter_source": "sources", "filter_article": "article_ids", "filter_since": "since",
                   "filter_until": "until"}
@@ -44,7 +43,7 @@ def read_questions(path: str | Path) -> list[BatchQuestion]:
         raise InputError(f"{path}: unsupported question file type '{path.suffix}' (use .txt, .csv or .jsonl)")
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    text = _decode(path)
+    text = read_text(path, InputError)
     problems: list[str] = []
     if suffix == ".txt":
         questions = _read_txt(text)
@@ -66,16 +65,6 @@ def read_questions(path: str | Path) -> list[BatchQuestion]:
     return questions
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise InputError(f"{path}: line {line}: not valid UTF-8 (byte {data[e.start]:#04x}); save the file as UTF-8") \
-            from None
-
-
 def _read_txt(text: str) -> list[BatchQuestion]:
     out = []
     for n, raw in enumerate(text.splitlines(), start=1):
@@ -90,22 +79,16 @@ def _carry(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_csv(path: Path, text: str, problems: list[str]) -> list[BatchQuestion]:
-    first = text.split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv_reader(text, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise InputError(f"{path}: line 1: no header row (a CSV needs a 'question' column)") from None
     names = [h.strip() for h in header]
-    lower = [h.lower() for h in names]
-    qcol = next((lower.index(c) for c in QUESTION_COLUMNS if c in lower), None)
+    qcol = find_column(names, "question")
     if qcol is None:
         raise InputError(f"{path}: line 1: no 'question' column (columns: {', '.join(names) or 'none'})")
-    idcol = lower.index("id") if "id" in lower else None
+    idcol = find_column(names, "id")
     out: list[BatchQuestion] = []
     start = reader.line_num + 1
     while True:
@@ -135,7 +118,7 @@ def _read_jsonl(text: str, problems: list[str]) -> list[BatchQuestion]:
         if problem:
             problems.append(f"line {n}: {problem}")
             continue
-        key = next((k for k in QUESTION_COLUMNS if k in obj), None)
+        key = next((k for k in obj if column(k) == "question"), None)
         if key is None:
             problems.append(f"line {n}: no \"question\" field")
             continue

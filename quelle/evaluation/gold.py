@@ -2,18 +2,19 @@
 
 Fields: `question` (required), `answers` (list of acceptable answers; in CSV one `|`-separated string),
 `id`, `source` (article_id or title the answer must come from), `unanswerable` (true: the right behaviour
-is to abstain). Any other field is kept in `extra` and carried into the per-question results.
+is to abstain); the German names (frage, antworten/antwort, quelle, unbeantwortbar) too. Any other field is kept
+in `extra` and carried into the per-question results. Decoding, CSV dialect and column names:
+quelle.question_files (the same as for batch question files).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.jsonlines import json_objects
+from quelle.question_files import canonical_record, column, csv_dict_reader, read_text
 
 
 class GoldError(ValueError):
@@ -74,6 +75,7 @@ def _answers(value, where: str, csv_style: bool) -> list[str]:
 def question_from_record(record: dict, where: str, number: int, csv_style: bool = False) -> GoldQuestion:
     if not isinstance(record, dict):
         raise GoldError(f"{where}: expected an object with a 'question', got {type(record).__name__}")
+    record = canonical_record(record)
     question = record.get("question")
     if not isinstance(question, str) or not question.strip():
         raise GoldError(f"{where}: 'question' is missing or empty")
@@ -97,10 +99,7 @@ def read_gold(path: Path) -> list[GoldQuestion]:
     if not path.is_file():
         raise GoldError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise GoldError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from e
+    text = read_text(path, GoldError)
     if suffix == ".jsonl":
         questions = _read_jsonl(path, text)
     elif suffix == ".json":
@@ -142,11 +141,9 @@ def _read_json(path: Path, text: str) -> list[GoldQuestion]:
 
 
 def _read_csv(path: Path, text: str) -> list[GoldQuestion]:
-    header = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=header.count)  # the header's most frequent separator; comma on a tie
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames or "question" not in [f.strip() for f in reader.fieldnames]:
-        raise GoldError(f"{path}: the header needs a 'question' column (found: {reader.fieldnames})")
+    reader = csv_dict_reader(text)
+    if not reader.fieldnames or "question" not in [column(f) for f in reader.fieldnames]:
+        raise GoldError(f"{path}: the header needs a 'question' (or 'frage') column (found: {reader.fieldnames})")
     out = []
     for row in reader:
         n = reader.line_num

@@ -17,6 +17,7 @@ from ingest.language import detect_language
 from ingest.models import Article
 from ingest.text import slugify
 from quelle.evaluation.gold import GoldError, GoldQuestion, GoldSpan
+from quelle.question_files import read_text
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -49,9 +50,7 @@ def load_squad(path: Path) -> SquadSet:
     if not path.is_file():
         raise GoldError(f"{path}: no such file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise GoldError(f"{path}: not UTF-8 text ({e.reason})") from e
+        data = json.loads(read_text(path, GoldError))
     except json.JSONDecodeError as e:
         raise GoldError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
     _require(isinstance(data, dict) and isinstance(data.get("data"), list), str(path),
