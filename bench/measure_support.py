@@ -22,26 +22,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.sentences import sentence_spans  # noqa: E402
 from quelle.answering.citations import lexical_support, passage_units  # noqa: E402
+from quelle.evaluation.squad import load_squad  # noqa: E402
 from vectorstore.embeddings import Embedder  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "eval-data" / "xquad" / "xquad.de.json"
 
 
 def load(path: Path):
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    paragraphs, items = [], []  # paragraphs: (article index, text)
-    for ai, art in enumerate(data):
-        for par in art["paragraphs"]:
-            pi = len(paragraphs)
-            ctx = par["context"]
-            paragraphs.append((ai, ctx))
-            spans = sentence_spans(ctx, "de")
-            for qa in par["qas"]:
-                ans = qa["answers"][0]
-                start = ans["answer_start"]
-                gold = next((ctx[s:e] for s, e in spans if s <= start < e), None)
-                if gold:
-                    items.append({"q": qa["question"], "a": ans["text"], "gold": gold, "p": pi, "art": ai})
+    """Paragraphs (article index, text) and, per question, its first answer and the sentence holding it; read by
+    Quelle's one SQuAD reader (quelle.evaluation.squad)."""
+    squad = load_squad(path)
+    paragraphs, first = [], {}  # first: article_id -> index of its first paragraph in `paragraphs`
+    for ai, art in enumerate(squad.articles):
+        first[art.article_id] = len(paragraphs)
+        paragraphs.extend((ai, ctx) for ctx in squad.paragraphs[art.article_id])
+    items, spans_of = [], {}
+    for q in squad.questions:
+        if not q.spans:
+            continue
+        span = q.spans[0]
+        i, offset = squad.paragraph_of(span)
+        pi = first[span.article_id] + i
+        ai, ctx = paragraphs[pi]
+        start = span.start - offset
+        spans = spans_of.setdefault(pi, sentence_spans(ctx, "de"))
+        gold = next((ctx[s:e] for s, e in spans if s <= start < e), None)
+        if gold:
+            items.append({"q": q.question, "a": ctx[start:span.end - offset], "gold": gold, "p": pi, "art": ai})
     return paragraphs, items
 
 

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from ingest.models import Article, Chunk  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 from quelle.answering.pipeline import ask  # noqa: E402
+from quelle.evaluation.squad import load_squad  # noqa: E402
 from quelle.library import Library, embedding_text  # noqa: E402
 from quelle.resources import Resources  # noqa: E402
 from quelle.settings import Settings  # noqa: E402
@@ -60,10 +61,10 @@ def pct(values: list[float], q: float) -> float:
 
 # --- corpus ---------------------------------------------------------------------------------------------
 def load_xquad(path: Path):
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    articles = [(a["title"].replace("_", " "), [p["context"] for p in a["paragraphs"]]) for a in data]
-    questions = [qa["question"] for a in data for p in a["paragraphs"] for qa in p["qas"]]
-    return articles, questions
+    """(title, paragraphs) of every article and every question, read by Quelle's one SQuAD reader."""
+    squad = load_squad(path)
+    articles = [(a.title, squad.paragraphs[a.article_id]) for a in squad.articles]
+    return articles, [q.question for q in squad.questions]
 
 
 def write_articles(folder: Path, articles, n: int) -> list[Path]:

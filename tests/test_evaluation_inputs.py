@@ -55,6 +55,10 @@ def test_squad_v2_titles_become_articles_with_gold_spans_in_article_offsets(tmp_
     assert by_id["r3"].unanswerable and by_id["r3"].answers == [] and by_id["r3"].spans == []
     assert s.misaligned_answers == 1  # z1's answer_start was wrong: found by searching the paragraph
     assert by_id["z1"].spans[0].start == P3.index("1844")
+    # the paragraphs the benchmarks read (bench/run.py, bench/measure_support.py) come from the same reader
+    assert s.paragraphs == {rhein.article_id: [P0, P1, P2], s.articles[1].article_id: [P3]}
+    assert s.paragraph_of(by_id["r2"].spans[0]) == (2, len(P0) + len(P1) + 4)
+    assert s.paragraph_of(by_id["r1"].spans[0]) == (0, 0)
 
 
 def test_squad_v1_without_is_impossible(tmp_path):

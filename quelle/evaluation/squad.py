@@ -1,4 +1,5 @@
 """SQuAD v1.1 / v2.0 JSON -> Articles (one per title) and gold questions with answer spans in article offsets.
+The one SQuAD reader: `quelle eval --squad`, its store (squad_store.py) and the benchmarks (bench/) read through it.
 
 Each title becomes one article: its paragraphs in file order joined with a blank line, so the article is
 chunked like any other and a gold answer's `answer_start` maps to `paragraph offset + answer_start` in the
@@ -30,6 +31,16 @@ class SquadSet:
     questions: list[GoldQuestion] = field(default_factory=list)
     distractor_paragraphs: int = 0
     misaligned_answers: int = 0  # answer_start did not point at the answer text; located by search instead
+    paragraphs: dict[str, list[str]] = field(default_factory=dict)  # article_id -> its paragraphs, in file order
+
+    def paragraph_of(self, span: GoldSpan) -> tuple[int, int]:
+        """(index of the paragraph in its article's `paragraphs`, the paragraph's offset in the article text)."""
+        offset = 0
+        for i, context in enumerate(self.paragraphs[span.article_id]):
+            if offset <= span.start < offset + len(context):
+                return i, offset
+            offset += len(context) + len(PARAGRAPH_SEPARATOR)
+        raise ValueError(f"span {span} lies in no paragraph")
 
 
 def file_digest(path: Path, length: int = 12) -> str:
@@ -89,6 +100,7 @@ def load_squad(path: Path) -> SquadSet:
         text = PARAGRAPH_SEPARATOR.join(parts)
         if not text.strip():
             continue
+        out.paragraphs[article_id] = parts
         out.articles.append(Article(article_id=article_id, title=title, text=text, source=f"SQuAD {path.name}",
                                     language=detect_language(text)))
     _require(bool(out.questions), str(path), "contains no questions")
