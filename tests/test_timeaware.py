@@ -239,3 +239,21 @@ def test_chat_shows_earlier_reports(dated, monkeypatch):
     shown = "\n".join(m.value for m in app.chat_message[-1].markdown).replace("\\", "")
     assert "Frühere Meldungen" in shown
     assert "18.02.2025" in shown and "171 Millionen Euro" in shown
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+def test_cli_ask_takes_a_reference_date_and_prints_the_time_fields(dated):
+    import json
+
+    from typer.testing import CliRunner
+
+    from quelle.cli.app import app
+
+    args = ["--data-dir", str(dated.settings.data_dir), "ask", "Wie viele Mitarbeiter beschäftigt Flinkwerk derzeit?"]
+    got = CliRunner().invoke(app, args + ["--as-of", "2025-01-10", "--json"], env={"QUELLE_LLM": "extractive"})
+    assert got.exit_code == 0, got.output
+    d = json.loads(got.stdout)
+    assert "85 Mitarbeiter" in d["answer"] and d["answer"].startswith("Stand 19.11.2024")
+    assert d["time_filter"] is None and "recency" in d["flags"]
+    bad = CliRunner().invoke(app, args + ["--as-of", "2025-13-01"], env={"QUELLE_LLM": "extractive"})
+    assert bad.exit_code != 0 and "--as-of" in bad.output

@@ -104,12 +104,21 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
         article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
         since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
-        until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD).")):
+        until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
+        as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date for „gestern“, „aktuell“ … "
+                                            "(YYYY-MM-DD; QUELLE_AS_OF; default today)."),
+        no_time: bool = typer.Option(False, "--no-time", help="Ignore dates and time words in the question.")):
     """Ask a question; the answer cites its sources."""
     from quelle.answering.pipeline import QuestionError, validate_question
     from quelle.answering.pipeline import ask as core_ask
+    from quelle.cli.time_report import print_time
 
     s, filters = request_options(k, mode, article, source, since, until)
+    if as_of:  # issue 20: the reference date of the question's time words
+        try:
+            s = s.with_(as_of=as_of)
+        except ValueError:
+            fail(f"--as-of: '{as_of}' is not a date (use YYYY-MM-DD)")
     try:
         validate_question(question, s)  # an empty or too long question fails before the model is loaded
     except QuestionError as e:
@@ -124,7 +133,8 @@ def ask(question: str = typer.Argument(..., help="Your question."),
 
     try:
         stream = not as_json and s.llm != "extractive"  # an extractive answer comes whole: printed with its span
-        answer = core_ask(question, s, resources=res, filters=filters, on_token=show_token if stream else None)
+        answer = core_ask(question, s, resources=res, filters=filters, on_token=show_token if stream else None,
+                          time_aware=not no_time)
     except QuestionError as e:
         fail(str(e))
     if as_json:
@@ -136,6 +146,7 @@ def ask(question: str = typer.Argument(..., help="Your question."),
         err.print(f"Hinweis: {escape(answer.fallback)} – Antwort ohne LLM (extraktiv).", soft_wrap=True)
     if "".join(streamed).strip() != answer.answer:
         out.print(with_span_in_bold(answer), soft_wrap=True)
+    print_time(answer, out, err)  # issue 20: time filter, „Frühere Meldungen“
     _print_checks(answer)
     for c in answer.citations:
         where = ", ".join(x for x in (c.date, c.source, f"S. {c.page}" if c.page else "") if x)
@@ -393,7 +404,8 @@ def _print_eval(result, as_json: bool) -> None:
         return
     table = Table("Metrik", *[escape(c.name) for c in result.configs], title="Auswertung")
     # the first answer sentence alone and the answer span (issue 14), over answerable questions
-    for key in (*METRIC_KEYS, "answer_contains_first_answerable", "span_f1_answerable"):
+    dated = ("newest_fact", "n_dated") if any("newest_fact" in result.metrics[c.name] for c in result.configs) else ()
+    for key in (*METRIC_KEYS, "answer_contains_first_answerable", "span_f1_answerable", *dated):  # dated: issue 20
         values = [result.metrics[c.name].get(key) for c in result.configs]
         table.add_row(key, *["–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else str(v)
                              for v in values])
