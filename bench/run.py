@@ -40,8 +40,6 @@ from quelle.library import Library, embedding_text  # noqa: E402
 from quelle.resources import Resources  # noqa: E402
 from quelle.settings import Settings  # noqa: E402
 from vectorstore.embeddings import Embedder  # noqa: E402
-from vectorstore.lexical import LexicalIndex  # noqa: E402
-from vectorstore.retrieve import Retriever  # noqa: E402
 from vectorstore.store import chunk_metadata  # noqa: E402
 
 DEFAULT_XQUAD = ROOT.parent / "shared" / "eval-data" / "xquad" / "xquad.de.json"
@@ -105,11 +103,11 @@ def bench_ingest(embedder: Embedder, articles, work: Path, n_articles: int) -> d
     t_ingest = time.perf_counter() - t
     b2 = bare()
     assert report.count("failed") == 0, [f for f in report.files if f.status == "failed"]
-    n = res.store.count()
+    n = res.index.count()
     t = time.perf_counter()
     again = lib.ingest([folder])
     t_reingest = time.perf_counter() - t
-    assert again.count("unchanged") == len(paths) and res.store.count() == n
+    assert again.count("unchanged") == len(paths) and res.index.count() == n
     bare_s = (b1 + b2) / 2
     return {"ingest_chunks": n, "ingest_s": t_ingest, "encode_s": bare_s, "encode_s_runs": [b1, b2],
             "ingest_chunks_per_s": n / t_ingest, "encode_chunks_per_s": len(texts) / bare_s,
@@ -165,33 +163,31 @@ class ScaleCorpus:
 
 
 def grow_store(res: Resources, corpus: ScaleCorpus, n_new: int) -> float:
-    """Add n_new chunks with the records ChunkStore.write_article makes (ids, chunk_metadata, texts, vectors),
-    upserted in batches of the store's batch size across articles (new articles: nothing older to delete)."""
+    """Add n_new chunks with the records ChunkStore.write_articles makes (ids, chunk_metadata, texts, vectors)
+    through Index.bulk_add (the store's upsert, in its batches; new articles: nothing older to delete)."""
     t = time.perf_counter()
-    res.store.bump_revision()
-    ids, vecs, docs, metas = [], [], [], []
 
-    def flush():
+    def groups(size: int = 1000):
+        ids, vecs, docs, metas = [], [], [], []
+        for art, chunks, v in corpus.articles(n_new):
+            ids.extend(c.chunk_id for c in chunks)
+            docs.extend(c.text for c in chunks)
+            metas.extend(chunk_metadata(art, c, len(chunks), [art.path]) for c in chunks)
+            vecs.append(v)
+            if len(ids) >= size:
+                yield ids, np.concatenate(vecs), docs, metas
+                ids, vecs, docs, metas = [], [], [], []
         if ids:
-            res.store.collection.upsert(ids=ids, embeddings=np.concatenate(vecs), documents=docs, metadatas=metas)
-            ids.clear(), vecs.clear(), docs.clear(), metas.clear()
+            yield ids, np.concatenate(vecs), docs, metas
 
-    for art, chunks, v in corpus.articles(n_new):
-        ids.extend(c.chunk_id for c in chunks)
-        docs.extend(c.text for c in chunks)
-        metas.extend(chunk_metadata(art, c, len(chunks), [art.path]) for c in chunks)
-        vecs.append(v)
-        if len(ids) >= res.store._batch:
-            flush()
-    flush()
-    res.store.bump_revision()
+    res.index.bulk_add(groups())
     return time.perf_counter() - t
 
 
 def bench_queries(res: Resources, settings: Settings, questions: list[str], warmup: int) -> dict:
     """ask() (extractive, hybrid) vs bare (query embedding + Chroma query, top_k) on the same store;
     interleaved per question so both see the same machine load; each question is new to the query cache."""
-    model, coll, k = res.embedder.model, res.store.collection, settings.top_k
+    model, coll, k = res.embedder.model, res.index.store.collection, settings.top_k  # bare: Chroma itself
     ask_ms, bare_ms = [], []
     for i, q in enumerate(questions):
         t = time.perf_counter()
@@ -212,11 +208,11 @@ def bench_queries(res: Resources, settings: Settings, questions: list[str], warm
 def bench_add_one(res: Resources, articles, work: Path) -> dict:
     """Ingest one new article into the big store (the real ingest path, lexical index kept in step) vs bare
     encode of its chunks: shows what a single write costs as the store grows."""
-    folder = work / f"add-one-{res.store.count()}"
+    folder = work / f"add-one-{res.index.count()}"
     title, paragraphs = articles[len(articles) // 2]
     folder.mkdir(parents=True)
     p = folder / "neu.txt"
-    n = res.store.count()  # a new title and text at every size: never unchanged, never a duplicate
+    n = res.index.count()  # a new title and text at every size: never unchanged, never a duplicate
     p.write_text(f"---\ntitle: {json.dumps(f'{title} (neu {n})', ensure_ascii=False)}\n---\n\n"
                  + "\n\n".join(paragraphs) + f"\n\nStand: {n} Abschnitte.", encoding="utf-8")
     lib = Library(res)
@@ -235,7 +231,7 @@ def full_lexical_build(res: Resources) -> float:
     """Seconds to build the whole lexical index from the store (what a new machine, or a lost index, costs)."""
     scratch = res.settings.lexical_dir.with_name("lexical-scratch")
     t = time.perf_counter()
-    Retriever(res.store, res.embedder, LexicalIndex(scratch)).sync_lexical(force=True)
+    res.index.build_lexical(scratch)
     took = time.perf_counter() - t
     shutil.rmtree(scratch, ignore_errors=True)
     return took
@@ -250,7 +246,7 @@ def probe(data_dir: str, questions_file: str, bare: bool) -> None:
     for q in qs:
         if bare:
             v = res.embedder.model.encode([q], normalize_embeddings=True)[0]
-            res.store.collection.query(query_embeddings=[v], n_results=settings.top_k)
+            res.index.store.collection.query(query_embeddings=[v], n_results=settings.top_k)  # bare: Chroma itself
         else:
             ask(q, settings, resources=res)
     print(json.dumps({"peak_rss_mb": peak_rss_mb()}))
@@ -351,9 +347,9 @@ def main() -> int:
     rows, qi = [], 0
     for size in sizes:
         log(f"store → {size:,} chunks …")
-        write_s = grow_store(res, corpus, size - res.store.count())
+        write_s = grow_store(res, corpus, size - res.index.count())
         t = time.perf_counter()
-        res.retriever.sync_lexical(force=True)  # what any reader does after a bulk write it did not make
+        res.index.sync_lexical(force=True)  # what any reader does after a bulk write it did not make
         sync_s = time.perf_counter() - t
         build_s = full_lexical_build(res)
         qs = questions[qi : qi + n_q + 5]

@@ -23,7 +23,8 @@ def _segmenter(language: str) -> pysbd.Segmenter:
     if lang not in cache:
         cache[lang] = pysbd.Segmenter(language=lang, clean=False, char_span=True)
         # pysbd builds a regex per abbreviation it looks for (~1,600 for German): with Python's re cache of 512
-        # they were compiled again for every paragraph (a third of the splitting time)
+        # they were compiled again for every paragraph (a third of the splitting time). The one use of a private
+        # of `re`: tests/test_library_privates.py fails when Python stops reading it.
         re._MAXCACHE = max(getattr(re, "_MAXCACHE", 512), 4096)
     return cache[lang]
 

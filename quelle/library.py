@@ -1,4 +1,5 @@
-"""Add, update and delete articles: ingest, dense store and lexical index kept in step."""
+"""Add, update and delete articles: ingest into the index (vectorstore.index: Chroma store and lexical index,
+kept in step by its write protocol)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ingest.language import detect_language as detect_article_language
 from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
-from vectorstore.retrieve import Write
+from vectorstore.index import Write
 
 EMBED_GROUP = 1024  # chunks queued across articles before they are embedded (sorted by length) and written
 
@@ -111,7 +112,7 @@ class Library:
                     progress(what, i + 1, len(units))
         finally:
             if self._run.write is not None:  # the index learns what was written, also after a failure half-way
-                self.r.retriever.end_write(self._run.write)
+                self.r.index.end_write(self._run.write)
         return report
 
     def _ingest_unit(self, report: IngestReport, name: str, load_unit, pending: list, last: bool) -> None:
@@ -158,13 +159,13 @@ class Library:
 
     def _claim_id(self, article: Article) -> tuple[str, dict | None, bool]:
         """The article's id, unless another file already holds it (then a suffix from this file's path), with what
-        the store holds under that id (ChunkStore.article_status)."""
-        head, complete = self.r.store.article_status(article.article_id)
+        the store holds under that id (Index.article_status)."""
+        head, complete = self.r.index.article_status(article.article_id)
         if not head or not article.path or head.get("path") in ("", article.path) or not Path(head["path"]).exists():
             return article.article_id, head, complete
         suffix = hashlib.sha1(str(Path(article.path).resolve()).encode()).hexdigest()[:6]
         article_id = f"{article.article_id}-{suffix}"
-        return (article_id, *self.r.store.article_status(article_id))
+        return (article_id, *self.r.index.article_status(article_id))
 
     def chunk(self, article: Article) -> list[Chunk]:
         emb = self.r.embedder
@@ -190,7 +191,7 @@ class Library:
         """True when another article already holds this exact text: this file is added to its sources instead."""
         original = self._run.by_text.get(art.text_hash)
         if original is None or original[0] == art.article_id:
-            head = self.r.store.find_by_text_hash(art.text_hash, exclude_article_id=art.article_id)
+            head = self.r.index.find_by_text_hash(art.text_hash, exclude_article_id=art.article_id)
             if head is None:
                 return False
             original = (head["article_id"], json.loads(head.get("sources") or "[]"), False)
@@ -204,7 +205,7 @@ class Library:
             return True  # recorded in an earlier run
         sources.append(name)
         if not pending:
-            self.r.store.update_sources(article_id, sources)
+            self.r.index.update_sources(article_id, sources)
         if result.status == "unchanged":
             result.status = "duplicate"
         return True
@@ -213,7 +214,7 @@ class Library:
         if not pending:
             return
         if self._run.write is None:  # begun at the first write: re-ingesting unchanged files writes nothing
-            self._run.write = self.r.retriever.begin_write()
+            self._run.write = self.r.index.begin_write()
         self._run.write.articles.update(art.article_id for _, art, _ in pending)
         texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
         vectors = self._embed(texts)
@@ -222,13 +223,13 @@ class Library:
             items.append((art, chunks, vectors[pos : pos + len(chunks)], self._run.sources_of(art)))
             pos += len(chunks)
         try:
-            self.r.store.write_articles(items)
+            self.r.index.write_articles(items)
             stored = [(result, item) for (result, _, _), item in zip(pending, items)]
         except Exception:  # find the article Chroma refuses: the others are stored one by one
             stored = []
             for (result, _, _), item in zip(pending, items):
                 try:
-                    self.r.store.write_articles([item])
+                    self.r.index.write_articles([item])
                     stored.append((result, item))
                 except Exception as e:
                     result.status, result.message = "failed", f"could not store: {e}"
@@ -246,30 +247,23 @@ class Library:
 
     # --- other operations ---------------------------------------------------------------------------------
     def delete(self, article_id: str) -> int:
-        with self.lock():
-            write = self.r.retriever.begin_write()
-            write.articles.add(article_id)
-            try:
-                n = self.r.store.delete_article(article_id)
-            finally:
-                self.r.retriever.end_write(write)
-        return n
+        with self.lock(), self.r.index.writing({article_id}):
+            return self.r.index.delete_article(article_id)
 
     def has_article(self, article_id: str) -> bool:
-        store = self.r.store
-        return store._read(lambda: store.article_head(article_id)) is not None
+        return self.r.index.has_article(article_id)
 
     def articles(self) -> list[dict]:
         out = []
-        for m in self.r.store.list_articles():
+        for m in self.r.index.list_articles():
             out.append({"article_id": m["article_id"], "title": m.get("title", ""), "date": m.get("date", ""),
                         "source": m.get("source", ""), "url": m.get("url", ""), "chunks": m.get("n_chunks", 0),
                         "sources": json.loads(m.get("sources") or "[]")})
         return out
 
     def stats(self) -> dict:
-        return {"articles": len(self.r.store.list_articles()), "chunks": self.r.store.count(),
-                "embedding_model": self.r.embedder.name, "data_dir": str(self.r.store.location)}
+        return {"articles": len(self.r.index.list_articles()), "chunks": self.r.index.count(),
+                "embedding_model": self.r.embedder.name, "data_dir": str(self.r.index.location)}
 
 
 class _Run:
@@ -280,7 +274,7 @@ class _Run:
         self.queued = 0
         self.embedded = 0
         self.by_text: dict[str, tuple[str, list[str], bool]] = {}  # text_hash -> (article_id, sources, pending)
-        self.write: Write | None = None  # the store write this run began (Retriever.begin_write)
+        self.write: Write | None = None  # the index write this run began (Index.begin_write)
 
     def seen(self, art: Article, sources: list[str], pending: bool = False) -> None:
         self.by_text[art.text_hash] = (art.article_id, list(dict.fromkeys(sources)), pending)

@@ -1,4 +1,5 @@
-"""The heavy things (embedding model, store, lexical index), opened once from settings and passed around."""
+"""The heavy things (embedding model, the index: store + lexical index), opened once from settings and passed
+around."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 
 from quelle.settings import Settings
 from vectorstore.embeddings import Embedder
-from vectorstore.lexical import LexicalIndex
+from vectorstore.index import Index
 from vectorstore.retrieve import Retriever
 from vectorstore.store import ChunkStore
 
@@ -15,8 +16,7 @@ from vectorstore.store import ChunkStore
 class Resources:
     settings: Settings
     embedder: Embedder
-    store: ChunkStore
-    retriever: Retriever
+    index: Index  # the one way to the store and the lexical index (vectorstore.index)
     llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.answering.llm)
 
     @classmethod
@@ -24,9 +24,17 @@ class Resources:
         """Open the store named by settings; pass `embedder` to reuse an already loaded model."""
         if embedder is None or embedder.name != settings.embedding_model:
             embedder = Embedder.from_settings(settings)
-        store = ChunkStore(settings, embedder.name)
-        lexical = LexicalIndex(settings.lexical_dir)
-        return cls(settings, embedder, store, Retriever(store, embedder, lexical))
+        return cls(settings, embedder, Index.open(settings, embedder))
+
+    @property
+    def store(self) -> ChunkStore:
+        """The Chroma side of the index (tests simulate other processes with it; product code uses `index`)."""
+        return self.index.store
+
+    @property
+    def retriever(self) -> Retriever:
+        """The search side of the index (tests; product code uses `index`)."""
+        return self.index.retriever
 
     def compatible_with(self, settings: Settings) -> bool:
         """Can requests with these settings reuse these resources (same model and store)?"""

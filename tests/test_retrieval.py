@@ -121,3 +121,46 @@ def test_hybrid_is_the_default_and_answers_with_filters(three_articles):
     assert "26 Prozent" not in b.answer and all(c.article_id != "cloud" for c in b.citations)
     c = ask("Was kostet das Rechenzentrum?", s, resources=three_articles.r, filters=Filters.make(sources=["Lokales"]))
     assert c.citations and {x.article_id for x in c.citations} == {"zentrum"} and "40 Millionen" in c.answer
+
+
+def test_the_index_is_the_one_way_to_store_and_lexical_index(tmp_path, three_articles, embedder):
+    """vectorstore.index.Index: reads, the write protocol, a bulk write the lexical index learns on its next
+    sync, and a from-scratch build that equals the kept index."""
+    from ingest.models import Article, Chunk
+
+    index = three_articles.r.index
+    assert index.store is three_articles.r.store and index.retriever is three_articles.r.retriever
+    assert index.has_article("cloud") and not index.has_article("gibt-es-nicht")
+    assert [a["article_id"] for a in index.list_articles()] == ["wetter", "zentrum", "cloud"]  # newest first
+    n = index.count()
+    assert n == len(index.retriever.lexical) >= 3
+    assert index.build_lexical(tmp_path / "scratch").ids == index.retriever.lexical.ids
+
+    art = Article(article_id="mosel", title="Mosel", text="Die Mosel mündet bei Koblenz in den Rhein.")
+    chunk = Chunk(chunk_id="mosel-0", article_id="mosel", index=0, text=art.text, start=0, end=len(art.text))
+    vectors = embedder.embed_passages([art.text])
+    from vectorstore.store import chunk_metadata
+
+    revision = index.revision
+    index.bulk_add([([chunk.chunk_id], vectors, [chunk.text], [chunk_metadata(art, chunk, 1, ["x"])])])
+    assert index.revision != revision and index.count() == n + 1
+    assert _ids(index.retrieve("Koblenz", 1, mode="bm25")) == ["mosel"]  # synced before the lexical query
+
+    with index.writing({"mosel"}):
+        assert index.delete_article("mosel") == 1
+    assert not index.has_article("mosel") and len(index.retriever.lexical) == index.count() == n
+    assert index.retrieve("Koblenz", 3, mode="bm25") == []
+
+
+def test_outside_vectorstore_the_index_is_reached_through_index():
+    """No product module calls into the store or retriever behind Index, nor a private of the store."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.joinpath("quelle").rglob("*.py"), root / "app.py", *root.joinpath("bench").glob("*.py")]
+    bad = re.compile(r"\.(store|retriever)\.(?!collection\b)\w+|\b(?:store|index)\._(?!_)\w+|\._batch\b")
+    found = [f"{f.relative_to(root)}:{i}: {line.strip()}" for f in files
+             for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+             if bad.search(line) and "self.store" not in line and "FeedbackStore" not in line]
+    assert found == []

@@ -45,6 +45,14 @@ def _term_grams(term: str) -> tuple[str, ...]:
     return tuple(char_ngrams([term]))
 
 
+def term_postings(index: bm25s.BM25) -> tuple:
+    """(indptr, indices, data): bm25s' score matrix, one column of document scores per term id (CSC). bm25s keeps
+    it in `BM25.scores` without documenting the layout: this is the one place that reads it, and
+    tests/test_library_privates.py fails when an upgrade changes it."""
+    scores = index.scores
+    return scores["indptr"], scores["indices"], scores["data"]
+
+
 def _bm25(docs: list[list[str]]) -> bm25s.BM25:
     index = bm25s.BM25(**BM25_PARAMS)
     index.index(docs, show_progress=False)
@@ -60,7 +68,7 @@ class Segment:
         self.source = np.array(rows["source"], dtype=object)
         self.date = np.array(rows["date_int"], dtype=np.int64)
         self.index = {"words": words, "grams": grams}
-        self._df = {kind: np.diff(np.asarray(ix.scores["indptr"])) for kind, ix in self.index.items()}
+        self._df = {kind: np.diff(np.asarray(term_postings(ix)[0])) for kind, ix in self.index.items()}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,8 +124,8 @@ class Segment:
         """out += BM25 of the query terms (with multiplicity `counts`), each term's idf replaced by the whole
         index's `idf[term]`: a segment's stored score is idf_segment * tf-part, so it is rescaled per term."""
         ix = self.index[kind]
-        scores, n = ix.scores, len(self.ids)
-        indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
+        n = len(self.ids)
+        indptr, indices, data = term_postings(ix)
         for term, count in counts.items():
             tid = ix.vocab_dict.get(term)
             if tid is None:

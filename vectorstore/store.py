@@ -1,4 +1,5 @@
-"""The Chroma store: one collection of chunks with article metadata; deterministic ids, upserts, filters."""
+"""The Chroma store: one collection of chunks with article metadata; deterministic ids, upserts, filters.
+Used through vectorstore.index.Index; the one use of a chromadb private is `forget_persistent_client`."""
 
 from __future__ import annotations
 
@@ -97,6 +98,16 @@ def _client(settings):
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def forget_persistent_client(path: str) -> None:
+    """Make chromadb open a persistent store at `path` afresh: it caches one System per path and process
+    (`SharedSystemClient._identifier_to_system`, a private of chromadb; tests/test_library_privates.py fails
+    when an upgrade renames it)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(path, None)
+    SharedSystemClient._identifier_to_refcount.pop(path, None)
+
+
 class ChunkStore:
     """Chunks of all articles in one Chroma collection. Every chunk carries its article's metadata."""
 
@@ -149,11 +160,7 @@ class ChunkStore:
         'Error finding id' (chroma-core/chroma#3792). Clients opened earlier keep working on their old view."""
         if self.settings.chroma_url:
             return
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        key = str(Path(self.settings.data_dir) / "chroma")
-        SharedSystemClient._identifier_to_system.pop(key, None)
-        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        forget_persistent_client(str(Path(self.settings.data_dir) / "chroma"))
         self.client = _client(self.settings)
         self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
 
@@ -183,6 +190,10 @@ class ChunkStore:
                                   include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether the article is stored (another process's writes seen)."""
+        return self._read(lambda: self.article_head(article_id)) is not None
+
     def article_status(self, article_id: str) -> tuple[dict | None, bool]:
         """(metadata of the article's first chunk or None, whether every chunk of that version is stored), in one
         read. An interrupted write leaves a version incomplete, and it is then written again."""
@@ -210,16 +221,19 @@ class ChunkStore:
             metas += [chunk_metadata(article, c, len(chunks), sources) for c in chunks]
             docs += [c.text for c in chunks]
             vecs.append(np.asarray(embeddings, dtype=np.float32))
-        vectors = np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32)
-        for i in range(0, len(ids), self._batch):
-            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=vectors[i : i + self._batch],
-                                   documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
+        self.upsert(ids, np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32), docs, metas)
         # chunks of an older version that the new one did not overwrite
         current = {article.article_id: article.content_hash for article, *_ in items}
         stale = [cid for cid, m in self._metadatas_of(set(current)).items()
                  if m.get("content_hash") != current.get(m.get("article_id"))]
         if stale:
             self.collection.delete(ids=stale)
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, docs: list[str], metas: list[dict]) -> None:
+        """Chunk records in as few Chroma calls as the batch size allows."""
+        for i in range(0, len(ids), self._batch):
+            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=vectors[i : i + self._batch],
+                                   documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])

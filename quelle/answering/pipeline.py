@@ -59,7 +59,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     if when is not None:
         passages = timeaware.retrieve(when, resources.retriever, when.topic, settings, filters, language)
     else:
-        passages = resources.retriever.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
+        passages = resources.index.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
                                                 settings.hybrid_dense_weight, language, rerank=settings.rerank)
     t1 = time.perf_counter()
     answer = None
@@ -78,12 +78,12 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     if answer is None:
         answer = _extractive(q, standalone if when is None else when.topic, language, passages, resources, settings)
         if when is not None:  # issue 20: conflicts newest first, timelines, „Stand …“
-            answer = timeaware.finish(answer, when, passages, resources.retriever.lexical.idf, language,
+            answer = timeaware.finish(answer, when, passages, resources.index.idf, language,
                                       resources.embedder.embed_passages)
         if on_token and not streamed:
             on_token(answer.answer)
     elif when is not None:  # issue 20: the LLM answer gets the time filter, conflicts and timeline fields
-        answer = timeaware.finish(answer, when, passages, resources.retriever.lexical.idf, language,
+        answer = timeaware.finish(answer, when, passages, resources.index.idf, language,
                                   resources.embedder.embed_passages)
     answer.fallback = fallback
     t2 = time.perf_counter()
@@ -102,7 +102,7 @@ def _extractive(question: str, standalone: str, language: str, passages: list[Pa
                 settings: Settings) -> Answer:
     carried = carried_words(question, standalone)
     basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
-    reading = read(basis, passages, resources.retriever.lexical.idf, language, carried=carried)
+    reading = read(basis, passages, resources.index.idf, language, carried=carried)
     if reading is None or reading.confidence < settings.min_answer_score:
         answer = Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
                         language=language)

@@ -82,7 +82,7 @@ def _warm_up(res: Resources, settings: Settings) -> None:
     from quelle.answering.pipeline import ask
 
     res.embedder.model
-    res.retriever.sync_lexical()
+    res.index.sync_lexical()
     try:
         ask("Wo liegt der Hafen?", settings.with_(llm="extractive"), resources=res)
     except Exception:  # noqa: BLE001 - the first real question will show what is wrong

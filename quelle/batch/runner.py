@@ -112,7 +112,7 @@ def run_batch(input_path: str | Path, output_path: str | Path, settings: Setting
             progress(finished, len(questions), None)
         if pending:  # load the model and sync the lexical index now, not inside the first question's latency
             resources.embedder.model
-            resources.retriever.sync_lexical()
+            resources.index.sync_lexical()
 
         def record(row: dict) -> None:
             nonlocal finished

@@ -360,7 +360,7 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
                   f"fehlgeschlagen: {len(failed)}", soft_wrap=True)
         if failed and len(failed) == len(ingest_report.files):
             fail(f"{failed[0].path}: {failed[0].message}")
-    elif res.store.count() == 0:
+    elif res.index.count() == 0:
         fail(f"the store {base.data_dir} holds no articles; run 'quelle ingest …' first (or set --data-dir)")
     results_path = None
     if report is not None:
@@ -374,7 +374,7 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
         bar.set_description(f"Auswertung [{name}]", refresh=False)
         bar.update(offset[name] + done - bar.n)
 
-    result = run_evaluation(questions, configs, res, lambda: articles_from_store(res.store), results_path, progress)
+    result = run_evaluation(questions, configs, res, lambda: articles_from_store(res.index), results_path, progress)
     bar.close()
     result.meta = {"gold": str(squad or gold or "feedback"), "questions": len(questions),
                    "store": str(base.data_dir), "embedding_model": res.embedder.name}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ingest.models import Article
-from vectorstore.store import ChunkStore
+from vectorstore.index import Index
 
 
-def articles_from_store(store: ChunkStore) -> list[Article]:
+def articles_from_store(index: Index) -> list[Article]:
     """Each stored article with its text put back together from its chunks' character spans.
 
     Chunks are exact slices of the article text and cover it up to the whitespace between sentences, so the
@@ -16,7 +16,7 @@ def articles_from_store(store: ChunkStore) -> list[Article]:
     """
     pieces: dict[str, list[tuple[int, str]]] = defaultdict(list)
     heads: dict[str, dict] = {}
-    for c in store.iter_chunks():
+    for c in index.iter_chunks():
         aid = c.meta.get("article_id", "")
         pieces[aid].append((int(c.meta.get("start", 0)), c.text))
         if aid not in heads or int(c.meta.get("chunk_index", 0)) == 0:

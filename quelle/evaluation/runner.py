@@ -347,7 +347,7 @@ class QuellePipeline:
                 s = s.with_(as_of=str(q.extra["as_of"]))
             a = ask(q.question, s, resources=self.resources)
             latency = (time.perf_counter() - t0) * 1000
-            passages = self.resources.retriever.retrieve(a.standalone_question or q.question, RANK_DEPTH,
+            passages = self.resources.index.retrieve(a.standalone_question or q.question, RANK_DEPTH,
                                                          s.retrieval_mode, None, s.hybrid_dense_weight, a.language, rerank=s.rerank)
         except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
             return Outcome("", False, "error", [], [], (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}")

@@ -266,7 +266,7 @@ class Syncer:
         known = self.registry.page(url)
         if not known or not known.article_id:
             return None
-        head, complete = self.library.r.store.article_status(known.article_id)
+        head, complete = self.library.r.index.article_status(known.article_id)
         if not head or not complete or (known.content_hash and head.get("content_hash") != known.content_hash):
             return None
         return known

@@ -82,7 +82,7 @@ def page() -> None:
     head.caption(t("tagline", lang))
     export_slot = export.empty()  # filled last, so the export holds the answer given in this run too
     button.button(t("new_chat", lang), on_click=new_chat, key="new_chat", icon=":material/add_comment:")
-    if res.store.count() == 0:
+    if res.index.count() == 0:
         st.info(t("empty_store", lang))
     for m in st.session_state.messages:
         with st.chat_message(m["role"]):

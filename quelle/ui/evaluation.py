@@ -38,7 +38,7 @@ def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, resu
 
     out = Path(tempfile.mkdtemp(prefix="quelle-eval-"))
     result = run_evaluation(questions, [EvalConfig("standard", request.settings)], res,
-                            lambda: articles_from_store(res.store), out / "results.jsonl", progress)
+                            lambda: articles_from_store(res.index), out / "results.jsonl", progress)
     write_report(result, out)
     if result_out is not None:
         result_out["rows"] = result.rows["standard"]

@@ -88,7 +88,7 @@ def sidebar(res: Resources) -> Request:
         mode = st.radio(t("mode", lang), modes, index=modes.index(base.retrieval_mode), key="mode",
                         format_func=lambda m: t(f"mode_{m}", lang))
         st.subheader(t("filters", lang))
-        articles = res.store.list_articles()
+        articles = res.index.list_articles()
         sources = sorted({a.get("source", "") for a in articles if a.get("source")})
         chosen = st.multiselect(t("filter_sources", lang), sources, key="sources",
                                 placeholder=t("filter_sources_all", lang))
@@ -100,7 +100,7 @@ def sidebar(res: Resources) -> Request:
         st.subheader(t("collection", lang))
         s1, s2 = st.columns(2)
         s1.metric(t("stat_articles", lang), len(articles))
-        s2.metric(t("stat_chunks", lang), res.store.count())
+        s2.metric(t("stat_chunks", lang), res.index.count())
         st.caption(f"{t('stat_model', lang)}: `{res.embedder.name}`")
     settings = base.with_(top_k=top_k, retrieval_mode=mode, llm=backend, llm_model=model)
     try:
