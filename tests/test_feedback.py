@@ -17,7 +17,7 @@ from quelle.feedback.store import DOWN, UP, Feedback, FeedbackError, FeedbackSto
 
 QUESTION = "Wo plant Alibaba neue Rechenzentren?"
 COUNTRIES = "Brasilien, Frankreich und den Niederlanden"
-UNANSWERABLE = "Wer gewann die Fußball-Weltmeisterschaft der Frauen 1991?"
+UNANSWERABLE = "Wie heißt der Hund des Bürgermeisters von Oslo?"
 HOSTILE = "<script>alert(1)</script> **fett** [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
 
 
