@@ -41,13 +41,13 @@ def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
     rows = []
     for q in questions:
         lang = question_language(q["question"])
-        ps = res.retriever.retrieve(q["question"], 60, s.retrieval_mode, None, s.hybrid_dense_weight, lang,
-                                    rerank=s.rerank)
+        ps = res.index.retrieve(q["question"], 60, s.retrieval_mode, None, s.hybrid_dense_weight, lang,
+                                rerank=s.rerank)
         for variant in ("as_asked", "article_removed"):
             if variant == "article_removed" and (q.get("unanswerable") or not q.get("source")):
                 continue
             cand = [p for p in ps if not (variant == "article_removed" and p.meta.get("article_id") == q["source"])]
-            r = read(q["question"], cand[: s.top_k], res.retriever.lexical.idf, lang)
+            r = read(q["question"], cand[: s.top_k], res.index.idf, lang)
             if r is None:
                 continue
             p = cand[r.best.passage]
