@@ -52,6 +52,33 @@ def library(resources):
     return Library(resources)
 
 
+@pytest.fixture
+def quelle_cli(embedder, monkeypatch):
+    """The CLI in-process through typer's CliRunner, its resources opened with the session's loaded model (no torch
+    load per command, as a subprocess has). `quelle_cli(*args, data_dir=..., env={...}, check=True)` returns the
+    click Result (.exit_code, .stdout, .stderr); an env value of None removes that variable for the call."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from quelle.resources import Resources
+
+    cli = importlib.import_module("quelle.cli.app")  # the module (quelle.cli.app is also the name of the Typer app)
+
+    monkeypatch.setattr(cli.State, "open_resources", lambda s: Resources.open(s, embedder=embedder))
+    monkeypatch.setattr(cli.State, "data_dir", None)
+    runner = CliRunner()
+
+    def run(*args, data_dir, env=None, check=True):
+        result = runner.invoke(cli.app, [str(a) for a in args], env={"QUELLE_DATA_DIR": str(data_dir), **(env or {})},
+                               catch_exceptions=False)
+        if check:
+            assert result.exit_code == 0, result.stderr
+        return result
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory, embedder):
     """The demo corpus ingested once into a store that tests only read from."""

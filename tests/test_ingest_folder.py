@@ -3,11 +3,9 @@ each, nothing stored lost, exit codes that say whether anything was ingested."""
 
 import json
 import os
-import subprocess
-import sys
 
 from quelle.answering.pipeline import ask
-from tests.conftest import ROOT, write_article
+from tests.conftest import write_article
 from tests.ingest_fixtures import BRIDGE_PAGES, NEWS_PAGE, TRAM_TEXT, write_pdf
 
 BODY = "Die Gemeinde Kleinwald eröffnet eine neue Bibliothek. Sie hat 12.000 Bücher und öffnet sonntags."
@@ -92,13 +90,10 @@ def test_progress_reports_files_and_embedded_chunks(tmp_path, library):
     assert chunks and chunks[-1][1] == chunks[-1][2] == library.r.store.count()
 
 
-def _cli(*args, data_dir):
-    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=600)
+def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path, quelle_cli):
+    def _cli(*args, data_dir):
+        return quelle_cli(*args, data_dir=data_dir, check=False)
 
-
-def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path):
     folder = _mixed_folder(tmp_path / "korb")
     (folder / "gut" / "dump.jsonl").write_text(
         json.dumps({"kopf": "Fähre fällt aus", "langtext": "Wegen Sturm fällt die Fähre nach Helgoland aus."},
@@ -106,7 +101,7 @@ def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path):
     (folder / "gut" / "tram-kopie.txt").write_bytes(TRAM_TEXT.encode("utf-16"))
     idx = tmp_path / "idx"
     p = _cli("ingest", str(folder), "--field", "text=langtext,title=kopf", data_dir=idx)
-    assert p.returncode == 0, p.stderr
+    assert p.exit_code == 0, p.stderr
     assert "added: 4 · updated: 0 · unchanged: 0 · duplicate: 1 · failed: 3 · skipped: 2" in p.stderr
     lines = p.stderr.splitlines()
     for name, problem in [("scan.pdf", "scanned PDF without a text layer"), ("leer.txt", "empty file"),
@@ -115,7 +110,7 @@ def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path):
     assert "Traceback" not in p.stderr
 
     strict = _cli("ingest", str(folder), "--strict", "--field", "text=langtext,title=kopf", data_dir=idx)
-    assert strict.returncode != 0 and "unchanged: 5" in strict.stderr
+    assert strict.exit_code != 0 and "unchanged: 5" in strict.stderr
 
     listed = json.loads(_cli("list", "--json", data_dir=idx).stdout)
     tram = next(a for a in listed if a["title"] == "Straßenbahn in Würzburg")
@@ -126,7 +121,7 @@ def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path):
     only_bad.mkdir()
     (only_bad / "leer.md").write_text("", encoding="utf-8")
     bad = _cli("ingest", str(only_bad), data_dir=tmp_path / "idx2")
-    assert bad.returncode != 0 and "leer.md" in bad.stderr and "empty file" in bad.stderr
+    assert bad.exit_code != 0 and "leer.md" in bad.stderr and "empty file" in bad.stderr
 
     wrong = _cli("ingest", str(folder), "--field", "inhalt", data_dir=idx)
-    assert wrong.returncode != 0 and "expected FIELD=NAME" in wrong.stderr
+    assert wrong.exit_code != 0 and "expected FIELD=NAME" in wrong.stderr

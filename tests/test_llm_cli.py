@@ -4,26 +4,23 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
+import pytest
 from fake_openai import FakeOpenAI
-
-from tests.conftest import ROOT
 
 QUESTION = "Wo plant Alibaba neue Rechenzentren?"
 
 
-def run_ask(*args, data_dir, base_url):
-    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM": "openai", "OPENAI_BASE_URL": base_url,
-           "QUELLE_LLM_MODEL": "fake-gpt", "QUELLE_LLM_RETRIES": "1", "QUELLE_LLM_BACKOFF_INITIAL": "0.01",
-           "QUELLE_LLM_TIMEOUT": "10"}
-    env.pop("OPENAI_API_KEY", None)
-    p = subprocess.run([sys.executable, "-m", "quelle", "ask", QUESTION, *args], capture_output=True, text=True,
-                       env=env, cwd=ROOT, timeout=600)
-    assert p.returncode == 0, p.stderr
-    return p
+@pytest.fixture
+def run_ask(quelle_cli):
+    """`quelle ask QUESTION *args` in-process (tests/conftest.py quelle_cli) against the fake OpenAI server."""
+    def run(*args, data_dir, base_url):
+        env = {"QUELLE_LLM": "openai", "OPENAI_BASE_URL": base_url, "QUELLE_LLM_MODEL": "fake-gpt",
+               "QUELLE_LLM_RETRIES": "1", "QUELLE_LLM_BACKOFF_INITIAL": "0.01", "QUELLE_LLM_TIMEOUT": "10",
+               "OPENAI_API_KEY": None}
+        return quelle_cli("ask", QUESTION, *args, data_dir=data_dir, env=env)
+
+    return run
 
 
 def first_source_with(request, needle):
@@ -33,7 +30,7 @@ def first_source_with(request, needle):
     return next(int(n) for n, body in re.findall(r'<quelle nr="(\d+)">(.*?)</quelle>', user, re.S) if needle in body)
 
 
-def test_ask_streams_the_checked_answer_then_sources_and_notes(demo_store):
+def test_ask_streams_the_checked_answer_then_sources_and_notes(demo_store, run_ask):
     def reply(r):
         return f"Alibaba plant neue Rechenzentren in Brasilien [{first_source_with(r, 'Brasilien')}, 8]."
 
@@ -47,7 +44,7 @@ def test_ask_streams_the_checked_answer_then_sources_and_notes(demo_store):
     assert "Antwort von: openai (fake-gpt)" in p.stderr
 
 
-def test_ask_json_reports_fallback_backend_and_sentences(demo_store):
+def test_ask_json_reports_fallback_backend_and_sentences(demo_store, run_ask):
     with FakeOpenAI(replies=[503]) as srv:
         p = run_ask("--json", data_dir=demo_store.settings.data_dir, base_url=srv.base_url)
     obj = json.loads(p.stdout)

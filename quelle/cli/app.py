@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ err = Console(stderr=True, highlight=False)
 
 class State:
     data_dir: Optional[Path] = None
+    # how the commands open the model and the store (Resources.open); tests running the CLI in-process with
+    # typer's CliRunner inject one that reuses an already loaded embedding model
+    open_resources: Optional[Callable] = None
 
 
 def settings(**changes) -> Settings:
@@ -54,7 +57,7 @@ def open_resources(s: Settings):
     from vectorstore.store import StoreError
 
     try:
-        return Resources.open(s)
+        return (State.open_resources or Resources.open)(s)
     except StoreError as e:
         fail(str(e))
 
