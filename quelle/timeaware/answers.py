@@ -25,12 +25,17 @@ from quelle.answering.checked import citation_from, finish as checked_finish
 from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
 from quelle.settings import Settings
 from quelle.timeaware import intent
-from quelle.timeaware.dates import TimeFilter, question_dates, spans_of
-from quelle.timeaware.reports import RECENCY_POOL, Report, by_recency, conflicting, reports, timeline
+from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
+from quelle.timeaware.reports import (RECENCY_POOL, Report, about_period, by_recency, conflicting, normal_value,
+                                      reports, timeline)
 from quelle.timeaware import reports as reports_module
 from vectorstore.filters import Filters
 from vectorstore.retrieve import Passage
 
+# How long after the end of a question's period an article can still report on it (a year's figures in January, a
+# month's in the next weeks): the question's period [start, end] filters publication dates [start, end + lag].
+# Fitted by bench/fit_recency.py on the fit stories of data/dated (README „Zeitbezogene Antworten“).
+REPORT_LAG_DAYS = 45
 STAND = {"de": "Stand {date} (Quelle [{n}]): ", "en": "As of {date} (source [{n}]): "}
 CHRONOLOGY = {"de": "Chronologie:", "en": "Timeline:"}
 
@@ -43,6 +48,7 @@ class TimePlan:
     latest: bool
     timeline: bool
     topic: str  # the question without its time words (what is searched and read)
+    period: TimeFilter | None = None  # the period the question names (the event time); `filter` is its report window
     applied: bool = True  # False: the time filter left nothing and the question was asked without it
     pool: list[Passage] = field(default_factory=list)  # the deeper pool of a timeline question
 
@@ -58,12 +64,14 @@ def date_text(iso: str, language: str) -> str:
 def plan(question: str, settings: Settings) -> TimePlan | None:
     """What the question asks about time, or None when it has no time word."""
     as_of = settings.as_of or dt.date.today()
-    tf = question_dates(question, as_of)
+    period = question_dates(question, as_of)
     latest, line = intent.wants_latest(question), intent.wants_timeline(question)
-    if tf is None and not latest and not line:
+    if period is None and not latest and not line:
         return None
-    topic = intent.without(question, spans_of(question, tf), timeline=line, recency=latest)
-    return TimePlan(as_of, settings.as_of is not None, tf, latest and not line, line, topic)
+    topic = intent.without(question, spans_of(question, period), timeline=line, recency=latest)
+    explicit = settings.as_of is not None
+    window = report_window(period, REPORT_LAG_DAYS, as_of if explicit else None) if period else None
+    return TimePlan(as_of, explicit, window, latest and not line, line, topic, period=period)
 
 
 def _joined(filters: Filters | None, since: str | None, until: str | None) -> Filters | None:
@@ -190,6 +198,16 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
             timeline_entries = [_entry(answer, pool, r) for r in found]
     elif not answer.abstained:
         found = conflicting(reports(p.topic, passages, idf, language))
+        if found and p.period and p.period.until and not p.latest:
+            # a period question: reports about the period win over later ones in the report lag
+            about = [r for r in found if about_period(r, p.period.since, p.period.until)]
+            if about and len(about) < len(found):
+                found = about if len({normal_value(r.value) for r in about}) > 1 else []
+                if not found and extractive:
+                    kept = (answer.fallback, answer.confidence)
+                    answer = _single(answer.question, about[0], passages, language, embed,
+                                     STAND.get(language, STAND["de"]))
+                    answer.fallback, answer.confidence = kept
         if found:
             flags.append("conflict")
             if extractive:
@@ -202,6 +220,7 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
     if p.latest:
         flags.append("recency")
     answer.flags = answer.flags + [f for f in flags if f not in answer.flags]
-    answer.time_filter = {**p.filter.to_dict(), "applied": p.applied} if p.filter else None
+    answer.time_filter = ({**p.filter.to_dict(), "applied": p.applied,
+                           "period": {"since": p.period.since, "until": p.period.until}} if p.filter else None)
     answer.timeline = timeline_entries
     return answer

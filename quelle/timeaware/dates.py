@@ -61,6 +61,22 @@ class TimeFilter:
         return {"since": self.since, "until": self.until, "from_text": self.from_text}
 
 
+def report_window(period: TimeFilter, lag_days: float, cap: dt.date | None = None) -> TimeFilter:
+    """The publication dates of the articles that can report on a question's period. In news the date of a question
+    is the time of the event, and the report comes after it („Wie viele Wohnungen wurden 2025 fertiggestellt?“ is
+    answered in January 2026): an article can report on a period from the period's start until `lag_days` after its
+    end — since = period start, until = period end + lag (an open end stays open; „bis Ende Oktober“ is a bound on
+    the event, so its publication bound is the end of October + lag). `cap`: no later than this date (an explicit
+    reference date; the articles after it are left out anyway). The words it was read from stay the period's."""
+    until = period.until
+    if until:
+        end = dt.date.fromisoformat(until) + dt.timedelta(days=int(lag_days))
+        if cap and end > cap:
+            end = cap
+        until = end.isoformat()
+    return TimeFilter(period.since, until, period.from_text, period.start, period.end)
+
+
 @dataclass
 class _Match:
     start: int

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from quelle.answering.extractive import answer_span
+from quelle.timeaware.dates import question_dates
 from vectorstore.evidence import passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
 from vectorstore.slots import DATE, NAME, NUMBER, PLACE
@@ -121,6 +122,20 @@ def conflicting(found: list[Report]) -> list[Report]:
     if len(values) < 2 or len(dates) < 2:
         return []
     return sorted(close, key=lambda r: (r.date, r.score), reverse=True)
+
+
+def about_period(r: Report, since: str | None, until: str | None) -> bool:
+    """The report is about the question's period [since, until]: the article is dated inside it, or its sentence
+    names a date inside it (read relative to the article's date: „Im vergangenen Jahr wurden 870 Wohnungen
+    fertiggestellt“ of 10.02.2026 is about 2025). A report after the period that names no date in it tells a later
+    state („Die Stadtwerke erhöhten ihr Angebot auf 4 Prozent“ of June is no answer for May)."""
+    lo, hi = since or "0000-00-00", until or "9999-99-99"
+    if not r.date:
+        return False
+    if lo <= r.date <= hi:
+        return True
+    said = question_dates(r.text, dt.date.fromisoformat(r.date), use_dateparser=False)
+    return bool(said) and (said.since or "0000-00-00") <= hi and (said.until or r.date) >= lo
 
 
 def timeline(found: list[Report]) -> list[Report]:
