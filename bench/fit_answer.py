@@ -43,6 +43,8 @@ def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
         lang = question_language(q["question"])
         ps = res.index.retrieve(q["question"], 60, s.retrieval_mode, None, s.hybrid_dense_weight, lang,
                                 rerank=s.rerank)
+        if q.get("answers") and lang != "en":
+            ASKED.append((tag, q, lang, ps[: s.top_k], res.index.idf))
         for variant in ("as_asked", "article_removed"):
             if variant == "article_removed" and (q.get("unanswerable") or not q.get("source")):
                 continue
@@ -58,6 +60,45 @@ def collect(store: Path, questions: list[dict], tag: str) -> list[dict]:
                          "lang": q.get("lang", "de"), "x": [r.best.score, r.margin] + [r.best.features[k] for k in
                                                                                       FEATURES[2:]]})
     return rows
+
+
+ASKED: list = []  # (tag, question, language, top-k passages as retrieved, idf) of the answerable questions
+GRID = {"typed": (0.0, 0.5, 1.0), "slot": (0.5, 1.0), "cov": (0.6, 1.0), "local": (0.6, 1.0)}
+
+
+def reader_grid() -> None:
+    """The reader's sentence weights (vectorstore.evidence.WEIGHTS): share of answerable questions whose first shown
+    sentence holds a gold answer, per weight setting of GRID, on each half; the setting best on one half is reported
+    on the other."""
+    import itertools
+
+    from quelle.answering import extractive
+    from quelle.evaluation.metrics import contains
+    from vectorstore import evidence
+
+    base = dict(evidence.WEIGHTS)
+    results = {}
+    try:
+        for values in itertools.product(*GRID.values()):
+            evidence.WEIGHTS.update(dict(zip(GRID, values)))
+            right = {}
+            for tag, q, lang, ps, idf in ASKED:
+                r = extractive.read(q["question"], ps, idf, lang)
+                ok = r is not None and any(contains(" ".join(ps[r.best.passage].text[a:b] for a, b in r.spans), g)
+                                           for g in q["answers"])
+                key = (tag, zlib.crc32(str(q.get("source") or q["id"]).encode()) % 2)
+                right.setdefault(key, []).append(ok)
+            results[values] = {k: float(np.mean(v)) for k, v in right.items()}
+    finally:
+        evidence.WEIGHTS.clear()
+        evidence.WEIGHTS.update(base)
+    tags = sorted({k[0] for r in results.values() for k in r})
+    now = tuple(base.get(k, 0.0) for k in GRID)
+    for h in (0, 1):
+        best = max(results, key=lambda v: sum(results[v].get((t, h), 0) for t in tags))
+        print(f"reader weights best on half {h}: {dict(zip(GRID, best))}; other half: " + ", ".join(
+            f"{t} {results[best].get((t, 1 - h), 0):.3f} (code's weights {results.get(now, {}).get((t, 1 - h), 0):.3f})"
+            for t in tags))
 
 
 def fit(rows: list[dict], l2: float = 0.01, iterations: int = 4000, rate: float = 0.3) -> np.ndarray:
@@ -89,6 +130,7 @@ def main() -> None:
              for g in squad.questions[::4] if g.spans]
     rows = [r for r in collect(args.news_store, news, "news-de") + collect(args.xquad_store, xquad, "xquad-de")
             if r["lang"] != "en"]
+    reader_grid()
     half = [zlib.crc32(str(r["article"]).encode()) % 2 for r in rows]
     fits = []
     for h in (0, 1):

@@ -30,10 +30,31 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
     ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
     ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
     ("Was fordert die Gewerkschaft?", OTHER, ""),
+    ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
+    ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
 ])
 def test_answer_kind_of_german_and_english_questions(question, kind, focus):
     got = answer_kind(question)
     assert (got.kind, got.focus) == (kind, focus)
+
+
+@pytest.mark.parametrize("question, unit, not_unit", [
+    ("Wie hoch war die Gage des Musikers?", "euro", "meter"),  # a pay noun asks for money, not a height
+    ("Wie hoch sind die Monatsgehälter der Piloten?", "euro", "meter"),  # also as the head of a compound
+    ("Wie hoch sind die Stundenlöhne?", "euro", "meter"),
+    ("Wie hoch ist das Preisgeld für den Sieg?", "euro", "kilometer"),
+    ("Was kostet das Ticket?", "euro", "meter"),
+    ("Wie hoch ist der Turm?", "meter", "euro"),
+    ("Wie lange dauert die Sanierung?", "monat", "euro"),
+    ("Wie hoch ist der Anteil der Frauen?", "prozent", "meter"),
+])
+def test_implied_units(question, unit, not_unit):
+    units = answer_kind(question).units
+    assert unit in units and not_unit not in units
+
+
+def test_counting_questions_imply_no_unit_from_a_noun_inside_a_word():
+    assert answer_kind("Wie viele Mitglieder hat die Gewerkschaft?").units == ()
 
 
 def _found(text: str, kind: str) -> list[str]:

@@ -31,6 +31,7 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
                       r"\b(?:what|which)\s+(?:year|month|day|date|century)\b|\bwelche[mnrs]?\s+(?:jahr|datum)\b", re.I)),
     (NUMBER, re.compile(r"\bwie\s*(?:viele?n?|hoch|lange?|alt|gro(?:ß|ss)|weit|schwer|stark|oft|häufig|teuer|schnell|"
                         r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich)\b|\bwieviele?n?\b|\bum\s+wie\s*viel|"
+                        r"^\W*(?:und\s+)?was\s+(?:kostet|kosten|kostete|kosteten|verdient|verdienen|zahlt|bezahlt)\b|"
                         r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
                         r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
                         r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
@@ -63,15 +64,16 @@ _DURATION = ("sekunde", "minute", "stunde", "tag", "woche", "monat", "jahr", "ja
              "minute", "hour", "day", "week", "month", "year")
 _MONEY = ("euro", "dollar", "franken", "pfund", "cent", "yen", "yuan", "rubel", "kronen", "million", "milliarde",
           "dollars", "euros")
+_LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b", re.I), _DURATION),
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
     (re.compile(r"\bwie\s+(?:teuer|viel\s+geld)|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
-                r"strafe|preis|gehalt|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|earn|price)", re.I), _MONEY),
+                r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
+                r"earn|price|salary|fee)", re.I), _MONEY),
     (re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
      ("prozent", "prozentpunkt", "percent", "punkt")),
-    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I),
-     ("kilometer", "meter", "zentimeter", "metre", "meter", "mile", "km")),
+    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
     (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
 ]
@@ -87,6 +89,8 @@ def answer_kind(question: str) -> AnswerKind:
                 if m := _UNIT.search(q):
                     focus = m.group(1) or m.group(2) or ""
                 units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(q) for u in words)
+                if set(units) & {"euro", "prozent"}:  # „Wie hoch ist das Preisgeld“ asks for money, not metres
+                    units = tuple(u for u in units if u not in _LENGTH)
             return AnswerKind(kind, focus, units)
     if m := _WHICH.search(q):
         noun = m.group(1) or m.group(2)
