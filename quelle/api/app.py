@@ -29,6 +29,8 @@ from quelle.batch import INPUT_FORMATS, InputError
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings
+from quelle.uploads import TOO_LARGE, Incoming
+from quelle.uploads import check as check_upload
 
 log = logging.getLogger("quelle.api")
 
@@ -215,7 +217,8 @@ def _sse(event: str, data: dict) -> str:
 
 
 def _check_size(file: UploadFile, settings: Settings) -> None:
-    size = file.size if file.size is not None else len(file.file.read())
-    if size > settings.max_file_mb * 1_000_000:
-        raise ApiError(413, f"file: '{file.filename}' has {size / 1e6:,.1f} MB; the limit is "
-                       f"{settings.max_file_mb:g} MB (QUELLE_MAX_FILE_MB)", "file", "file_too_large")
+    """The upload core's size limit (QUELLE_MAX_FILE_MB, quelle/uploads.py) for a question file."""
+    refusal = check_upload(file.filename or "", Incoming.from_file("", file.file, file.size).size, settings.max_file_mb,
+                           INPUT_FORMATS)
+    if refusal is not None and refusal.code == TOO_LARGE:
+        raise ApiError(413, f"file: '{file.filename}': {refusal.english()}", "file", TOO_LARGE)

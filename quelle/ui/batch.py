@@ -12,7 +12,7 @@ from quelle.batch import INPUT_FORMATS, OUTPUT_FORMATS, InputError, OutputError,
 from quelle.ui import state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
-from quelle.ui.uploads import safe_filename
+from quelle.uploads import safe_filename
 
 
 def table_rows(rows: list[dict]) -> list[dict]:
