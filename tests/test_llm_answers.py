@@ -102,7 +102,8 @@ def test_not_in_the_sources_answer_abstains_without_citations(demo_store):
     assert a.answer == "In den Artikeln finde ich dazu keine Angabe."
     # „1991“ is a time filter no demo article matches: asked without it, and flagged (issue 20)
     assert a.citations == [] and a.flags == ["time_filter_dropped"]
-    assert a.time_filter == {"since": "1991-01-01", "until": "1991-12-31", "from_text": "1991", "applied": False}
+    assert a.time_filter == {"since": "1991-01-01", "until": "1992-02-14", "from_text": "1991", "applied": False,
+                             "period": {"since": "1991-01-01", "until": "1991-12-31"}}
 
 
 def test_rate_limit_is_retried_then_answered(demo_store):

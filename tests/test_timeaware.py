@@ -1,4 +1,5 @@
-"""Issue 20: time-aware answers over the dated corpus (data/dated: 8 stories told by 4 articles each, 2024–2025) —
+"""Issue 20: time-aware answers over the dated corpus (data/dated: 8 stories told by 4 articles each, 2024–2025, and
+5 event-time stories whose articles report the previous period's figures) —
 recency, the reference date, conflicting reports newest first, timelines oldest first, the time filter (and what
 happens when it leaves nothing), questions without a time word unchanged, the dated LLM prompt, the eval metric,
 and the filter chip in the chat."""
@@ -109,17 +110,18 @@ def test_timeline_question_lists_dated_cited_sentences_oldest_first(dated):
 # --- the time filter ----------------------------------------------------------------------------------------------
 def test_a_date_in_the_question_filters_and_is_visible(dated):
     a = ask("Wie viele Mitarbeiter hatte Flinkwerk im April 2025?", at(dated, "2025-10-01"), resources=dated)
-    assert a.to_dict()["time_filter"] == {"since": "2025-04-01", "until": "2025-04-30", "from_text": "im April 2025",
-                                          "applied": True}
+    # the period is April; the window applied to publication dates reaches REPORT_LAG_DAYS (45) beyond its end
+    assert a.to_dict()["time_filter"] == {"since": "2025-04-01", "until": "2025-06-14", "from_text": "im April 2025",
+                                          "applied": True, "period": {"since": "2025-04-01", "until": "2025-04-30"}}
     assert "120 Mitarbeiter" in a.sentences[0].text
-    assert a.citations and all("2025-04-01" <= c.date <= "2025-04-30" for c in a.citations)
+    assert a.citations and all("2025-04-01" <= c.date <= "2025-06-14" for c in a.citations)
     assert "time_filter" in a.flags
 
 
 def test_a_filter_that_leaves_nothing_is_dropped_and_flagged(dated):
     a = ask("Wie viele Mitarbeiter hatte Flinkwerk im Jahr 2016?", at(dated, "2025-10-01"), resources=dated)
-    assert a.time_filter == {"since": "2016-01-01", "until": "2016-12-31", "from_text": "im Jahr 2016",
-                             "applied": False}
+    assert a.time_filter == {"since": "2016-01-01", "until": "2017-02-14", "from_text": "im Jahr 2016",
+                             "applied": False, "period": {"since": "2016-01-01", "until": "2016-12-31"}}
     assert "time_filter_dropped" in a.flags and "time_filter" not in a.flags
     assert not a.abstained and a.citations[0].article_id.startswith("flinkwerk")
 
@@ -179,7 +181,7 @@ def test_eval_reports_the_newest_fact_share_on_the_held_out_stories(dated, tmp_p
     result = run_evaluation(questions, [EvalConfig("standard", dated.settings)], dated, lambda: [],
                             tmp_path / "results.jsonl")
     m = result.metrics["standard"]
-    assert m["n_dated"] == 16
+    assert m["n_dated"] == 21  # 16 rows of the first four held-out stories, 5 of the two event-time ones
     assert m["newest_fact"] >= 0.9
     rows = result.rows["standard"]
     assert all(r["newest_fact"] in (0.0, 1.0) for r in rows)
@@ -214,7 +216,7 @@ def test_chat_shows_the_time_filter_as_a_removable_chip(dated, monkeypatch):
     chips = [b for b in app.button if b.key and b.key.startswith("time_chip")]
     assert len(chips) == 1
     label = chips[0].label.replace("\\", "")
-    assert "im April 2025" in label and "01.04.2025" in label and "30.04.2025" in label
+    assert "im April 2025" in label and "Meldungen 01.04.2025–14.06.2025" in label
     answer = app.session_state.messages[-1]["answer"]
     assert answer["time_filter"]["since"] == "2025-04-01" and "120" in answer["answer"]
     chips[0].click().run()  # removing the chip asks the same question again without the filter

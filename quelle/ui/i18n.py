@@ -50,9 +50,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsupported_list": "Nicht belegt:",
         "abstained_note": "Die gefundenen Passagen beantworten die Frage nicht; deshalb keine Antwort.",
         "fallback": "Hinweis: {reason}",
-        "time_chip": "Zeitraum {text}: {range}",  # issue 20: the date filter read from the question
+        # issue 20: the date filter read from the question; {range}: the publication dates it admits (the period and
+        # the report lag after it, quelle/timeaware/answers.py REPORT_LAG_DAYS)
+        "time_chip": "Zeitraum {text}: Meldungen {range}",
         "time_chip_help": "Filter entfernen: dieselbe Frage ohne Zeitraum stellen",
-        "time_dropped": "Im Zeitraum {text} ({range}) finde ich nichts; die Antwort gilt ohne diesen Zeitraum.",
+        "time_dropped": "Zum Zeitraum {text} (Meldungen {range}) finde ich nichts; die Antwort gilt ohne diesen Zeitraum.",
         "time_since": "ab {date}",
         "time_until": "bis {date}",
         "time_earlier": "Frühere Meldungen",
@@ -171,9 +173,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsupported_list": "Not supported:",
         "abstained_note": "The passages found do not answer the question, so there is no answer.",
         "fallback": "Note: {reason}",
-        "time_chip": "Period {text}: {range}",
+        "time_chip": "Period {text}: reports {range}",
         "time_chip_help": "Remove the filter: ask the same question without the period",
-        "time_dropped": "Nothing found for {text} ({range}); the answer ignores this period.",
+        "time_dropped": "Nothing found for {text} (reports {range}); the answer ignores this period.",
         "time_since": "from {date}",
         "time_until": "until {date}",
         "time_earlier": "Earlier reports",
@@ -313,6 +315,39 @@ TEXTS["en"].update({
     "fb_col_answer": "Answer",
     "fb_col_reason": "Reason",
     "fb_col_correction": "Correct answer",
+})
+
+# the owner-bound chats, the Evaluation page's report folders per role, deleting all feedback from the UI
+TEXTS["de"].update({
+    "eval_open_help_reader": "Mit der Rolle „Lesen“: ein Bericht im Datenordner von Quelle oder einer, den Sie in "
+                             "dieser Sitzung erstellt haben.",
+    "eval_open_help_editor": "Ein Ordner auf dem Server mit metrics.json (z. B. von `quelle eval --report`).",
+    "eval_refused_reader": "Nicht erlaubt: Mit der Rolle „Lesen“ lassen sich nur Berichte im Datenordner von Quelle "
+                           "oder in dieser Sitzung erstellte Berichte öffnen ({path}).",
+    "eval_no_folder": "Kein Ordner: {path}",
+    "chat_foreign": "Dieser Chat gehört zu einer anderen Sitzung und wird nicht geöffnet; ein neuer Chat beginnt.",
+    "fb_clear": "Alle Bewertungen und Chats löschen",
+    "fb_clear_confirm": "Alle {ratings} Bewertungen und {chats} gespeicherten Chats in {data_dir} endgültig löschen? "
+                        "Das lässt sich nicht rückgängig machen.",
+    "fb_clear_yes": "Ja, alles löschen",
+    "fb_clear_cancel": "Abbrechen",
+    "fb_cleared": "Gelöscht: {ratings} Bewertung(en), {chats} Chat(s).",
+    "fb_clear_denied": "Nicht erlaubt: Bewertungen und Chats löschen darf nur die Rolle „Redaktion“.",
+})
+TEXTS["en"].update({
+    "eval_open_help_reader": "With the reader role: a report in Quelle's data folder or one you made in this session.",
+    "eval_open_help_editor": "A folder on the server with metrics.json (e.g. from `quelle eval --report`).",
+    "eval_refused_reader": "Not allowed: the reader role can open only reports in Quelle's data folder or reports "
+                           "made in this session ({path}).",
+    "eval_no_folder": "Not a folder: {path}",
+    "chat_foreign": "This chat belongs to another session and is not opened; a new chat starts.",
+    "fb_clear": "Delete all ratings and chats",
+    "fb_clear_confirm": "Permanently delete all {ratings} ratings and {chats} stored chats in {data_dir}? This cannot "
+                        "be undone.",
+    "fb_clear_yes": "Yes, delete everything",
+    "fb_clear_cancel": "Cancel",
+    "fb_cleared": "Deleted: {ratings} rating(s), {chats} chat(s).",
+    "fb_clear_denied": "Not allowed: only the editor role may delete ratings and chats.",
 })
 
 
