@@ -1,19 +1,30 @@
 """Chats worth keeping: the chat of one browser session stored under its session id in the data dir (so it
 survives a page reload), and the conversation as Markdown or JSON for „Exportieren“.
 
+A chat is bound to its owner by a key: HMAC-SHA256 of the session id under a server-side secret
+(`DATA_DIR/chat-secret`, made on first use, readable by the owner of the data dir only). The owner's URL carries
+`?chat=<id>&key=<key>`; an id alone — from a rating record, a log, a guess — does not open a chat when the app has
+passwords (`ChatStore.load_owned`), and nobody can make a key without the secret.
+
 A chat is the list of messages the chat page keeps: `{"role": "user", "content"}` and
 `{"role": "assistant", "content", "id", "answer": Answer.to_dict(), ...}` (or `"error"`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import re
+import secrets
 import uuid
+from pathlib import Path
 
 from quelle.feedback.store import FeedbackStore
 
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+SECRET_FILE = "chat-secret"  # in the data dir: the key of every chat's key
 
 
 def new_session_id() -> str:
@@ -40,6 +51,48 @@ class ChatStore:
         if not valid_session_id(session_id):
             return []
         return self.store.load_chat(session_id) or []
+
+    def exists(self, session_id: str) -> bool:
+        return bool(valid_session_id(session_id)) and self.store.load_chat(session_id) is not None
+
+    # --- the owner's key ------------------------------------------------------------------------------------
+    def _secret(self) -> bytes:
+        """The data dir's chat secret: read, or made once (written aside, then linked into place, so two processes
+        starting at once agree on one secret and nobody reads a half-written file)."""
+        path = Path(self.store.data_dir) / SECRET_FILE
+        try:
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (FileNotFoundError, ValueError):
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(8)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            aside.unlink()
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+    def key(self, session_id: str) -> str:
+        """The key that opens the chat `session_id` (32 hex digits)."""
+        if not valid_session_id(session_id):
+            raise ValueError(f"not a session id: {session_id!r}")
+        return hmac.new(self._secret(), session_id.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+    def owns(self, session_id: str, key) -> bool:
+        """True when `key` (e.g. from the URL) is the key of `session_id`; compared in constant time."""
+        key = key[0] if isinstance(key, list) and key else key
+        if not valid_session_id(session_id) or not isinstance(key, str) or not key:
+            return False
+        return hmac.compare_digest(self.key(session_id).encode("ascii"), key.encode("utf-8", "replace"))
+
+    def load_owned(self, session_id: str, key) -> list[dict] | None:
+        """The chat if `key` is its key; None (not [], so a caller can tell a refusal) otherwise."""
+        return self.load(session_id) if self.owns(session_id, key) else None
 
     def save(self, session_id: str, messages: list[dict]) -> None:
         if not valid_session_id(session_id):

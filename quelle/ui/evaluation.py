@@ -13,11 +13,13 @@ from quelle.evaluation.corpus import articles_from_store
 from quelle.evaluation.gold import GoldError, GoldQuestion, read_gold
 from quelle.evaluation.report import PLOT_TITLES, PLOTS, write_report
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, SLICE_KEYS, EvalConfig, run_evaluation
-from quelle.ui import state
+from quelle.settings import Settings
+from quelle.ui import access, state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
-from quelle.ui.uploads import safe_filename
+from quelle.uploads import safe_filename
 
+OWN_REPORTS = "eval_own_reports"  # session_state: the report folders this session's runs wrote
 DEMO_GOLD = Path(str(bundled.demo_gold()))  # package data (data/demo/gold.jsonl in the repo)
 # headings of the answer-shape and slice tables (kept here: the report's own words, German and English)
 _LABELS = {"de": {"answers": "Antwortsätze und Antwortspannen (beantwortbare Fragen)", "slices": "Teilmengen",
@@ -40,9 +42,55 @@ def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, resu
     result = run_evaluation(questions, [EvalConfig("standard", request.settings)], res,
                             lambda: articles_from_store(res.index), out / "results.jsonl", progress)
     write_report(result, out)
+    st.session_state.setdefault(OWN_REPORTS, []).append(str(out.resolve()))
     if result_out is not None:
         result_out["rows"] = result.rows["standard"]
     return out
+
+
+class ReportRefused(PermissionError):
+    """A report folder this role may not open (or no folder at all); `key` names the UI text."""
+
+    def __init__(self, key: str, path: Path):
+        super().__init__(f"{key}: {path}")
+        self.key, self.path = key, path
+
+
+REPORT_FILES = ("metrics.json", "report.html", "report.md", *PLOTS.values())  # all the page ever reads
+
+
+def report_folder(raw: str | Path, role: str | None, data_dir: Path, own_reports: list[str] = ()) -> Path:
+    """The folder `raw` names, resolved (~, relative to the server's working folder, `..`, symlinks), if `role` may
+    open it; else ReportRefused. An editor may open any folder; a reader only one inside the data dir or one this
+    session's runs wrote (`own_reports`)."""
+    folder = Path(str(raw).strip()).expanduser().resolve()
+    if not access.can_edit(role):
+        inside_data = folder.is_relative_to(Path(data_dir).expanduser().resolve())
+        if not inside_data and str(folder) not in {str(Path(p).resolve()) for p in own_reports}:
+            raise ReportRefused("eval_refused_reader", folder)
+    if not folder.is_dir():
+        raise ReportRefused("eval_no_folder", folder)
+    return folder
+
+
+def report_file(folder: Path, name: str) -> Path | None:
+    """A report file the page may read: one of REPORT_FILES, a regular file that (symlinks resolved) lies directly
+    in `folder` — a link from a report folder to a file elsewhere is not followed."""
+    if name not in REPORT_FILES:
+        return None
+    path = (folder / name).resolve()
+    return path if path.parent == folder.resolve() and path.is_file() else None
+
+
+def open_report(raw: str | Path, lang: str) -> Path | None:
+    """The role's check for a report folder (typed or kept in the session); the refusal shown as an error."""
+    request = st.session_state.get("request")
+    data_dir = request.settings.data_dir if request is not None else Settings().data_dir
+    try:
+        return report_folder(raw, access.current_role(), data_dir, st.session_state.get(OWN_REPORTS, []))
+    except ReportRefused as e:
+        st.error(t(e.key, lang, path=md_escape(str(e.path))), icon=":material/block:")
+        return None
 
 
 def feedback_section(request: state.Request | None, lang: str) -> None:
@@ -52,9 +100,14 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
     from quelle.feedback.store import UP, FeedbackStore
 
     st.subheader(t("fb_section", lang))
+    if cleared := st.session_state.pop("fb_cleared", None):
+        st.success(t("fb_cleared", lang, **cleared), icon=":material/delete:")
     if request is None:
         return
-    records = FeedbackStore(request.settings.data_dir).records()
+    store = FeedbackStore(request.settings.data_dir)
+    records = store.records()
+    if access.can_edit(access.current_role()) and (records or store.chat_count()):
+        clear_section(store, lang)
     if not records:
         st.caption(t("fb_none", lang))
         return
@@ -84,9 +137,47 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
         st.info(t("fb_changed", lang, **counts), icon=":material/compare_arrows:")
 
 
+def clear_feedback(data_dir: Path, lang: str = "de") -> tuple[int, int]:
+    """Delete every rating and stored chat (the core of `quelle feedback clear`); the role is checked again here on
+    the server (AccessDenied for a reader), whatever control led here. Returns (ratings, chats) deleted."""
+    from quelle.feedback.store import FeedbackStore
+
+    access.check_editor(access.current_role(), t("fb_clear_denied", lang))
+    return FeedbackStore(data_dir).clear()
+
+
+def clear_section(store, lang: str) -> None:
+    """„Alle Bewertungen und Chats löschen“ with a confirmation (editors; everyone when there are no passwords)."""
+    if not st.session_state.get("fb_clear_pending"):
+        if st.button(t("fb_clear", lang), key="fb_clear", icon=":material/delete_forever:"):
+            st.session_state.fb_clear_pending = True
+            st.rerun()
+        return
+    st.warning(t("fb_clear_confirm", lang, ratings=len(store.records()), chats=store.chat_count(),
+                 data_dir=md_escape(str(store.data_dir))), icon=":material/warning:")
+    yes, no = st.columns(2)
+    if yes.button(t("fb_clear_yes", lang), key="fb_clear_yes", type="primary", icon=":material/delete_forever:"):
+        st.session_state.pop("fb_clear_pending", None)
+        try:
+            ratings, chats = clear_feedback(store.data_dir, lang)
+        except access.AccessDenied as e:
+            st.error(str(e), icon=":material/block:")
+            return
+        from quelle.ui import feedback
+
+        feedback.start_new_chat()  # this session's chat is gone from the store too: start over
+        st.session_state.pop("fb_changed", None)
+        st.session_state.fb_cleared = {"ratings": ratings, "chats": chats}
+        st.rerun()
+    if no.button(t("fb_clear_cancel", lang), key="fb_clear_cancel"):
+        st.session_state.pop("fb_clear_pending", None)
+        st.rerun()
+
+
 def show_report(folder: Path, lang: str) -> None:
-    metrics_path = folder / "metrics.json"
-    if not metrics_path.is_file():
+    """The report in `folder` (checked by open_report): only REPORT_FILES lying in it are read."""
+    metrics_path = report_file(folder, "metrics.json")
+    if metrics_path is None:
         st.warning(t("eval_missing", lang, path=md_escape(str(folder))))
         return
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -108,11 +199,11 @@ def show_report(folder: Path, lang: str) -> None:
         st.dataframe(rows, hide_index=True, width="content")
     st.subheader(t("eval_plots", lang))
     for key, name in PLOTS.items():
-        if (folder / name).is_file():
-            st.image(str(folder / name), caption=PLOT_TITLES.get(key, key))
+        if path := report_file(folder, name):
+            st.image(str(path), caption=PLOT_TITLES.get(key, key))
     for name, mime in (("report.html", "text/html"), ("metrics.json", "application/json"), ("report.md", "text/markdown")):
-        if (folder / name).is_file():
-            st.download_button(t("eval_download", lang, name=name), (folder / name).read_bytes(), file_name=name,
+        if path := report_file(folder, name):
+            st.download_button(t("eval_download", lang, name=name), path.read_bytes(), file_name=name,
                                mime=mime, key=f"eval_download_{name}", icon=":material/download:")
 
 
@@ -125,7 +216,8 @@ def page() -> None:
         use_demo = st.checkbox(t("eval_demo", lang), value=upload is None and DEMO_GOLD.is_file(), key="eval_demo")
         start = st.form_submit_button(t("eval_run", lang), type="primary")
     with st.form("eval_open_form"):
-        folder = st.text_input(t("eval_open", lang), key="eval_folder")
+        help_key = "eval_open_help_editor" if access.can_edit(access.current_role()) else "eval_open_help_reader"
+        folder = st.text_input(t("eval_open", lang), key="eval_folder", help=t(help_key, lang))
         open_clicked = st.form_submit_button(t("eval_open_button", lang))
     if start and request is not None:
         st.session_state.pop("fb_changed", None)
@@ -142,8 +234,10 @@ def page() -> None:
         except GoldError as e:
             st.error(t("error", lang, message=md_escape(str(e))))
     if open_clicked and folder.strip():
-        st.session_state.eval_report = str(Path(folder.strip()).expanduser())
+        st.session_state.pop("eval_report", None)
+        if opened := open_report(folder, lang):
+            st.session_state.eval_report = str(opened)
     feedback_section(request, lang)
-    if report := st.session_state.get("eval_report"):
-        st.caption(md_escape(report))
-        show_report(Path(report), lang)
+    if (report := st.session_state.get("eval_report")) and (opened := open_report(report, lang)):
+        st.caption(md_escape(str(opened)))
+        show_report(opened, lang)

@@ -17,6 +17,7 @@ from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 
 QUERY_KEY = "chat"  # ?chat=<session id> in the URL
+OWNER_KEY = "key"  # &key=<the chat's key>: only the owner's URL has it (quelle/feedback/chats.py)
 
 
 def data_dir():
@@ -28,29 +29,62 @@ def data_dir():
     return Settings().data_dir
 
 
+def _chats() -> ChatStore:
+    return ChatStore(FeedbackStore(data_dir()))
+
+
+def _chat_from_url() -> str | None:
+    """The chat id in the URL if this session may take it over: with passwords only together with its key (an id
+    from another browser session opens nothing); without passwords (one person on 127.0.0.1) the id alone, as
+    before. A refused id that names a stored chat is noted, so the chat page can say why it starts empty."""
+    from quelle.ui import access
+
+    sid = valid_session_id(st.query_params.get(QUERY_KEY))
+    if sid is None or not access.current().protected:
+        return sid
+    chats = _chats()
+    if chats.owns(sid, st.query_params.get(OWNER_KEY)):
+        return sid
+    if chats.exists(sid):
+        st.session_state.chat_foreign = True
+    return None
+
+
+def _mirror_in_url(sid: str) -> None:
+    key = st.session_state.get("chat_key")
+    if not key or key[0] != sid:
+        key = st.session_state.chat_key = (sid, _chats().key(sid))
+    if st.query_params.get(QUERY_KEY) != sid or st.query_params.get(OWNER_KEY) != key[1]:
+        st.query_params[QUERY_KEY], st.query_params[OWNER_KEY] = sid, key[1]
+
+
 def session_id() -> str:
-    """This browser tab's chat id: kept in session state and mirrored in the URL, so a reload finds it again."""
+    """This browser tab's chat id: kept in session state and mirrored in the URL with its key, so a reload (by the
+    owner: the same URL) finds it again."""
     sid = st.session_state.get("chat_session")
     if not sid:
-        sid = valid_session_id(st.query_params.get(QUERY_KEY)) or new_session_id()
+        sid = _chat_from_url() or new_session_id()
         st.session_state.chat_session = sid
-    if st.query_params.get(QUERY_KEY) != sid:
-        st.query_params[QUERY_KEY] = sid
+    _mirror_in_url(sid)
     return sid
 
 
 def restore_messages() -> list[dict]:
     """The chat of this session: from session state, else (after a reload) from the data dir."""
     sid = session_id()
+    if st.session_state.pop("chat_foreign", False):
+        from quelle.ui.state import language
+
+        st.info(t("chat_foreign", language()), icon=":material/lock:")
     if "messages" not in st.session_state:
-        st.session_state.messages = ChatStore(FeedbackStore(data_dir())).load(sid)
+        st.session_state.messages = _chats().load(sid)
     return st.session_state.messages
 
 
 def save_messages() -> None:
     messages = st.session_state.get("messages") or []
-    if messages or ChatStore(FeedbackStore(data_dir())).load(session_id()):
-        ChatStore(FeedbackStore(data_dir())).save(session_id(), messages)
+    if messages or _chats().load(session_id()):
+        _chats().save(session_id(), messages)
 
 
 def start_new_chat() -> None:
@@ -58,7 +92,7 @@ def start_new_chat() -> None:
     sid = new_session_id()
     st.session_state.chat_session = sid
     st.session_state.messages = []
-    st.query_params[QUERY_KEY] = sid
+    _mirror_in_url(sid)
 
 
 def stamp_message(message: dict, question: str, history: list[dict], request) -> dict:
