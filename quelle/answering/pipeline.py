@@ -76,7 +76,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
         except (LLMError, PromptError) as e:
             fallback = e.reason if isinstance(e, LLMError) else str(e)
     if answer is None:
-        answer = _extractive(q, standalone if when is None else when.topic, language, passages, resources, settings)
+        answer = _extractive(q, standalone if when is None else when.query, language, passages, resources, settings)
         if when is not None:  # issue 20: conflicts newest first, timelines, „Stand …“
             answer = timeaware.finish(answer, when, passages, resources.index.idf, language,
                                       resources.embedder.embed_passages)

@@ -51,6 +51,13 @@ class TimePlan:
     period: TimeFilter | None = None  # the period the question names (the event time); `filter` is its report window
     applied: bool = True  # False: the time filter left nothing and the question was asked without it
     pool: list[Passage] = field(default_factory=list)  # the deeper pool of a timeline question
+    question: str = ""  # the question as asked
+
+    @property
+    def query(self) -> str:
+        """What is searched and read: the topic while the time filter holds; the whole question once the filter is
+        dropped — with no article in the period, its date words are content again („Saison 2015“, „24-10“)."""
+        return self.topic if self.applied or not self.question else self.question
 
 
 def date_text(iso: str, language: str) -> str:
@@ -71,7 +78,7 @@ def plan(question: str, settings: Settings) -> TimePlan | None:
     topic = intent.without(question, spans_of(question, period), timeline=line, recency=latest)
     explicit = settings.as_of is not None
     window = report_window(period, REPORT_LAG_DAYS, as_of if explicit else None) if period else None
-    return TimePlan(as_of, explicit, window, latest and not line, line, topic, period=period)
+    return TimePlan(as_of, explicit, window, latest and not line, line, topic, period=period, question=question)
 
 
 def _joined(filters: Filters | None, since: str | None, until: str | None) -> Filters | None:
@@ -107,6 +114,7 @@ def retrieve(p: TimePlan, retriever, query: str, settings: Settings, filters: Fi
     if not got:
         if tf:
             p.applied = False
+            query = p.query
         got = get(None, cap) if cap else []
         if not got:
             got = get(None, None)
@@ -188,7 +196,7 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
     extractive = answer.backend == "extractive"
     if p.timeline:
         pool = p.pool or passages
-        found = timeline(reports(p.topic, pool, idf, language, typed=False))
+        found = timeline(reports(p.query, pool, idf, language, typed=False))
         if len(found) >= 2:
             flags.append("timeline")
             if extractive:
@@ -197,7 +205,7 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
                 answer.fallback, answer.confidence = kept
             timeline_entries = [_entry(answer, pool, r) for r in found]
     elif not answer.abstained:
-        found = conflicting(reports(p.topic, passages, idf, language))
+        found = conflicting(reports(p.query, passages, idf, language))
         if found and p.period and p.period.until and not p.latest:
             # a period question: reports about the period win over later ones in the report lag
             about = [r for r in found if about_period(r, p.period.since, p.period.until)]
