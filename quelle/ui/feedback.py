@@ -43,8 +43,11 @@ def _chat_from_url() -> str | None:
     if sid is None or not access.current().protected:
         return sid
     chats = _chats()
-    if chats.owns(sid, st.query_params.get(OWNER_KEY)):
-        return sid
+    try:
+        if chats.owns(sid, st.query_params.get(OWNER_KEY)):
+            return sid
+    except OSError:  # no secret to check the key with: open nothing
+        return None
     if chats.exists(sid):
         st.session_state.chat_foreign = True
     return None
@@ -53,9 +56,14 @@ def _chat_from_url() -> str | None:
 def _mirror_in_url(sid: str) -> None:
     key = st.session_state.get("chat_key")
     if not key or key[0] != sid:
-        key = st.session_state.chat_key = (sid, _chats().key(sid))
-    if st.query_params.get(QUERY_KEY) != sid or st.query_params.get(OWNER_KEY) != key[1]:
-        st.query_params[QUERY_KEY], st.query_params[OWNER_KEY] = sid, key[1]
+        try:
+            key = st.session_state.chat_key = (sid, _chats().key(sid))
+        except OSError:  # a data dir that cannot hold the secret: the chat works, a reload cannot restore it
+            key = (sid, "")
+    if st.query_params.get(QUERY_KEY) != sid:
+        st.query_params[QUERY_KEY] = sid
+    if key[1] and st.query_params.get(OWNER_KEY) != key[1]:
+        st.query_params[OWNER_KEY] = key[1]
 
 
 def session_id() -> str:
