@@ -65,7 +65,14 @@ def quelle_cli(embedder, monkeypatch):
 
     cli = importlib.import_module("quelle.cli.app")  # the module (quelle.cli.app is also the name of the Typer app)
 
-    monkeypatch.setattr(cli.State, "open_resources", lambda s: Resources.open(s, embedder=embedder))
+    def open_resources(s):
+        from vectorstore.store import forget_persistent_client
+
+        # each command sees the store as a new process would (another process may have written meanwhile)
+        forget_persistent_client(str(Path(s.data_dir) / "chroma"))
+        return Resources.open(s, embedder=embedder)
+
+    monkeypatch.setattr(cli.State, "open_resources", open_resources)
     monkeypatch.setattr(cli.State, "data_dir", None)
     runner = CliRunner()
 

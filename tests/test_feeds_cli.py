@@ -25,13 +25,14 @@ def env_for(data_dir: Path, **extra) -> dict:
             "TRANSFORMERS_OFFLINE": "1", "COLUMNS": "250", **extra}
 
 
-def cli(*args, data_dir: Path, check: bool = True, **extra) -> subprocess.CompletedProcess:
-    p = subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True,
-                       env=env_for(data_dir, **extra), cwd=ROOT, timeout=600)
-    if check:
-        assert p.returncode == 0, p.stderr[-3000:]
-    assert "Traceback" not in p.stderr, p.stderr[-3000:]
-    return p
+@pytest.fixture
+def cli(quelle_cli):
+    """The commands in-process (tests/conftest.py quelle_cli; an exception fails the test with its traceback);
+    Ctrl-C and kill -9 below need real processes (popen_sync)."""
+    def run(*args, data_dir: Path, check: bool = True):
+        return quelle_cli(*args, data_dir=data_dir, check=check, env={"QUELLE_FEED_RATE": "0", "COLUMNS": "250"})
+
+    return run
 
 
 def last_line(stderr: str) -> str:
@@ -44,7 +45,7 @@ def srv():
         yield server
 
 
-def test_feeds_add_sync_ask_cites_the_url_list_remove(srv, tmp_path):
+def test_feeds_add_sync_ask_cites_the_url_list_remove(srv, tmp_path, cli):
     d = tmp_path / "idx"
     url = news_site(srv)
     added = cli("feeds", "add", url, data_dir=d)
@@ -75,20 +76,20 @@ def test_feeds_add_sync_ask_cites_the_url_list_remove(srv, tmp_path):
     assert json.loads(cli("feeds", "list", "--json", data_dir=d).stdout) == []
 
 
-def test_exit_codes_and_clear_messages(srv, tmp_path):
+def test_exit_codes_and_clear_messages(srv, tmp_path, cli):
     d = tmp_path / "idx"
     none = cli("sync", data_dir=d, check=False)
-    assert none.returncode != 0 and "no feeds stored" in none.stderr
+    assert none.exit_code != 0 and "no feeds stored" in none.stderr
     refused = cli("feeds", "add", srv.url("/nirgends.xml"), data_dir=d, check=False)
-    assert refused.returncode != 0 and "HTTP 404 Not Found" in refused.stderr and "--kind" in refused.stderr
+    assert refused.exit_code != 0 and "HTTP 404 Not Found" in refused.stderr and "--kind" in refused.stderr
     bad_interval = cli("sync", "--every", "bald", data_dir=d, check=False)
-    assert bad_interval.returncode != 0 and "not an interval" in bad_interval.stderr
+    assert bad_interval.exit_code != 0 and "not an interval" in bad_interval.stderr
     unknown = cli("sync", "gibt-es-nicht", data_dir=d, check=False)
-    assert unknown.returncode != 0 and "no stored feed named 'gibt-es-nicht'" in unknown.stderr
+    assert unknown.exit_code != 0 and "no stored feed named 'gibt-es-nicht'" in unknown.stderr
 
     cli("feeds", "add", srv.url("/nirgends.xml"), "--kind", "feed", "--name", "Kaputt", data_dir=d)
     all_failed = cli("sync", data_dir=d, check=False)
-    assert all_failed.returncode != 0
+    assert all_failed.exit_code != 0
     assert f"Fehler: {srv.url('/nirgends.xml')}: HTTP 404 Not Found" in all_failed.stderr
     assert "every feed failed" in all_failed.stderr
 
@@ -97,7 +98,7 @@ def test_exit_codes_and_clear_messages(srv, tmp_path):
     assert f"Fehler: {srv.url('/nirgends.xml')}: HTTP 404 Not Found" in some_failed.stderr
     assert last_line(some_failed.stderr) == "new: 1 · updated: 0 · unchanged: 0 · failed: 0"
     only = cli("sync", "Kaputt", data_dir=d, check=False)  # the one named feed failed
-    assert only.returncode != 0
+    assert only.exit_code != 0
 
 
 class Reader:
@@ -131,7 +132,7 @@ def popen_sync(data_dir: Path, *args) -> tuple[subprocess.Popen, Reader]:
     return p, Reader(p.stderr)
 
 
-def test_sync_every_keeps_syncing_until_ctrl_c_and_stops_cleanly(srv, tmp_path):
+def test_sync_every_keeps_syncing_until_ctrl_c_and_stops_cleanly(srv, tmp_path, cli):
     d = tmp_path / "idx"
     cli("feeds", "add", news_site(srv, ("waermespeicher", "buchmesse")), data_dir=d)
     srv.reset_counts()
@@ -149,7 +150,7 @@ def test_sync_every_keeps_syncing_until_ctrl_c_and_stops_cleanly(srv, tmp_path):
     assert srv.full["/feed.xml"] == 1  # every later pass cost one 304
 
 
-def test_ctrl_c_during_a_pass_stops_between_articles_and_the_next_sync_finishes(srv, tmp_path):
+def test_ctrl_c_during_a_pass_stops_between_articles_and_the_next_sync_finishes(srv, tmp_path, cli):
     d = tmp_path / "idx"
     slugs = list(STORIES)
     for slug in slugs:
@@ -199,7 +200,7 @@ def snapshot(data_dir: Path, embedder) -> dict:
 
 
 @pytest.mark.slow
-def test_kill_9_during_sync_then_the_same_sync_equals_one_clean_sync(srv, tmp_path, embedder):
+def test_kill_9_during_sync_then_the_same_sync_equals_one_clean_sync(srv, tmp_path, embedder, cli):
     n = 40  # three batches of ingest
 
     def page(path: str):
