@@ -57,7 +57,7 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     # --- issue 20: time-aware answers (quelle/timeaware); no time word in the question → no plan, as before ---
     when = timeaware.plan(standalone, settings) if time_aware else None
     if when is not None:
-        passages = timeaware.retrieve(when, resources.retriever, when.topic, settings, filters, language)
+        passages = timeaware.retrieve(when, resources.index, when.topic, settings, filters, language)
     else:
         passages = resources.index.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
                                                 settings.hybrid_dense_weight, language, rerank=settings.rerank)
