@@ -36,6 +36,7 @@ run: check-access ingest-demo
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
 
 # the real-LLM tier: llama-cpp-python (compiles once, ~10 min on 2 cores) + a Gemma 3 270M GGUF from PyPI

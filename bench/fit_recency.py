@@ -76,8 +76,12 @@ def run(questions, settings, res, half_life, conflicts: bool, time_aware: bool =
             ranks.append(1.0 / (order.index(q.source) + 1) if q.source in order else 0.0)
         if not questions:
             return {}
-        return {"newest_fact": round(sum(scores) / len(scores), 4), "mrr_newest": round(sum(ranks) / len(ranks), 4),
-                "n": len(questions), "wrong": [q.id for q, x in zip(questions, scores) if not x]}
+        return {
+            "newest_fact": round(sum(scores) / len(scores), 4),
+            "mrr_newest": round(sum(ranks) / len(ranks), 4),
+            "n": len(questions),
+            "wrong": [q.id for q, x in zip(questions, scores) if not x],
+        }
     finally:
         reports.HALF_LIFE_DAYS, answers.conflicting, answers.REPORT_LAG_DAYS = saved_h, saved_c, saved_l
 
@@ -99,11 +103,18 @@ def main() -> None:
     fit, held = read_gold(DATED / "gold_fit.jsonl"), read_gold(DATED / "gold_heldout.jsonl")
     # 1. the half-life, on all fit rows (it acts on current-state questions only)
     table = {}
-    for h in ([args.half_life] if args.half_life else GRID):
+    for h in [args.half_life] if args.half_life else GRID:
         table[h] = {"decay": run(fit, settings, res, h, conflicts=False), "full": run(fit, settings, res, h, True)}
         print(f"fit  H={h:>5}: decay {table[h]['decay']}  full {table[h]['full']}", file=sys.stderr)
-    best = max(table, key=lambda h: (table[h]["full"]["newest_fact"], table[h]["decay"]["newest_fact"],
-                                     table[h]["decay"]["mrr_newest"], h))
+    best = max(
+        table,
+        key=lambda h: (
+            table[h]["full"]["newest_fact"],
+            table[h]["decay"]["newest_fact"],
+            table[h]["decay"]["mrr_newest"],
+            h,
+        ),
+    )
     # 2. the report lag, on the fit rows that name a period (it acts on those only), with the fitted half-life
     fit_p, held_p = [q for q in fit if dated_period(q)], [q for q in held if dated_period(q)]
     lags = {lag: run(fit_p, settings, res, best, True, lag=lag) for lag in LAG_GRID}
@@ -111,19 +122,28 @@ def main() -> None:
         print(f"fit  lag={lag:>4}: {r}", file=sys.stderr)
     lag = min(LAG_GRID, key=lambda x: (-lags[x]["newest_fact"], -lags[x]["mrr_newest"], x))
     held_old = [q for q in held if q.extra.get("kind") != "event_time"]
-    report = {"half_life_days": best, "report_lag_days": lag,
-              "fit": {"before": run(fit, settings, res, None, True, time_aware=False),
-                      "cut": run(fit, settings, res, None, False, lag=lag),
-                      "decay": table[best]["decay"], "full": run(fit, settings, res, best, True, lag=lag),
-                      "grid": {h: table[h] for h in table}, "lag_grid": lags},
-              "heldout": {"before": run(held, settings, res, None, True, time_aware=False),
-                          "cut": run(held, settings, res, None, False, lag=lag),
-                          "decay": run(held, settings, res, best, False, lag=lag),
-                          "full": run(held, settings, res, best, True, lag=lag),
-                          "full_no_lag": run(held, settings, res, best, True, lag=0),
-                          "periods_full": run(held_p, settings, res, best, True, lag=lag),
-                          "periods_no_lag": run(held_p, settings, res, best, True, lag=0),
-                          "first_stories_full": run(held_old, settings, res, best, True, lag=lag)}}
+    report = {
+        "half_life_days": best,
+        "report_lag_days": lag,
+        "fit": {
+            "before": run(fit, settings, res, None, True, time_aware=False),
+            "cut": run(fit, settings, res, None, False, lag=lag),
+            "decay": table[best]["decay"],
+            "full": run(fit, settings, res, best, True, lag=lag),
+            "grid": {h: table[h] for h in table},
+            "lag_grid": lags,
+        },
+        "heldout": {
+            "before": run(held, settings, res, None, True, time_aware=False),
+            "cut": run(held, settings, res, None, False, lag=lag),
+            "decay": run(held, settings, res, best, False, lag=lag),
+            "full": run(held, settings, res, best, True, lag=lag),
+            "full_no_lag": run(held, settings, res, best, True, lag=0),
+            "periods_full": run(held_p, settings, res, best, True, lag=lag),
+            "periods_no_lag": run(held_p, settings, res, best, True, lag=0),
+            "first_stories_full": run(held_old, settings, res, best, True, lag=lag),
+        },
+    }
     for name, r in report["heldout"].items():
         print(f"held-out {name:>18}: {r}", file=sys.stderr)
     text = json.dumps(report, ensure_ascii=False)

@@ -48,7 +48,7 @@ def load(path: Path):
         spans = spans_of.setdefault(pi, sentence_spans(ctx, "de"))
         gold = next((ctx[s:e] for s, e in spans if s <= start < e), None)
         if gold:
-            items.append({"q": q.question, "a": ctx[start:span.end - offset], "gold": gold, "p": pi, "art": ai})
+            items.append({"q": q.question, "a": ctx[start : span.end - offset], "gold": gold, "p": pi, "art": ai})
     return paragraphs, items
 
 
@@ -78,7 +78,7 @@ def main():
     uvec = emb.embed_passages(flat)
     blocks, pos = [], 0
     for us in units:
-        blocks.append(uvec[pos:pos + len(us)])
+        blocks.append(uvec[pos : pos + len(us)])
         pos += len(us)
     cvec = emb.embed_passages([it["claim"] for it in items])
     gvec = emb.embed_passages([it["gold"] for it in items])
@@ -115,12 +115,15 @@ def main():
     emb_only = max((bal_acc(fit, 0.0, t2)[0], t2) for t2 in thresholds)
     out = {
         "questions": len(items),
-        "weight": float(w), "threshold": float(t),
+        "weight": float(w),
+        "threshold": float(t),
         "test_claim": bal_acc(test, w, t),
         "test_lexical_only": bal_acc(test, 1.0, lex_only[1]),
         "test_embedding_only": bal_acc(test, 0.0, emb_only[1]),
         "gold_sentence": bal_acc(kind == "gold", w, t),
-        "claim_vs_same_article_rejected": bal_acc((kind == "claim_same") | ((kind == "claim") & (R[:, 0] == 1)), w, t)[2],
+        "claim_vs_same_article_rejected": bal_acc((kind == "claim_same") | ((kind == "claim") & (R[:, 0] == 1)), w, t)[
+            2
+        ],
     }
     print(json.dumps(out, indent=1))
 

@@ -44,8 +44,14 @@ from vectorstore.store import chunk_metadata  # noqa: E402
 
 DEFAULT_XQUAD = ROOT.parent / "shared" / "eval-data" / "xquad" / "xquad.de.json"
 SOURCES = ["Tagesblatt", "Wirtschaftsdienst", "Abendpost", "Nordkurier Demo", "Rundschau"]
-TARGETS = {"ingest_vs_encode": (">=", 0.9), "reingest_ratio": ("<=", 0.02), "ask_vs_bare_p50": ("<=", 3.0),
-           "ask_vs_bare_p50_100k": ("<=", 3.0), "ask_p50_ms_100k": ("<=", 100.0), "peak_rss_mb_100k": ("<=", 2048.0)}
+TARGETS = {
+    "ingest_vs_encode": (">=", 0.9),
+    "reingest_ratio": ("<=", 0.02),
+    "ask_vs_bare_p50": ("<=", 3.0),
+    "ask_vs_bare_p50_100k": ("<=", 3.0),
+    "ask_p50_ms_100k": ("<=", 100.0),
+    "peak_rss_mb_100k": ("<=", 2048.0),
+}
 CHUNKS_PER_ARTICLE = 10
 
 
@@ -70,8 +76,11 @@ def write_articles(folder: Path, articles, n: int) -> list[Path]:
     paths = []
     for i, (title, paragraphs) in enumerate(articles[:n]):
         p = folder / f"{i:03d}.txt"
-        p.write_text(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: 2025-0{1 + i % 9}-15\n"
-                     f"source: XQuAD\n---\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+        p.write_text(
+            f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: 2025-0{1 + i % 9}-15\n"
+            f"source: XQuAD\n---\n\n" + "\n\n".join(paragraphs),
+            encoding="utf-8",
+        )
         paths.append(p)
     return paths
 
@@ -89,6 +98,7 @@ def bench_ingest(embedder: Embedder, articles, work: Path, n_articles: int) -> d
     lib = Library(res)
     # the exact texts the ingest path embeds, chunked beforehand (chunking is part of ingest, not the baseline)
     from ingest.loaders import load
+
     texts = [embedding_text(a, c) for p in paths for a in load(p).articles for c in lib.chunk(a)]
     model = embedder.model
 
@@ -109,10 +119,17 @@ def bench_ingest(embedder: Embedder, articles, work: Path, n_articles: int) -> d
     t_reingest = time.perf_counter() - t
     assert again.count("unchanged") == len(paths) and res.index.count() == n
     bare_s = (b1 + b2) / 2
-    return {"ingest_chunks": n, "ingest_s": t_ingest, "encode_s": bare_s, "encode_s_runs": [b1, b2],
-            "ingest_chunks_per_s": n / t_ingest, "encode_chunks_per_s": len(texts) / bare_s,
-            "ingest_vs_encode": (n / t_ingest) / (len(texts) / bare_s), "reingest_s": t_reingest,
-            "reingest_ratio": t_reingest / t_ingest}
+    return {
+        "ingest_chunks": n,
+        "ingest_s": t_ingest,
+        "encode_s": bare_s,
+        "encode_s_runs": [b1, b2],
+        "ingest_chunks_per_s": n / t_ingest,
+        "encode_chunks_per_s": len(texts) / bare_s,
+        "ingest_vs_encode": (n / t_ingest) / (len(texts) / bare_s),
+        "reingest_s": t_reingest,
+        "reingest_ratio": t_reingest / t_ingest,
+    }
 
 
 # --- 2. scale store: real German sentences recombined, vectors from real sentence embeddings ----------------
@@ -137,22 +154,39 @@ class ScaleCorpus:
             i = self.article_no
             self.article_no += 1
             k = min(CHUNKS_PER_ARTICLE, n_chunks)
-            picks = [self.rng.choice(len(self.sentences), size=int(self.rng.integers(3, 8)), replace=False)
-                     for _ in range(k)]
+            picks = [
+                self.rng.choice(len(self.sentences), size=int(self.rng.integers(3, 8)), replace=False) for _ in range(k)
+            ]
             texts = [" ".join(self.sentences[j] for j in p) for p in picks]
             body = "\n\n".join(texts)
             title = f"{self.titles[i % len(self.titles)]} ({i})"
-            art = Article(article_id=f"scale-{i:06d}", title=title, text=body,
-                          date=f"{2015 + i % 11}-{1 + i % 12:02d}-{1 + i % 28:02d}", source=SOURCES[i % len(SOURCES)],
-                          path=f"scale/{i:06d}.txt", language="de")
+            art = Article(
+                article_id=f"scale-{i:06d}",
+                title=title,
+                text=body,
+                date=f"{2015 + i % 11}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                source=SOURCES[i % len(SOURCES)],
+                path=f"scale/{i:06d}.txt",
+                language="de",
+            )
             chunks, pos = [], 0
             for n, (tx, p) in enumerate(zip(texts, picks)):
                 spans, at = [], 0  # the sentence spans ingest stores with each chunk (the answer step reads them)
                 for j in p:
                     spans.append((at, at + len(self.sentences[j])))
                     at += len(self.sentences[j]) + 1
-                chunks.append(Chunk(f"{art.article_id}::{n:05d}", art.article_id, n, tx, pos, pos + len(tx),
-                                    title=title, sentences=spans))
+                chunks.append(
+                    Chunk(
+                        f"{art.article_id}::{n:05d}",
+                        art.article_id,
+                        n,
+                        tx,
+                        pos,
+                        pos + len(tx),
+                        title=title,
+                        sentences=spans,
+                    )
+                )
                 pos += len(tx) + 2
             vecs = np.stack([self.vectors[p].sum(axis=0) for p in picks])
             vecs += self.rng.normal(0, 0.02, vecs.shape).astype(np.float32)
@@ -200,9 +234,15 @@ def bench_queries(res: Resources, settings: Settings, questions: list[str], warm
         if i >= warmup:
             ask_ms.append(a)
             bare_ms.append(b)
-    return {"ask_p50_ms": pct(ask_ms, 50), "ask_p95_ms": pct(ask_ms, 95), "bare_p50_ms": pct(bare_ms, 50),
-            "bare_p95_ms": pct(bare_ms, 95), "ask_vs_bare_p50": pct(ask_ms, 50) / pct(bare_ms, 50),
-            "ask_vs_bare_p95": pct(ask_ms, 95) / pct(bare_ms, 95), "questions": len(ask_ms)}
+    return {
+        "ask_p50_ms": pct(ask_ms, 50),
+        "ask_p95_ms": pct(ask_ms, 95),
+        "bare_p50_ms": pct(bare_ms, 50),
+        "bare_p95_ms": pct(bare_ms, 95),
+        "ask_vs_bare_p50": pct(ask_ms, 50) / pct(bare_ms, 50),
+        "ask_vs_bare_p95": pct(ask_ms, 95) / pct(bare_ms, 95),
+        "questions": len(ask_ms),
+    }
 
 
 def bench_add_one(res: Resources, articles, work: Path) -> dict:
@@ -213,10 +253,15 @@ def bench_add_one(res: Resources, articles, work: Path) -> dict:
     folder.mkdir(parents=True)
     p = folder / "neu.txt"
     n = res.index.count()  # a new title and text at every size: never unchanged, never a duplicate
-    p.write_text(f"---\ntitle: {json.dumps(f'{title} (neu {n})', ensure_ascii=False)}\n---\n\n"
-                 + "\n\n".join(paragraphs) + f"\n\nStand: {n} Abschnitte.", encoding="utf-8")
+    p.write_text(
+        f"---\ntitle: {json.dumps(f'{title} (neu {n})', ensure_ascii=False)}\n---\n\n"
+        + "\n\n".join(paragraphs)
+        + f"\n\nStand: {n} Abschnitte.",
+        encoding="utf-8",
+    )
     lib = Library(res)
     from ingest.loaders import load
+
     texts = [embedding_text(a, c) for a in load(p).articles for c in lib.chunk(a)]
     t = time.perf_counter()
     res.embedder.model.encode(texts, batch_size=res.embedder.batch_size, normalize_embeddings=True)
@@ -266,14 +311,20 @@ def measure_rss(data_dir: Path, questions: list[str], work: Path) -> dict:
     qf.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
     out = {}
     for name, bare in (("bare", True), ("ask", False)):
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(data_dir), str(qf)] + (["--bare"] if bare else [])
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--probe", str(data_dir), str(qf)] + (
+            ["--bare"] if bare else []
+        )
         t = time.perf_counter()
         got = subprocess.run(cmd, capture_output=True, text=True, check=True)
         out[f"{name}_open_and_answer_s"] = time.perf_counter() - t
         out[f"{name}_rss_mb"] = json.loads(got.stdout.strip().splitlines()[-1])["peak_rss_mb"]
-    return {"peak_rss_mb": out["ask_rss_mb"], "bare_rss_mb": out["bare_rss_mb"],
-            "rss_vs_bare": out["ask_rss_mb"] / out["bare_rss_mb"],
-            "open_and_answer_s": out["ask_open_and_answer_s"], "bare_open_and_answer_s": out["bare_open_and_answer_s"]}
+    return {
+        "peak_rss_mb": out["ask_rss_mb"],
+        "bare_rss_mb": out["bare_rss_mb"],
+        "rss_vs_bare": out["ask_rss_mb"] / out["bare_rss_mb"],
+        "open_and_answer_s": out["ask_open_and_answer_s"],
+        "bare_open_and_answer_s": out["bare_open_and_answer_s"],
+    }
 
 
 # --- plot / table ----------------------------------------------------------------------------------------------
@@ -330,8 +381,12 @@ def main() -> int:
     random.Random(3).shuffle(questions)
     embedder = Embedder("bundled:all-MiniLM-L6-v2")
     embedder.model
-    figures: dict = {"date": date.today().isoformat(), "mode": "quick" if args.quick else "full",
-                     "cores": os.cpu_count(), "load_avg_start": round(os.getloadavg()[0], 1)}
+    figures: dict = {
+        "date": date.today().isoformat(),
+        "mode": "quick" if args.quick else "full",
+        "cores": os.cpu_count(),
+        "load_avg_start": round(os.getloadavg()[0], 1),
+    }
 
     log("ingest …")
     ing = bench_ingest(embedder, articles, work, 48)  # all of XQuAD-de (656 chunks): 12 articles were too noisy
@@ -354,23 +409,51 @@ def main() -> int:
         build_s = full_lexical_build(res)
         qs = questions[qi : qi + n_q + 5]
         qi += n_q + 5
-        row = {"chunks": size, "write_s": write_s, "lexical_sync_s": sync_s, "lexical_build_s": build_s,
-               **bench_queries(res, settings, qs, warmup=5)}
+        row = {
+            "chunks": size,
+            "write_s": write_s,
+            "lexical_sync_s": sync_s,
+            "lexical_build_s": build_s,
+            **bench_queries(res, settings, qs, warmup=5),
+        }
         row.update(bench_add_one(res, articles, work))
         rows.append(row)
-        log(f"  {row['chunks']:>7,} chunks: ask p50 {row['ask_p50_ms']:.1f} ms, bare p50 {row['bare_p50_ms']:.1f} ms, "
-            f"lexical sync {sync_s:.1f} s / from scratch {build_s:.1f} s, add one article {row['add_one_s']:.1f} s")
+        log(
+            f"  {row['chunks']:>7,} chunks: ask p50 {row['ask_p50_ms']:.1f} ms, bare p50 {row['bare_p50_ms']:.1f} ms, "
+            f"lexical sync {sync_s:.1f} s / from scratch {build_s:.1f} s, add one article {row['add_one_s']:.1f} s"
+        )
     at10k = rows[sizes.index(10_000)]
-    figures.update({"ask_vs_bare_p50": at10k["ask_vs_bare_p50"], "ask_vs_bare_p95": at10k["ask_vs_bare_p95"],
-                    "ask_p50_ms": at10k["ask_p50_ms"], "ask_p95_ms": at10k["ask_p95_ms"],
-                    "bare_p50_ms": at10k["bare_p50_ms"], "bare_p95_ms": at10k["bare_p95_ms"],
-                    "add_one_s_10k": at10k["add_one_s"], "lexical_build_s_10k": at10k["lexical_build_s"]})
+    figures.update(
+        {
+            "ask_vs_bare_p50": at10k["ask_vs_bare_p50"],
+            "ask_vs_bare_p95": at10k["ask_vs_bare_p95"],
+            "ask_p50_ms": at10k["ask_p50_ms"],
+            "ask_p95_ms": at10k["ask_p95_ms"],
+            "bare_p50_ms": at10k["bare_p50_ms"],
+            "bare_p95_ms": at10k["bare_p95_ms"],
+            "add_one_s_10k": at10k["add_one_s"],
+            "lexical_build_s_10k": at10k["lexical_build_s"],
+        }
+    )
     big = rows[-1]
     tag = "100k" if sizes[-1] >= 100_000 else "10k"
     if tag == "100k":
-        figures.update({f"{k}_100k": big[k] for k in ("ask_vs_bare_p50", "ask_vs_bare_p95", "ask_p50_ms", "ask_p95_ms",
-                                                      "bare_p50_ms", "add_one_s", "add_one_encode_s",
-                                                      "lexical_build_s", "lexical_sync_s")})
+        figures.update(
+            {
+                f"{k}_100k": big[k]
+                for k in (
+                    "ask_vs_bare_p50",
+                    "ask_vs_bare_p95",
+                    "ask_p50_ms",
+                    "ask_p95_ms",
+                    "bare_p50_ms",
+                    "add_one_s",
+                    "add_one_encode_s",
+                    "lexical_build_s",
+                    "lexical_sync_s",
+                )
+            }
+        )
     log(f"memory: a fresh process opens the {big['chunks']:,}-chunk store and answers …")
     mem = measure_rss(settings.data_dir, questions[qi : qi + 20], work)
     figures.update({f"{k}_{tag}": v for k, v in mem.items()})
@@ -383,27 +466,47 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"{'figure':<28}{'value':>12}  {'baseline (same run)':<34}{'target':>10}")
-    lines = [("ingest_vs_encode", figures["ingest_vs_encode"], f"encode {figures['encode_chunks_per_s']:.1f} chunks/s"),
-             ("reingest_ratio", figures["reingest_ratio"], f"first ingest {figures['ingest_s']:.1f} s"),
-             ("ask_vs_bare_p50 (10k)", figures["ask_vs_bare_p50"], f"bare p50 {figures['bare_p50_ms']:.1f} ms"),
-             ("ask_vs_bare_p95 (10k)", figures["ask_vs_bare_p95"], f"bare p95 {figures['bare_p95_ms']:.1f} ms"),
-             ("ask_p50_ms (10k)", figures["ask_p50_ms"], "absolute"),
-             (f"peak_rss_mb ({tag})", figures[f"peak_rss_mb_{tag}"], f"bare process {figures[f'bare_rss_mb_{tag}']:.0f} MB")]
+    lines = [
+        ("ingest_vs_encode", figures["ingest_vs_encode"], f"encode {figures['encode_chunks_per_s']:.1f} chunks/s"),
+        ("reingest_ratio", figures["reingest_ratio"], f"first ingest {figures['ingest_s']:.1f} s"),
+        ("ask_vs_bare_p50 (10k)", figures["ask_vs_bare_p50"], f"bare p50 {figures['bare_p50_ms']:.1f} ms"),
+        ("ask_vs_bare_p95 (10k)", figures["ask_vs_bare_p95"], f"bare p95 {figures['bare_p95_ms']:.1f} ms"),
+        ("ask_p50_ms (10k)", figures["ask_p50_ms"], "absolute"),
+        (f"peak_rss_mb ({tag})", figures[f"peak_rss_mb_{tag}"], f"bare process {figures[f'bare_rss_mb_{tag}']:.0f} MB"),
+    ]
     if tag == "100k":
-        lines += [("ask_vs_bare_p50 (100k)", figures["ask_vs_bare_p50_100k"], f"bare p50 {figures['bare_p50_ms_100k']:.1f} ms"),
-                  ("ask_p50_ms (100k)", figures["ask_p50_ms_100k"], "absolute")]
-    targets = {"ingest_vs_encode": "≥ 0.9", "reingest_ratio": "≤ 0.02", "ask_vs_bare_p50 (10k)": "≤ 3",
-               "ask_vs_bare_p50 (100k)": "≤ 3", "ask_p50_ms (100k)": "≤ 100", "peak_rss_mb (100k)": "≤ 2048"}
+        lines += [
+            (
+                "ask_vs_bare_p50 (100k)",
+                figures["ask_vs_bare_p50_100k"],
+                f"bare p50 {figures['bare_p50_ms_100k']:.1f} ms",
+            ),
+            ("ask_p50_ms (100k)", figures["ask_p50_ms_100k"], "absolute"),
+        ]
+    targets = {
+        "ingest_vs_encode": "≥ 0.9",
+        "reingest_ratio": "≤ 0.02",
+        "ask_vs_bare_p50 (10k)": "≤ 3",
+        "ask_vs_bare_p50 (100k)": "≤ 3",
+        "ask_p50_ms (100k)": "≤ 100",
+        "peak_rss_mb (100k)": "≤ 2048",
+    }
     for name, value, base in lines:
         print(f"{name:<28}{value:>12.3f}  {base:<34}{targets.get(name, ''):>10}")
-    print(f"{'chunks':>9} {'ask p50':>9} {'ask p95':>9} {'bare p50':>9} {'ratio':>6} {'lex build':>10} {'lex sync':>9} "
-          f"{'add 1 art':>10} {'its encode':>10}")
+    print(
+        f"{'chunks':>9} {'ask p50':>9} {'ask p95':>9} {'bare p50':>9} {'ratio':>6} {'lex build':>10} {'lex sync':>9} "
+        f"{'add 1 art':>10} {'its encode':>10}"
+    )
     for r in rows:
-        print(f"{r['chunks']:>9,} {r['ask_p50_ms']:>7.1f}ms {r['ask_p95_ms']:>7.1f}ms {r['bare_p50_ms']:>7.1f}ms "
-              f"{r['ask_vs_bare_p50']:>6.2f} {r['lexical_build_s']:>9.2f}s {r['lexical_sync_s']:>8.2f}s "
-              f"{r['add_one_s']:>9.2f}s {r['add_one_encode_s']:>9.2f}s")
-    print(f"plot: {args.plot}  ·  {figures['total_s']:.0f} s  ·  load average {figures['load_avg_start']} → "
-          f"{figures['load_avg_end']} on {figures['cores']} cores")
+        print(
+            f"{r['chunks']:>9,} {r['ask_p50_ms']:>7.1f}ms {r['ask_p95_ms']:>7.1f}ms {r['bare_p50_ms']:>7.1f}ms "
+            f"{r['ask_vs_bare_p50']:>6.2f} {r['lexical_build_s']:>9.2f}s {r['lexical_sync_s']:>8.2f}s "
+            f"{r['add_one_s']:>9.2f}s {r['add_one_encode_s']:>9.2f}s"
+        )
+    print(
+        f"plot: {args.plot}  ·  {figures['total_s']:.0f} s  ·  load average {figures['load_avg_start']} → "
+        f"{figures['load_avg_end']} on {figures['cores']} cores"
+    )
     print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}, ensure_ascii=False))
     return 0
 

@@ -33,16 +33,18 @@ def _split_long_tokens(toks: list[tuple[int, int]]) -> list[tuple[int, int]]:
         return toks
     out = []
     for a, b in toks:
-        out.extend((x, min(x + MAX_TOKEN_CHARS, b)) for x in range(a, b, MAX_TOKEN_CHARS)) if b - a > MAX_TOKEN_CHARS \
-            else out.append((a, b))
+        out.extend(
+            (x, min(x + MAX_TOKEN_CHARS, b)) for x in range(a, b, MAX_TOKEN_CHARS)
+        ) if b - a > MAX_TOKEN_CHARS else out.append((a, b))
     return out
 
 
 def _units(article: Article, tokenizer: TokenSpans, budget: int) -> list[_Unit]:
     """Sentences as units; a sentence longer than the budget is cut at token boundaries (at a space when possible)."""
     spans = sentence_spans(article.text, article.language or "de")
-    token_spans = [_split_long_tokens(t) for t in tokenizer.token_spans([article.text[s:e] for s, e in spans])] \
-        if spans else []
+    token_spans = (
+        [_split_long_tokens(t) for t in tokenizer.token_spans([article.text[s:e] for s, e in spans])] if spans else []
+    )
     units: list[_Unit] = []
     for (s, e), toks in zip(spans, token_spans):
         if len(toks) <= budget:
@@ -93,7 +95,9 @@ def chunk_article(article: Article, tokenizer: TokenSpans, budget: int, overlap:
         toks = _split_long_tokens(toks)
         while len(toks) > budget and len(groups[gi]) > 1:
             groups[gi] = groups[gi][:-1]
-            toks = _split_long_tokens(tokenizer.token_spans([article.text[groups[gi][0].start : groups[gi][-1].end]])[0])
+            toks = _split_long_tokens(
+                tokenizer.token_spans([article.text[groups[gi][0].start : groups[gi][-1].end]])[0]
+            )
     chunks = []
     for n, g in enumerate(groups):
         start, end = g[0].start, g[-1].end

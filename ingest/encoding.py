@@ -6,14 +6,40 @@ import codecs
 
 from ingest.models import IngestError
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
-         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 # Single-byte Latin code pages that charset-normalizer often confuses for German/West-European text
 # (cp1250 and cp1252 agree on ä ö ü ß „ “ but not on é è à): for these we decode as cp1252, the Windows default.
-_WESTERN_LOOKALIKES = {"cp1250", "cp1252", "latin_1", "iso8859_1", "iso8859_2", "iso8859_15", "iso8859_9",
-                       "iso8859_3", "iso8859_4", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_16", "cp1254",
-                       "cp1257", "cp850", "cp437", "mac_roman", "mac_latin2", "mac_iceland", "mac_turkish", "ascii"}
+_WESTERN_LOOKALIKES = {
+    "cp1250",
+    "cp1252",
+    "latin_1",
+    "iso8859_1",
+    "iso8859_2",
+    "iso8859_15",
+    "iso8859_9",
+    "iso8859_3",
+    "iso8859_4",
+    "iso8859_10",
+    "iso8859_13",
+    "iso8859_14",
+    "iso8859_16",
+    "cp1254",
+    "cp1257",
+    "cp850",
+    "cp437",
+    "mac_roman",
+    "mac_latin2",
+    "mac_iceland",
+    "mac_turkish",
+    "ascii",
+}
 
 
 def _cp1252(raw: bytes) -> str:
@@ -27,9 +53,11 @@ def decode_bytes(raw: bytes, path: str = "") -> str:
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(encoding)
+                return raw[len(bom) :].decode(encoding)
             except UnicodeDecodeError as e:
-                raise IngestError(path, f"starts with a {encoding} byte order mark but is not valid {encoding} ({e.reason})") from e
+                raise IngestError(
+                    path, f"starts with a {encoding} byte order mark but is not valid {encoding} ({e.reason})"
+                ) from e
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

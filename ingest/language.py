@@ -37,9 +37,20 @@ def normalise_language(value) -> str:
     v = str(value or "").strip().lower().replace("_", "-")
     if not v:
         return ""
-    names = {"german": "de", "deutsch": "de", "english": "en", "englisch": "en", "french": "fr", "französisch": "fr",
-             "spanish": "es", "spanisch": "es", "italian": "it", "italienisch": "it", "dutch": "nl",
-             "niederländisch": "nl"}
+    names = {
+        "german": "de",
+        "deutsch": "de",
+        "english": "en",
+        "englisch": "en",
+        "french": "fr",
+        "französisch": "fr",
+        "spanish": "es",
+        "spanisch": "es",
+        "italian": "it",
+        "italienisch": "it",
+        "dutch": "nl",
+        "niederländisch": "nl",
+    }
     code = names.get(v, v.split("-")[0])
     return code if code in SUPPORTED else ""
 
@@ -56,12 +67,83 @@ def detect_language(text: str, default: str = DEFAULT) -> str:
 
 
 _WORD = re.compile(r"[a-zäöüß]+")
-_DE = {"der", "die", "das", "und", "ist", "wo", "wer", "wie", "was", "wann", "welche", "welcher", "welches",
-       "nicht", "ein", "eine", "den", "dem", "des", "mit", "von", "für", "auf", "im", "zu", "sich", "hat",
-       "wurde", "warum", "wieso", "viele", "plant", "sind", "es", "er", "sie", "ich", "nach", "bei", "über"}
-_EN = {"the", "and", "is", "where", "who", "how", "what", "when", "which", "not", "a", "an", "of", "with",
-       "for", "on", "to", "has", "was", "were", "why", "many", "does", "did", "are", "it", "he", "she", "in",
-       "from", "about", "by", "do"}
+_DE = {
+    "der",
+    "die",
+    "das",
+    "und",
+    "ist",
+    "wo",
+    "wer",
+    "wie",
+    "was",
+    "wann",
+    "welche",
+    "welcher",
+    "welches",
+    "nicht",
+    "ein",
+    "eine",
+    "den",
+    "dem",
+    "des",
+    "mit",
+    "von",
+    "für",
+    "auf",
+    "im",
+    "zu",
+    "sich",
+    "hat",
+    "wurde",
+    "warum",
+    "wieso",
+    "viele",
+    "plant",
+    "sind",
+    "es",
+    "er",
+    "sie",
+    "ich",
+    "nach",
+    "bei",
+    "über",
+}
+_EN = {
+    "the",
+    "and",
+    "is",
+    "where",
+    "who",
+    "how",
+    "what",
+    "when",
+    "which",
+    "not",
+    "a",
+    "an",
+    "of",
+    "with",
+    "for",
+    "on",
+    "to",
+    "has",
+    "was",
+    "were",
+    "why",
+    "many",
+    "does",
+    "did",
+    "are",
+    "it",
+    "he",
+    "she",
+    "in",
+    "from",
+    "about",
+    "by",
+    "do",
+}
 
 
 def question_language(text: str, default: str = DEFAULT) -> str:

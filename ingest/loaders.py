@@ -33,9 +33,22 @@ FORMATS: dict[str, Loader] = {
     "jsonl": records_format.load_jsonl,
     "csv": records_format.load_csv,
 }
-SUFFIX_FORMAT = {".txt": "text", ".md": "text", ".markdown": "text", ".text": "text",
-                 ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".docx": "docx",
-                 ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv"}
+SUFFIX_FORMAT = {
+    ".txt": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
 LOADERS: dict[str, Loader] = {suffix: FORMATS[fmt] for suffix, fmt in SUFFIX_FORMAT.items()}
 _KNOWN_UNSUPPORTED = {
     ".doc": "old Word format .doc is not supported; save it as .docx",
@@ -111,8 +124,10 @@ def unsupported_reason(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _KNOWN_UNSUPPORTED:
         return _KNOWN_UNSUPPORTED[suffix]
-    return (f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(supported_suffixes())}, "
-            "or content recognised as PDF, Word, HTML or JSON)")
+    return (
+        f"unsupported file type '{path.suffix or '(none)'}' (supported: {', '.join(supported_suffixes())}, "
+        "or content recognised as PDF, Word, HTML or JSON)"
+    )
 
 
 def _read(path: Path, max_bytes: int | None) -> bytes:
@@ -125,8 +140,9 @@ def _read(path: Path, max_bytes: int | None) -> bytes:
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise IngestError(str(path), f"file is {size / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.1f} MB "
-                                         "(QUELLE_MAX_FILE_MB)")
+            raise IngestError(
+                str(path), f"file is {size / 1e6:,.1f} MB; the limit is {max_bytes / 1e6:,.1f} MB (QUELLE_MAX_FILE_MB)"
+            )
         return path.read_bytes()
     except OSError as e:
         raise IngestError(str(path), f"cannot read file ({e.strerror or e})") from e
@@ -186,14 +202,19 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[IngestError]]:
                         continue
                     f = Path(root) / name
                     if not f.is_file():  # a pipe, socket or device would block or never end; a broken link
-                        problem = "broken symbolic link (its target is missing, or the links form a loop)" \
-                            if f.is_symlink() and not f.exists() else "not a regular file"
+                        problem = (
+                            "broken symbolic link (its target is missing, or the links form a loop)"
+                            if f.is_symlink() and not f.exists()
+                            else "not a regular file"
+                        )
                         errors.append(IngestError(str(f), problem))
                         continue
                     if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
                         files.append(f)
                     else:
-                        reason = _KNOWN_UNSUPPORTED.get(f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'")
+                        reason = _KNOWN_UNSUPPORTED.get(
+                            f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'"
+                        )
                         errors.append(IngestError(str(f), f"skipped: {reason}"))
         elif p.exists() or p.is_symlink():
             files.append(p)  # a broken link is reported by the loader

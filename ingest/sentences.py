@@ -43,8 +43,9 @@ def _windows(start: int, end: int, text: str) -> list[tuple[int, int]]:
 
 
 _TERMINAL = re.compile(r"[.!?…:;\"“”»«'‘’)\]]$")
-_ORDINAL_END = re.compile(r"\b(am|im|vom|zum|zur|beim|der|die|das|dem|den|des|seit|bis|ab|und|oder|bzw|vor|nach)\s+\d{1,4}\.$",
-                          re.I)
+_ORDINAL_END = re.compile(
+    r"\b(am|im|vom|zum|zur|beim|der|die|das|dem|den|des|seit|bis|ab|und|oder|bzw|vor|nach)\s+\d{1,4}\.$", re.I
+)
 
 
 def _repair(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

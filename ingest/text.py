@@ -31,8 +31,9 @@ def slugify(value: str, max_len: int = 60) -> str:
     return value[:max_len].strip("-") or "article"
 
 
-_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\ufb05": "st", "\ufb06": "st"})
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+)
 _QUOTE_PAIRS = ((",,", "„"), ("``", "“"), ("''", "”"), ("<<", "«"), (">>", "»"))
 # a word broken at a line end: 'Rechen-\nzentrum' -> 'Rechenzentrum'; 'CDU-\nPolitiker' keeps its hyphen
 _HYPHEN_BREAK = re.compile(r"(\w)[-\u2010\u00ad]\n[ \t]*(\w)")
@@ -48,6 +49,7 @@ def normalise_quotes(text: str) -> str:
 
 def join_hyphenation(text: str) -> str:
     """Undo line-end hyphenation: joined without the hyphen before a lower-case letter, with it otherwise."""
+
     def fix(m: re.Match) -> str:
         left, right = m.group(1), m.group(2)
         return left + right if right.islower() and not left.isdigit() else left + "-" + right

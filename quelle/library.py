@@ -63,14 +63,20 @@ class Library:
         path.mkdir(parents=True, exist_ok=True)
         return FileLock(str(path / ".ingest.lock"))
 
-    def ingest(self, paths: list[Path], progress: ProgressFn | None = None,
-               on_wait: Callable[[], None] | None = None, fields: dict[str, str] | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: list[Path],
+        progress: ProgressFn | None = None,
+        on_wait: Callable[[], None] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> IngestReport:
         """Files and folders in. `fields` maps article fields to a dump's own names ({'text': 'body'}).
         `progress` gets ('files', done, total) per file and ('chunks', embedded, queued) while embedding."""
         return self._locked(lambda: self._ingest(paths, progress, fields), on_wait)
 
-    def add_articles(self, articles: list[Article], progress: ProgressFn | None = None,
-                     on_wait: Callable[[], None] | None = None) -> IngestReport:
+    def add_articles(
+        self, articles: list[Article], progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None
+    ) -> IngestReport:
         """Ingest Articles built in memory (e.g. from a SQuAD file) by the same path as files: chunk, embed in
         batches, skip unchanged ones by content hash. One FileResult per article, named by its path or id."""
         units = [(a.path or f"article:{a.article_id}", lambda a=a: [a]) for a in articles]
@@ -89,8 +95,9 @@ class Library:
         finally:
             lock.release()
 
-    def _ingest(self, paths: list[Path], progress: ProgressFn | None,
-                fields: dict[str, str] | None = None) -> IngestReport:
+    def _ingest(
+        self, paths: list[Path], progress: ProgressFn | None, fields: dict[str, str] | None = None
+    ) -> IngestReport:
         report = IngestReport()
         files, errors = find_files(list(paths))
         for e in errors:
@@ -100,8 +107,13 @@ class Library:
         units = [(str(f), lambda f=f: load(f, fields, max_bytes)) for f in files]
         return self._ingest_units(report, units, progress, "files")
 
-    def _ingest_units(self, report: IngestReport, units: list[tuple[str, Callable[[], list[Article] | Loaded]]],
-                      progress: ProgressFn | None, what: str) -> IngestReport:
+    def _ingest_units(
+        self,
+        report: IngestReport,
+        units: list[tuple[str, Callable[[], list[Article] | Loaded]]],
+        progress: ProgressFn | None,
+        what: str,
+    ) -> IngestReport:
         """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
         self._run = _Run(progress)
@@ -154,8 +166,11 @@ class Library:
     def _check_limits(self, path: Path, articles: list[Article]) -> None:
         for a in articles:
             if len(a.text) > self.settings.max_article_chars:
-                raise IngestError(str(path), f"article '{a.title[:60]}' has {len(a.text):,} characters; the limit is "
-                                  f"{self.settings.max_article_chars:,} (QUELLE_MAX_ARTICLE_CHARS)")
+                raise IngestError(
+                    str(path),
+                    f"article '{a.title[:60]}' has {len(a.text):,} characters; the limit is "
+                    f"{self.settings.max_article_chars:,} (QUELLE_MAX_ARTICLE_CHARS)",
+                )
 
     def _claim_id(self, article: Article) -> tuple[str, dict | None, bool]:
         """The article's id, unless another file already holds it (then a suffix from this file's path), with what
@@ -239,6 +254,7 @@ class Library:
 
     def _embed(self, texts: list[str]):
         """Embed the whole group at once (batches of like length), the progress bar moving with each batch."""
+
         def done(n: int) -> None:
             self._run.embedded += n
             self._run.report_chunks()
@@ -256,14 +272,26 @@ class Library:
     def articles(self) -> list[dict]:
         out = []
         for m in self.r.index.list_articles():
-            out.append({"article_id": m["article_id"], "title": m.get("title", ""), "date": m.get("date", ""),
-                        "source": m.get("source", ""), "url": m.get("url", ""), "chunks": m.get("n_chunks", 0),
-                        "sources": json.loads(m.get("sources") or "[]")})
+            out.append(
+                {
+                    "article_id": m["article_id"],
+                    "title": m.get("title", ""),
+                    "date": m.get("date", ""),
+                    "source": m.get("source", ""),
+                    "url": m.get("url", ""),
+                    "chunks": m.get("n_chunks", 0),
+                    "sources": json.loads(m.get("sources") or "[]"),
+                }
+            )
         return out
 
     def stats(self) -> dict:
-        return {"articles": len(self.r.index.list_articles()), "chunks": self.r.index.count(),
-                "embedding_model": self.r.embedder.name, "data_dir": str(self.r.index.location)}
+        return {
+            "articles": len(self.r.index.list_articles()),
+            "chunks": self.r.index.count(),
+            "embedding_model": self.r.embedder.name,
+            "data_dir": str(self.r.index.location),
+        }
 
 
 class _Run:

@@ -12,8 +12,15 @@ class OptionError(ValueError):
     """An option has a bad value; the message names the option and the problem."""
 
 
-def request_options(base: Settings, k: int | None = None, mode: str | None = None, article=None, source=None,
-                    since: str | None = None, until: str | None = None) -> tuple[Settings, Filters]:
+def request_options(
+    base: Settings,
+    k: int | None = None,
+    mode: str | None = None,
+    article=None,
+    source=None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple[Settings, Filters]:
     """(settings, filters) for one ask/batch run; `article` and `source` are lists of ids/names (or None)."""
     changes = {key: value for key, value in (("top_k", k), ("retrieval_mode", mode)) if value is not None}
     try:

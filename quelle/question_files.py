@@ -30,9 +30,10 @@ def read_text(path: Path, error: type[Exception] = ValueError) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise error(f"{path}: line {line}: not valid UTF-8 (byte {data[e.start]:#04x}); save the file as UTF-8") \
-            from None
+        line = data[: e.start].count(b"\n") + 1
+        raise error(
+            f"{path}: line {line}: not valid UTF-8 (byte {data[e.start]:#04x}); save the file as UTF-8"
+        ) from None
 
 
 def column(name: object) -> str | None:

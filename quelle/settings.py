@@ -35,8 +35,12 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=100)
     retrieval_mode: RetrievalMode = "hybrid"
     hybrid_dense_weight: float = Field(0.2, ge=0.0, le=1.0)  # measured on XQuAD-de, see vectorstore/retrieve.py
-    rerank: float = Field(0.5, ge=0.0, le=1.0)  # share of the sentence-evidence stage, measured: vectorstore/retrieve.py
-    min_answer_score: float = Field(0.21, ge=0.0, le=1.0)  # extractive: abstain below this confidence; bench/fit_answer.py
+    rerank: float = Field(
+        0.5, ge=0.0, le=1.0
+    )  # share of the sentence-evidence stage, measured: vectorstore/retrieve.py
+    min_answer_score: float = Field(
+        0.21, ge=0.0, le=1.0
+    )  # extractive: abstain below this confidence; bench/fit_answer.py
 
     llm: Backend | None = None  # None: openai when OPENAI_API_KEY is set, else extractive
     llm_model: str = "gpt-4o-mini"

@@ -118,9 +118,13 @@ class UploadResult:
     refusal: Refusal | None = None  # refused before reading (too large, unsupported type)
 
 
-def ingest_uploads(library: Library, files: Iterable[Incoming], max_file_mb: float,
-                   describe: Callable[[Refusal], str] = Refusal.english,
-                   progress: ProgressFn | None = None) -> list[UploadResult]:
+def ingest_uploads(
+    library: Library,
+    files: Iterable[Incoming],
+    max_file_mb: float,
+    describe: Callable[[Refusal], str] = Refusal.english,
+    progress: ProgressFn | None = None,
+) -> list[UploadResult]:
     """Write each acceptable file under a safe name in a new temp folder, ingest them together, one result per
     file in upload order. Refused files get `refusal` and `describe(refusal)` as their message."""
     suffixes = supported_suffixes()

@@ -17,8 +17,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
 DEMO_ARTICLES = DEMO / "articles"
 # The shared folder (seed article, eval data) sits next to the project; QUELLE_SHARED_DIR points elsewhere.
-SHARED = next((p for p in (Path(os.environ.get("QUELLE_SHARED_DIR", ROOT.parent / "shared")), ROOT.parent / "shared",
-                           Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
+SHARED = next(
+    (
+        p
+        for p in (
+            Path(os.environ.get("QUELLE_SHARED_DIR", ROOT.parent / "shared")),
+            ROOT.parent / "shared",
+            Path("/work/shared"),
+        )
+        if p.is_dir()
+    ),
+    ROOT.parent / "shared",
+)
 SEED = SHARED / "seed" / "alibaba-ki-offensive.txt"
 
 
@@ -77,8 +87,12 @@ def quelle_cli(embedder, monkeypatch):
     runner = CliRunner()
 
     def run(*args, data_dir, env=None, check=True):
-        result = runner.invoke(cli.app, [str(a) for a in args], env={"QUELLE_DATA_DIR": str(data_dir), **(env or {})},
-                               catch_exceptions=False)
+        result = runner.invoke(
+            cli.app,
+            [str(a) for a in args],
+            env={"QUELLE_DATA_DIR": str(data_dir), **(env or {})},
+            catch_exceptions=False,
+        )
         if check:
             assert result.exit_code == 0, result.stderr
         return result

@@ -41,8 +41,13 @@ class Reply:
 
 ReplySpec = Union[str, int, Reply, Callable[[dict], Any]]
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_api_key", 403: "permission_denied",
-                404: "not_found_error", 429: "rate_limit_exceeded"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_api_key",
+    403: "permission_denied",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+}
 
 
 def as_reply(spec: Any, request: dict) -> Reply:
@@ -65,8 +70,7 @@ def tokens(text: str) -> list[str]:
 
 
 class FakeOpenAI:
-    def __init__(self, replies: Sequence[ReplySpec] = ("OK",), api_key: str | None = None,
-                 model: str = "fake-model"):
+    def __init__(self, replies: Sequence[ReplySpec] = ("OK",), api_key: str | None = None, model: str = "fake-model"):
         if not replies:
             raise ValueError("FakeOpenAI needs at least one reply")
         self.replies = list(replies)
@@ -83,8 +87,7 @@ class FakeOpenAI:
     def start(self) -> "FakeOpenAI":
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -148,8 +151,17 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
             def _error(self, status: int, message: str, headers: dict | None = None):
-                self._json(status, {"error": {"message": message, "type": _ERROR_TYPES.get(status, "server_error"),
-                                              "code": _ERROR_TYPES.get(status)}}, headers)
+                self._json(
+                    status,
+                    {
+                        "error": {
+                            "message": message,
+                            "type": _ERROR_TYPES.get(status, "server_error"),
+                            "code": _ERROR_TYPES.get(status),
+                        }
+                    },
+                    headers,
+                )
 
             def do_GET(self):
                 if self.path.rstrip("/").endswith("/models"):
@@ -200,8 +212,13 @@ class FakeOpenAI:
                 cid = f"chatcmpl-fake{fake.calls}"
 
                 def send(delta: dict, finish: str | None = None):
-                    chunk = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
-                             "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                    chunk = {
+                        "id": cid,
+                        "object": "chat.completion.chunk",
+                        "created": int(time.time()),
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
 
@@ -220,9 +237,14 @@ class FakeOpenAI:
 def completion(request: dict, text: str, model: str) -> dict:
     prompt_chars = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))
     return {
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
         "model": request.get("model") or model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(text) // 4,
-                  "total_tokens": (prompt_chars + len(text)) // 4},
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": len(text) // 4,
+            "total_tokens": (prompt_chars + len(text)) // 4,
+        },
     }

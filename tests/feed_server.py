@@ -149,8 +149,15 @@ class FeedServer:
             self.log.clear()
 
 
-def article_html(title: str, paragraphs: list[str], *, date: str = "", site: str = "Stadtkurier",
-                 canonical: str = "", author: str = "") -> str:
+def article_html(
+    title: str,
+    paragraphs: list[str],
+    *,
+    date: str = "",
+    site: str = "Stadtkurier",
+    canonical: str = "",
+    author: str = "",
+) -> str:
     meta = [f'<meta property="og:site_name" content="{html.escape(site)}">'] if site else []
     if date:
         meta.append(f'<meta property="article:published_time" content="{date}">')
@@ -159,14 +166,23 @@ def article_html(title: str, paragraphs: list[str], *, date: str = "", site: str
     if author:
         meta.append(f'<meta name="author" content="{html.escape(author)}">')
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'{"".join(meta)}</head><body><nav><a href="/">Start</a> · <a href="/politik">Politik</a></nav>'
-            f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article><footer>Impressum · Datenschutz</footer>"
-            f"</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'{"".join(meta)}</head><body><nav><a href="/">Start</a> · <a href="/politik">Politik</a></nav>'
+        f"<article><h1>{html.escape(title)}</h1>\n{body}\n</article><footer>Impressum · Datenschutz</footer>"
+        f"</body></html>"
+    )
 
 
-def item(link: str | None, title: str, *, date: str = "Mon, 16 Mar 2026 08:00:00 +0100", summary: str = "",
-         content: str = "", guid: str = "") -> str:
+def item(
+    link: str | None,
+    title: str,
+    *,
+    date: str = "Mon, 16 Mar 2026 08:00:00 +0100",
+    summary: str = "",
+    content: str = "",
+    guid: str = "",
+) -> str:
     parts = [f"<title>{html.escape(title)}</title>"]
     if link is not None:
         parts.append(f"<link>{html.escape(link)}</link>")
@@ -182,18 +198,26 @@ def item(link: str | None, title: str, *, date: str = "Mon, 16 Mar 2026 08:00:00
 
 
 def rss(items: list[str], title: str = "Stadtkurier – Nachrichten") -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-            f"<title>{html.escape(title)}</title><link>http://127.0.0.1/</link><description>Test</description>"
-            + "".join(items) + "</channel></rss>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>{html.escape(title)}</title><link>http://127.0.0.1/</link><description>Test</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
 
 
 def atom(entries: list[tuple[str, str, str]], title: str = "Atom-Kurier") -> str:
     """entries: (link, title, updated ISO)."""
-    body = "".join(f'<entry><title>{html.escape(t)}</title><link rel="alternate" href="{html.escape(link)}"/>'
-                   f"<id>{html.escape(link)}</id><updated>{u}</updated></entry>" for link, t, u in entries)
-    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{html.escape(title)}</title><id>urn:test</id><updated>2026-03-16T08:00:00Z</updated>{body}</feed>")
+    body = "".join(
+        f'<entry><title>{html.escape(t)}</title><link rel="alternate" href="{html.escape(link)}"/>'
+        f"<id>{html.escape(link)}</id><updated>{u}</updated></entry>"
+        for link, t, u in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{html.escape(title)}</title><id>urn:test</id><updated>2026-03-16T08:00:00Z</updated>{body}</feed>"
+    )
 
 
 def sitemap(urls: list[tuple[str, str]], news: bool = False) -> str:
@@ -201,18 +225,30 @@ def sitemap(urls: list[tuple[str, str]], news: bool = False) -> str:
     ns = ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' if news else ""
     rows = []
     for loc, when in urls:
-        extra = (f"<news:news><news:publication><news:name>Stadtkurier</news:name><news:language>de</news:language>"
-                 f"</news:publication><news:publication_date>{when}</news:publication_date>"
-                 f"<news:title>Nachricht</news:title></news:news>") if news else f"<lastmod>{when}</lastmod>"
+        extra = (
+            (
+                f"<news:news><news:publication><news:name>Stadtkurier</news:name><news:language>de</news:language>"
+                f"</news:publication><news:publication_date>{when}</news:publication_date>"
+                f"<news:title>Nachricht</news:title></news:news>"
+            )
+            if news
+            else f"<lastmod>{when}</lastmod>"
+        )
         rows.append(f"<url><loc>{html.escape(loc)}</loc>{extra}</url>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>'
-            + "".join(rows) + "</urlset>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{ns}>'
+        + "".join(rows)
+        + "</urlset>"
+    )
 
 
 def sitemap_index(locs: list[str]) -> str:
     rows = "".join(f"<sitemap><loc>{html.escape(loc)}</loc></sitemap>" for loc in locs)
-    return ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + rows + "</sitemapindex>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + rows
+        + "</sitemapindex>"
+    )
 
 
 def http_date(seconds: float | None = None) -> str:

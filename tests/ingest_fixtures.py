@@ -56,8 +56,9 @@ def _pdf_string(text: str) -> bytes:
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
-def write_pdf(path: Path, pages: list[list[str]], title: str | None = None, author: str | None = None,
-              compress: bool = True) -> Path:
+def write_pdf(
+    path: Path, pages: list[list[str]], title: str | None = None, author: str | None = None, compress: bool = True
+) -> Path:
     """A real PDF with one text line per list entry (Helvetica, WinAnsiEncoding), built byte by byte with an
     exact cross-reference table. `pages=[[]]` gives a page without a text layer (like a scan)."""
     objects: list[bytes] = []
@@ -81,11 +82,16 @@ def write_pdf(path: Path, pages: list[list[str]], title: str | None = None, auth
             content = add(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
         else:
             content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-                        b"/Contents %d 0 R >>" % (pages_obj, font, content)))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
+                b"/Contents %d 0 R >>" % (pages_obj, font, content)
+            )
+        )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
-    objects[pages_obj - 1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) +
-                              b"] /Count %d >>" % len(kids))
+    objects[pages_obj - 1] = (
+        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    )
     info = None
     if title or author:
         fields = b""
@@ -112,15 +118,23 @@ def write_pdf(path: Path, pages: list[list[str]], title: str | None = None, auth
 
 
 BRIDGE_PAGES = [
-    ["Neue Brücke über den Rhein in Duisburg", "Duisburg, 14. Mai 2026", "",
-     "Die Stadt Duisburg hat am Montag den Bau einer neuen Rheinbrücke beschlos-",
-     "sen. Nach Angaben der Stadtverwaltung kostet das Bauwerk rund 310 Millio-",
-     "nen Euro und soll den Verkehr zwischen Homberg und Ruhrort entlasten. Der",
-     "Stadtrat stimmte mit großer Mehrheit für das Projekt.", "Seite 1 von 2"],
-    ["Die Bauarbeiten an der Rheinbrücke beginnen im Frühjahr 2027. Fertig sein",
-     "soll die neue Brücke nach Plänen der Stadt im Herbst 2030. Die alte Brücke",
-     ",,Wir haben lange auf diese Entscheidung gewartet``, sagte der Oberbürger-",
-     "meister. Die alte Brücke wird nach der Eröffnung abgerissen.", "Seite 2 von 2"],
+    [
+        "Neue Brücke über den Rhein in Duisburg",
+        "Duisburg, 14. Mai 2026",
+        "",
+        "Die Stadt Duisburg hat am Montag den Bau einer neuen Rheinbrücke beschlos-",
+        "sen. Nach Angaben der Stadtverwaltung kostet das Bauwerk rund 310 Millio-",
+        "nen Euro und soll den Verkehr zwischen Homberg und Ruhrort entlasten. Der",
+        "Stadtrat stimmte mit großer Mehrheit für das Projekt.",
+        "Seite 1 von 2",
+    ],
+    [
+        "Die Bauarbeiten an der Rheinbrücke beginnen im Frühjahr 2027. Fertig sein",
+        "soll die neue Brücke nach Plänen der Stadt im Herbst 2030. Die alte Brücke",
+        ",,Wir haben lange auf diese Entscheidung gewartet``, sagte der Oberbürger-",
+        "meister. Die alte Brücke wird nach der Eröffnung abgerissen.",
+        "Seite 2 von 2",
+    ],
 ]
 
 
@@ -146,25 +160,39 @@ BEES_PARAGRAPHS = [
 ]
 
 FERRY_ROWS = [
-    {"headline": "Fähre nach Helgoland fällt aus", "body": "Wegen eines Sturms fällt die Fähre nach Helgoland am "
-     "Freitag aus. Die Reederei erstattet den Fahrpreis vollständig.", "published": "3. Februar 2026",
-     "outlet": "Inselbote", "link": "https://inselbote.example/faehre"},
-    {"headline": "Leuchtturm wird saniert", "body": "Der Leuchtturm auf Amrum wird ab April für zwei Millionen "
-     "Euro saniert. Besucher können ihn bis dahin weiter besteigen.", "published": "04.03.2026",
-     "outlet": "Inselbote", "link": "https://inselbote.example/leuchtturm"},
+    {
+        "headline": "Fähre nach Helgoland fällt aus",
+        "body": "Wegen eines Sturms fällt die Fähre nach Helgoland am "
+        "Freitag aus. Die Reederei erstattet den Fahrpreis vollständig.",
+        "published": "3. Februar 2026",
+        "outlet": "Inselbote",
+        "link": "https://inselbote.example/faehre",
+    },
+    {
+        "headline": "Leuchtturm wird saniert",
+        "body": "Der Leuchtturm auf Amrum wird ab April für zwei Millionen "
+        "Euro saniert. Besucher können ihn bis dahin weiter besteigen.",
+        "published": "04.03.2026",
+        "outlet": "Inselbote",
+        "link": "https://inselbote.example/leuchtturm",
+    },
 ]
 
 CSV_DUMP = (
     "Schlagzeile;Inhalt;Datum;Medium\n"
-    "Marathon in München;\"Beim München-Marathon sind am Sonntag 24.000 Läuferinnen und Läufer gestartet. "
-    "Gewonnen hat die Kenianerin Ruth Chebet.\";12. Oktober 2025;Sportblatt\n"
-    "Hallenbad öffnet wieder;\"Das Hallenbad in Giesing öffnet nach der Sanierung am 1. Dezember. Der Eintritt "
-    "kostet künftig sechs Euro.\";2025-11-20;Sportblatt\n"
+    'Marathon in München;"Beim München-Marathon sind am Sonntag 24.000 Läuferinnen und Läufer gestartet. '
+    'Gewonnen hat die Kenianerin Ruth Chebet.";12. Oktober 2025;Sportblatt\n'
+    'Hallenbad öffnet wieder;"Das Hallenbad in Giesing öffnet nach der Sanierung am 1. Dezember. Der Eintritt '
+    'kostet künftig sechs Euro.";2025-11-20;Sportblatt\n'
 )
 
-TRAM_TEXT = ("Straßenbahn in Würzburg\n\nDie Würzburger Straßenbahn fährt ab März öfter. Der Takt wird auf zehn "
-             "Minuten verkürzt. „Das ist ein großer Schritt“, sagt die Verkehrsreferentin.")
+TRAM_TEXT = (
+    "Straßenbahn in Würzburg\n\nDie Würzburger Straßenbahn fährt ab März öfter. Der Takt wird auf zehn "
+    "Minuten verkürzt. „Das ist ein großer Schritt“, sagt die Verkehrsreferentin."
+)
 
-ENGLISH_TEXT = ("---\ntitle: Harbour bridge closes for repairs\ndate: November 24, 2026\n---\n"
-                "The harbour bridge in Portsmouth will close for six weeks from Monday. Engineers found rust in "
-                "the main cables, the city council said. Ferries will run every fifteen minutes instead.")
+ENGLISH_TEXT = (
+    "---\ntitle: Harbour bridge closes for repairs\ndate: November 24, 2026\n---\n"
+    "The harbour bridge in Portsmouth will close for six weeks from Monday. Engineers found rust in "
+    "the main cables, the city council said. Ferries will run every fifteen minutes instead."
+)

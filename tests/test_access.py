@@ -11,11 +11,26 @@ import pytest
 from pydantic import SecretStr
 
 from quelle.settings import Settings
-from quelle.ui.access import (EDITOR, READER, Access, AccessDenied, can_edit, check_editor, fail_delay,
-                              is_network_host, preflight, secrets_from_files)
+from quelle.ui.access import (
+    EDITOR,
+    READER,
+    Access,
+    AccessDenied,
+    can_edit,
+    check_editor,
+    fail_delay,
+    is_network_host,
+    preflight,
+    secrets_from_files,
+)
 
-ACCESS_ENV = ("QUELLE_HOST", "QUELLE_READER_PASSWORD", "QUELLE_EDITOR_PASSWORD", "QUELLE_ALLOW_OPEN",
-              "QUELLE_LOGIN_DELAY")
+ACCESS_ENV = (
+    "QUELLE_HOST",
+    "QUELLE_READER_PASSWORD",
+    "QUELLE_EDITOR_PASSWORD",
+    "QUELLE_ALLOW_OPEN",
+    "QUELLE_LOGIN_DELAY",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -188,8 +203,9 @@ def test_make_run_binds_to_loopback_unless_host_is_given():
     env_free = {k: v for k, v in __import__("os").environ.items() if k not in ("HOST", "QUELLE_HOST")}
 
     def dry(*args, **env):
-        out = subprocess.run(["make", "-n", "run", *args], cwd=root, capture_output=True,
-                             text=True, env={**env_free, **env}).stdout
+        out = subprocess.run(
+            ["make", "-n", "run", *args], cwd=root, capture_output=True, text=True, env={**env_free, **env}
+        ).stdout
         [line] = [ln for ln in out.splitlines() if "streamlit run app.py" in ln]
         [check] = [ln for ln in out.splitlines() if "-m quelle.ui.access" in ln]
         return line, check

@@ -50,16 +50,34 @@ def healthy(url: str) -> bool:
 def data_dir(tmp_path_factory):
     _require_browser()
     path = tmp_path_factory.mktemp("access-browser") / "index"
-    subprocess.run([sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")], cwd=ROOT,
-                   env=base_env(path), check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")],
+        cwd=ROOT,
+        env=base_env(path),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return path
 
 
 def base_env(data_dir) -> dict:
-    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM": "extractive", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    for k in ("OPENAI_API_KEY", "QUELLE_HOST", "QUELLE_READER_PASSWORD", "QUELLE_EDITOR_PASSWORD", "QUELLE_ALLOW_OPEN",
-              "STREAMLIT_SERVER_ADDRESS"):
+    env = {
+        **os.environ,
+        "QUELLE_DATA_DIR": str(data_dir),
+        "QUELLE_LLM": "extractive",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    for k in (
+        "OPENAI_API_KEY",
+        "QUELLE_HOST",
+        "QUELLE_READER_PASSWORD",
+        "QUELLE_EDITOR_PASSWORD",
+        "QUELLE_ALLOW_OPEN",
+        "STREAMLIT_SERVER_ADDRESS",
+    ):
         env.pop(k, None)
     return env
 
@@ -69,9 +87,26 @@ def streamlit(env: dict, log_path, *extra: str):
     """`streamlit run app.py` from the project folder (so its .streamlit/config.toml applies); yields the port."""
     port = free_port()
     with open(log_path, "w+") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.time() + STARTUP_S
             while not healthy(f"http://127.0.0.1:{port}"):
@@ -96,8 +131,12 @@ def default_server(data_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def protected_server(data_dir, tmp_path_factory):
-    env = {**base_env(data_dir), "QUELLE_READER_PASSWORD": READER_PW, "QUELLE_EDITOR_PASSWORD": EDITOR_PW,
-           "QUELLE_LOGIN_DELAY": "0.3"}
+    env = {
+        **base_env(data_dir),
+        "QUELLE_READER_PASSWORD": READER_PW,
+        "QUELLE_EDITOR_PASSWORD": EDITOR_PW,
+        "QUELLE_LOGIN_DELAY": "0.3",
+    }
     with streamlit(env, tmp_path_factory.mktemp("log") / "protected.log", "--server.address", "127.0.0.1") as port:
         yield f"http://127.0.0.1:{port}"
 
@@ -176,7 +215,8 @@ def test_reader_asks_but_sees_no_upload_or_delete(protected_server, page):
     page.get_by_text("Angemeldet: Lesen").wait_for(timeout=30_000)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Artikel").click()
     page.get_by_text("Lesezugriff: Hochladen, Löschen und Feeds verwalten kann nur die Redaktion.").wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
     assert page.locator("input[type=file]").count() == 0

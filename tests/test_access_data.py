@@ -27,8 +27,9 @@ REFUSED = "Nicht erlaubt: Mit der Rolle „Lesen“ lassen sich nur Berichte im 
 @pytest.fixture
 def data_dir(tmp_path, demo_store):
     target = tmp_path / "index"
-    shutil.copytree(demo_store.settings.data_dir, target, ignore=shutil.ignore_patterns("feedback.sqlite3*",
-                                                                                          "chat-secret"))
+    shutil.copytree(
+        demo_store.settings.data_dir, target, ignore=shutil.ignore_patterns("feedback.sqlite3*", "chat-secret")
+    )
     return target
 
 
@@ -53,6 +54,7 @@ def open_folder(at: AppTest, path) -> AppTest:
 
 
 # --- report folders ---------------------------------------------------------------------------------------------
+
 
 def test_report_folder_rules(tmp_path):
     data = tmp_path / "data"
@@ -116,6 +118,7 @@ def test_editor_may_choose_a_folder_but_it_is_checked(monkeypatch, data_dir, tmp
 
 # --- stored chats bound to their owner --------------------------------------------------------------------------
 
+
 def start(monkeypatch, data_dir: Path, query: dict, password: str | None = READER_PW) -> AppTest:
     for k, v in PROTECTED.items():
         if password:
@@ -147,7 +150,8 @@ def test_a_chat_id_from_another_session_does_not_open_the_chat(monkeypatch, data
         other = start(monkeypatch, data_dir, query)
         assert len(other.chat_message) == 0 and other.session_state.chat_session != sid
         assert [unescape(i.value) for i in other.info] == [
-            "Dieser Chat gehört zu einer anderen Sitzung und wird nicht geöffnet; ein neuer Chat beginnt."]
+            "Dieser Chat gehört zu einer anderen Sitzung und wird nicht geöffnet; ein neuer Chat beginnt."
+        ]
         assert param(other, "chat") != sid  # a new id of its own in the URL
     other = ask(other, "Und wo hat sie ihren Hauptsitz?")  # the foreign session's chat is stored elsewhere
     assert ChatStore(FeedbackStore(data_dir)).load(sid) == stored
@@ -179,12 +183,19 @@ def test_chat_keys(tmp_path):
 
 # --- deleting all feedback from the UI --------------------------------------------------------------------------
 
+
 def rate_one(data_dir: Path) -> None:
     store = FeedbackStore(data_dir)
     sid = new_session_id()
-    store.rate(Feedback(id=new_session_id(), rating=UP, question=QUESTION, session_id=sid,
-                        answer={"question": QUESTION, "answer": "In Brasilien.", "abstained": False,
-                                "citations": []}))
+    store.rate(
+        Feedback(
+            id=new_session_id(),
+            rating=UP,
+            question=QUESTION,
+            session_id=sid,
+            answer={"question": QUESTION, "answer": "In Brasilien.", "abstained": False, "citations": []},
+        )
+    )
     ChatStore(store).save(sid, [{"role": "user", "content": QUESTION}])
 
 
@@ -237,7 +248,9 @@ def test_the_clear_action_refuses_a_reader_even_when_called_directly(monkeypatch
         monkeypatch.setenv(k, v)
     at = AppTest.from_function(_clear_directly, args=(READER_PW,), default_timeout=TIMEOUT)
     at.run()
-    assert [e.value for e in at.error] == ["Nicht erlaubt: Bewertungen und Chats löschen darf nur die Rolle „Redaktion“."]
+    assert [e.value for e in at.error] == [
+        "Nicht erlaubt: Bewertungen und Chats löschen darf nur die Rolle „Redaktion“."
+    ]
     assert len(FeedbackStore(data_dir).records()) == 1
     at = AppTest.from_function(_clear_directly, args=(EDITOR_PW,), default_timeout=TIMEOUT)
     at.run()

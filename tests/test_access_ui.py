@@ -16,8 +16,13 @@ PROTECTED = {"QUELLE_READER_PASSWORD": READER_PW, "QUELLE_EDITOR_PASSWORD": EDIT
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    for k in ("QUELLE_HOST", "QUELLE_READER_PASSWORD", "QUELLE_EDITOR_PASSWORD", "QUELLE_ALLOW_OPEN",
-              "QUELLE_LOGIN_DELAY"):
+    for k in (
+        "QUELLE_HOST",
+        "QUELLE_READER_PASSWORD",
+        "QUELLE_EDITOR_PASSWORD",
+        "QUELLE_ALLOW_OPEN",
+        "QUELLE_LOGIN_DELAY",
+    ):
         monkeypatch.delenv(k, raising=False)
 
 
@@ -194,7 +199,8 @@ def test_the_delete_action_refuses_a_reader_even_when_called_directly(monkeypatc
     assert not at.exception, at.exception
     assert at.session_state["quelle_role"] == "reader"
     assert [e.value for e in at.error] == [
-        "Nicht erlaubt: Hochladen, Löschen und Feeds sind der Rolle „Redaktion“ vorbehalten."]
+        "Nicht erlaubt: Hochladen, Löschen und Feeds sind der Rolle „Redaktion“ vorbehalten."
+    ]
 
     def ids() -> set[str]:
         return {a["article_id"] for a in Resources.open(Settings(data_dir=own_store)).store.list_articles()}

@@ -7,47 +7,53 @@ import pytest
 from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, answer_kind, fillers
 
 
-@pytest.mark.parametrize("question, kind, focus", [
-    ("Wie viele Besucher kamen zum Stadtfest in Ulm?", NUMBER, "Besucher"),
-    ("Wie viele Wochen lang lässt T-Mobile Kunden das Netz testen?", NUMBER, "Wochen"),
-    ("Wie stark stieg die Alibaba-Aktie?", NUMBER, ""),
-    ("Um wie viel Prozent wuchs der Umsatz?", NUMBER, "Prozent"),
-    ("Welchen Anteil hält der Staat?", NUMBER, ""),
-    ("Wie oft wurde er Weltmeister?", NUMBER, ""),
-    ("How many people attended?", NUMBER, "people"),
-    ("Wann eröffnet das Museum?", DATE, ""),
-    ("Seit wann gilt das Gesetz?", DATE, ""),
-    ("In welchem Jahr wurde die Firma gegründet?", DATE, ""),
-    ("When did the strike end?", DATE, ""),
-    ("Wo plant Alibaba neue Rechenzentren?", PLACE, ""),
-    ("In welcher Stadt findet das Turnier statt?", PLACE, ""),
-    ("Where is the headquarters?", PLACE, ""),
-    ("Wer ist der erste Astronaut aus Dänemark?", NAME, ""),
-    ("Von wem stammt der Entwurf?", NAME, ""),
-    ("Who designed the puppet show?", NAME, ""),
-    ("Warum klagt die Lufthansa?", REASON, ""),
-    ("Aus welchem Grund wurde das Spiel abgesagt?", REASON, ""),
-    ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
-    ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
-    ("Was fordert die Gewerkschaft?", OTHER, ""),
-    ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
-    ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
-])
+@pytest.mark.parametrize(
+    "question, kind, focus",
+    [
+        ("Wie viele Besucher kamen zum Stadtfest in Ulm?", NUMBER, "Besucher"),
+        ("Wie viele Wochen lang lässt T-Mobile Kunden das Netz testen?", NUMBER, "Wochen"),
+        ("Wie stark stieg die Alibaba-Aktie?", NUMBER, ""),
+        ("Um wie viel Prozent wuchs der Umsatz?", NUMBER, "Prozent"),
+        ("Welchen Anteil hält der Staat?", NUMBER, ""),
+        ("Wie oft wurde er Weltmeister?", NUMBER, ""),
+        ("How many people attended?", NUMBER, "people"),
+        ("Wann eröffnet das Museum?", DATE, ""),
+        ("Seit wann gilt das Gesetz?", DATE, ""),
+        ("In welchem Jahr wurde die Firma gegründet?", DATE, ""),
+        ("When did the strike end?", DATE, ""),
+        ("Wo plant Alibaba neue Rechenzentren?", PLACE, ""),
+        ("In welcher Stadt findet das Turnier statt?", PLACE, ""),
+        ("Where is the headquarters?", PLACE, ""),
+        ("Wer ist der erste Astronaut aus Dänemark?", NAME, ""),
+        ("Von wem stammt der Entwurf?", NAME, ""),
+        ("Who designed the puppet show?", NAME, ""),
+        ("Warum klagt die Lufthansa?", REASON, ""),
+        ("Aus welchem Grund wurde das Spiel abgesagt?", REASON, ""),
+        ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
+        ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
+        ("Was fordert die Gewerkschaft?", OTHER, ""),
+        ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
+        ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
+    ],
+)
 def test_answer_kind_of_german_and_english_questions(question, kind, focus):
     got = answer_kind(question)
     assert (got.kind, got.focus) == (kind, focus)
 
 
-@pytest.mark.parametrize("question, unit, not_unit", [
-    ("Wie hoch war die Gage des Musikers?", "euro", "meter"),  # a pay noun asks for money, not a height
-    ("Wie hoch sind die Monatsgehälter der Piloten?", "euro", "meter"),  # also as the head of a compound
-    ("Wie hoch sind die Stundenlöhne?", "euro", "meter"),
-    ("Wie hoch ist das Preisgeld für den Sieg?", "euro", "kilometer"),
-    ("Was kostet das Ticket?", "euro", "meter"),
-    ("Wie hoch ist der Turm?", "meter", "euro"),
-    ("Wie lange dauert die Sanierung?", "monat", "euro"),
-    ("Wie hoch ist der Anteil der Frauen?", "prozent", "meter"),
-])
+@pytest.mark.parametrize(
+    "question, unit, not_unit",
+    [
+        ("Wie hoch war die Gage des Musikers?", "euro", "meter"),  # a pay noun asks for money, not a height
+        ("Wie hoch sind die Monatsgehälter der Piloten?", "euro", "meter"),  # also as the head of a compound
+        ("Wie hoch sind die Stundenlöhne?", "euro", "meter"),
+        ("Wie hoch ist das Preisgeld für den Sieg?", "euro", "kilometer"),
+        ("Was kostet das Ticket?", "euro", "meter"),
+        ("Wie hoch ist der Turm?", "meter", "euro"),
+        ("Wie lange dauert die Sanierung?", "monat", "euro"),
+        ("Wie hoch ist der Anteil der Frauen?", "prozent", "meter"),
+    ],
+)
 def test_implied_units(question, unit, not_unit):
     units = answer_kind(question).units
     assert unit in units and not_unit not in units

@@ -75,13 +75,15 @@ def assert_error(r: httpx.Response, status: int, *words: str) -> dict:
 
 # --- the OpenAI-compatible face ---------------------------------------------------------------------------------
 
+
 def test_openai_client_lists_the_quelle_model(server):
     assert [m.id for m in openai_client(server).models.list()] == ["quelle"]
 
 
 def test_openai_client_chat_completion_answers_with_sources(server):
-    resp = openai_client(server).chat.completions.create(model="quelle",
-                                                          messages=[{"role": "user", "content": QUESTION}])
+    resp = openai_client(server).chat.completions.create(
+        model="quelle", messages=[{"role": "user", "content": QUESTION}]
+    )
     content = resp.choices[0].message.content
     answer, _, sources = content.partition("\n\n**Quellen**\n")
     assert "Brasilien, Frankreich und den Niederlanden" in answer and "[1]" in answer
@@ -96,8 +98,9 @@ def test_openai_client_chat_completion_answers_with_sources(server):
 def test_openai_client_streams_the_same_answer(server):
     client = openai_client(server)
     plain = client.chat.completions.create(model="quelle", messages=[{"role": "user", "content": QUESTION}])
-    chunks = list(client.chat.completions.create(model="quelle", stream=True,
-                                                 messages=[{"role": "user", "content": QUESTION}]))
+    chunks = list(
+        client.chat.completions.create(model="quelle", stream=True, messages=[{"role": "user", "content": QUESTION}])
+    )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == plain.choices[0].message.content
     assert "Brasilien" in text and "**Quellen**" in text and "alibaba-ki-offensive" in text
@@ -110,11 +113,15 @@ def test_openai_client_streams_the_same_answer(server):
 def test_chat_history_makes_a_follow_up_standalone(server):
     client = openai_client(server)
     first = client.chat.completions.create(model="quelle", messages=[{"role": "user", "content": QUESTION}])
-    follow = client.chat.completions.create(model="quelle", messages=[
-        {"role": "system", "content": "Du bist hilfreich."},
-        {"role": "user", "content": QUESTION},
-        {"role": "assistant", "content": first.choices[0].message.content},
-        {"role": "user", "content": [{"type": "text", "text": "Und wo hat sie ihren Hauptsitz?"}]}])
+    follow = client.chat.completions.create(
+        model="quelle",
+        messages=[
+            {"role": "system", "content": "Du bist hilfreich."},
+            {"role": "user", "content": QUESTION},
+            {"role": "assistant", "content": first.choices[0].message.content},
+            {"role": "user", "content": [{"type": "text", "text": "Und wo hat sie ihren Hauptsitz?"}]},
+        ],
+    )
     full = follow.model_extra["quelle"]
     assert full["question"] == "Und wo hat sie ihren Hauptsitz?"
     assert "Alibaba" in full["standalone_question"]
@@ -126,13 +133,19 @@ def test_chat_completion_refuses_unknown_model_and_non_user_last_message(server,
 
     with pytest.raises(NotFoundError, match="gpt-4"):
         openai_client(server).chat.completions.create(model="gpt-4", messages=[{"role": "user", "content": "Wo?"}])
-    r = http.post("/v1/chat/completions", json={"model": "quelle", "messages": [
-        {"role": "user", "content": QUESTION}, {"role": "assistant", "content": "…"}]})
+    r = http.post(
+        "/v1/chat/completions",
+        json={
+            "model": "quelle",
+            "messages": [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "…"}],
+        },
+    )
     assert_error(r, 400, "last message", "user")
     assert_error(http.post("/v1/chat/completions", json={"model": "quelle", "messages": []}), 400, "messages")
 
 
 # --- /v1/ask ------------------------------------------------------------------------------------------------------
+
 
 def cli_ask_json(data_dir, *args) -> dict:
     from typer.testing import CliRunner
@@ -156,11 +169,27 @@ def test_ask_equals_quelle_ask_json(http, store):
 
 def test_ask_with_options_and_filters_equals_the_cli(http, store):
     question = "Wie stark stieg die Aktie?"
-    body = {"question": question, "k": 3, "mode": "bm25",
-            "filters": {"source": "Wirtschaftsdienst Demo", "since": "2025-01-01", "until": "2025-12-31"}}
+    body = {
+        "question": question,
+        "k": 3,
+        "mode": "bm25",
+        "filters": {"source": "Wirtschaftsdienst Demo", "since": "2025-01-01", "until": "2025-12-31"},
+    }
     api = http.post("/v1/ask", json=body).json()
-    cli = cli_ask_json(store.settings.data_dir, question, "-k", "3", "--mode", "bm25", "--source",
-                       "Wirtschaftsdienst Demo", "--since", "2025-01-01", "--until", "2025-12-31")
+    cli = cli_ask_json(
+        store.settings.data_dir,
+        question,
+        "-k",
+        "3",
+        "--mode",
+        "bm25",
+        "--source",
+        "Wirtschaftsdienst Demo",
+        "--since",
+        "2025-01-01",
+        "--until",
+        "2025-12-31",
+    )
     assert without_timings(api) == without_timings(cli)
     assert api["citations"] and all(c["source"] == "Wirtschaftsdienst Demo" for c in api["citations"])
     only = http.post("/v1/ask", json={"question": QUESTION, "filters": {"article": "energiewende-windkraft"}}).json()
@@ -212,18 +241,22 @@ def test_thirty_concurrent_asks_all_answer(http, server):
 
 # --- bad requests: 4xx JSON naming the problem ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("body, status, words", [
-    ('{"question": "Wo', 400, ["malformed JSON"]),
-    ('{"question": "   "}', 400, ["question", "empty"]),
-    (json.dumps({"question": "Wo " * 1000}), 400, ["question", "limit", "2,000"]),
-    ('{"question": "Wo?", "filters": {"since": "gestern"}}', 400, ["since", "gestern", "not a date"]),
-    ('{"question": "Wo?", "filters": {"since": "2025-12-01", "until": "2025-01-01"}}', 400, ["after"]),
-    ('{"question": "Wo?", "filters": {"article": "gibt-es-nicht"}}', 404, ["gibt-es-nicht"]),
-    ('{"question": "Wo?", "k": 0}', 400, ["k"]),
-    ('{"question": "Wo?", "mode": "magic"}', 400, ["mode"]),
-    ('{"frage": "Wo?"}', 400, ["question: is required", "frage: is not a known field"]),
-    ('[1, 2]', 400, ["body"]),
-])
+
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ('{"question": "Wo', 400, ["malformed JSON"]),
+        ('{"question": "   "}', 400, ["question", "empty"]),
+        (json.dumps({"question": "Wo " * 1000}), 400, ["question", "limit", "2,000"]),
+        ('{"question": "Wo?", "filters": {"since": "gestern"}}', 400, ["since", "gestern", "not a date"]),
+        ('{"question": "Wo?", "filters": {"since": "2025-12-01", "until": "2025-01-01"}}', 400, ["after"]),
+        ('{"question": "Wo?", "filters": {"article": "gibt-es-nicht"}}', 404, ["gibt-es-nicht"]),
+        ('{"question": "Wo?", "k": 0}', 400, ["k"]),
+        ('{"question": "Wo?", "mode": "magic"}', 400, ["mode"]),
+        ('{"frage": "Wo?"}', 400, ["question: is required", "frage: is not a known field"]),
+        ("[1, 2]", 400, ["body"]),
+    ],
+)
 def test_bad_ask_requests_get_a_clear_4xx(http, body, status, words):
     r = http.post("/v1/ask", content=body, headers={"Content-Type": "application/json"})
     assert_error(r, status, *words)
@@ -271,8 +304,13 @@ Die Stadtwerke Kleinhausen bauen ein Wasserstoffkraftwerk am Hafen von Emden. Di
 def test_upload_ask_delete_round_trip(http):
     question = "Wo bauen die Stadtwerke Kleinhausen ein Wasserstoffkraftwerk?"
     before = http.get("/v1/stats").json()
-    r = http.post("/v1/articles", files=[("files", ("kleinhausen.md", NEW_ARTICLE.encode(), "text/markdown")),
-                                         ("files", ("programm.exe", b"MZ\x90\x00", "application/octet-stream"))])
+    r = http.post(
+        "/v1/articles",
+        files=[
+            ("files", ("kleinhausen.md", NEW_ARTICLE.encode(), "text/markdown")),
+            ("files", ("programm.exe", b"MZ\x90\x00", "application/octet-stream")),
+        ],
+    )
     assert r.status_code == 200, r.text
     good, bad = r.json()["files"]
     assert good["name"] == "kleinhausen.md" and good["status"] == "added" and good["chunks"] >= 1
@@ -319,6 +357,7 @@ def test_upload_of_only_unsupported_or_broken_files_is_refused(http):
 
 # --- batch jobs --------------------------------------------------------------------------------------------------
 
+
 def wait_for_job(http, job_id, seconds=300) -> list[dict]:
     seen = []
     deadline = time.monotonic() + seconds
@@ -332,14 +371,20 @@ def wait_for_job(http, job_id, seconds=300) -> list[dict]:
 
 
 def test_batch_job_upload_progress_result(http):
-    questions = ("Wo plant Alibaba neue Rechenzentren?\n# ein Kommentar\n"
-                 "Wie viel mehr Geld verlangt Verdi für die Beschäftigten im kommunalen Nahverkehr?\n"
-                 "Von welchem Weltraumbahnhof aus ist die Kranich-1 gestartet?\n")
+    questions = (
+        "Wo plant Alibaba neue Rechenzentren?\n# ein Kommentar\n"
+        "Wie viel mehr Geld verlangt Verdi für die Beschäftigten im kommunalen Nahverkehr?\n"
+        "Von welchem Weltraumbahnhof aus ist die Kranich-1 gestartet?\n"
+    )
     r = http.post("/v1/batch", files={"file": ("fragen.txt", questions.encode())}, data={"format": "jsonl"})
     assert r.status_code == 202, r.text
     job = r.json()
-    assert job["total"] == 3 and job["status"] in ("queued", "running", "done") and job["result"] is None \
+    assert (
+        job["total"] == 3
+        and job["status"] in ("queued", "running", "done")
+        and job["result"] is None
         or job["status"] == "done"
+    )
     states = wait_for_job(http, job["id"])
     assert all(0 <= s["done"] <= s["total"] == 3 for s in states)
     final = states[-1]
@@ -356,33 +401,45 @@ def test_batch_job_upload_progress_result(http):
 
 
 def test_batch_csv_result_and_bad_question_files(http):
-    r = http.post("/v1/batch", files={"file": ("fragen.jsonl", b'{"id": "a", "question": "Wo plant Alibaba neue '
-                                                               b'Rechenzentren?"}\n')},
-                  data={"format": "csv", "k": "3"})
+    r = http.post(
+        "/v1/batch",
+        files={"file": ("fragen.jsonl", b'{"id": "a", "question": "Wo plant Alibaba neue Rechenzentren?"}\n')},
+        data={"format": "csv", "k": "3"},
+    )
     assert r.status_code == 202, r.text
     final = wait_for_job(http, r.json()["id"])[-1]
     assert final["status"] == "done", final
     result = http.get(final["result"])
     assert result.headers["content-type"].startswith("text/csv") and "Brasilien" in result.text
-    assert_error(http.post("/v1/batch", files={"file": ("fragen.jsonl", b'{"question": "Wo?"}\n{kaputt\n')}), 400,
-                 "line 2")
+    assert_error(
+        http.post("/v1/batch", files={"file": ("fragen.jsonl", b'{"question": "Wo?"}\n{kaputt\n')}), 400, "line 2"
+    )
     assert_error(http.post("/v1/batch", files={"file": ("fragen.pdf", b"%PDF-1.4")}), 415, "fragen.pdf")
-    assert_error(http.post("/v1/batch", files={"file": ("fragen.txt", b"Wo?\n")}, data={"format": "xlsx"}), 400,
-                 "format", "xlsx")
-    assert_error(http.post("/v1/batch", files={"file": ("fragen.txt", b"Wo?\n")}, data={"since": "morgen"}), 400,
-                 "since")
+    assert_error(
+        http.post("/v1/batch", files={"file": ("fragen.txt", b"Wo?\n")}, data={"format": "xlsx"}), 400, "format", "xlsx"
+    )
+    assert_error(
+        http.post("/v1/batch", files={"file": ("fragen.txt", b"Wo?\n")}, data={"since": "morgen"}), 400, "since"
+    )
     assert_error(http.get("/v1/batch/gibt-es-nicht"), 404, "gibt-es-nicht")
 
 
 # --- access --------------------------------------------------------------------------------------------------------
+
 
 def test_api_key_is_required_everywhere_but_healthz(keyed_server):
     from openai import AuthenticationError
 
     with httpx.Client(base_url=keyed_server.base, timeout=120) as c:
         assert c.get("/healthz").status_code == 200
-        for method, path in (("GET", "/v1/stats"), ("GET", "/v1/articles"), ("GET", "/v1/models"),
-                             ("POST", "/v1/ask"), ("DELETE", f"/v1/articles/{ALIBABA}"), ("GET", "/docs")):
+        for method, path in (
+            ("GET", "/v1/stats"),
+            ("GET", "/v1/articles"),
+            ("GET", "/v1/models"),
+            ("POST", "/v1/ask"),
+            ("DELETE", f"/v1/articles/{ALIBABA}"),
+            ("GET", "/docs"),
+        ):
             r = c.request(method, path, json={"question": QUESTION} if method == "POST" else None)
             assert_error(r, 401, "API key")
             assert r.headers["www-authenticate"] == "Bearer"
@@ -396,7 +453,8 @@ def test_api_key_is_required_everywhere_but_healthz(keyed_server):
     with pytest.raises(AuthenticationError):
         openai_client(keyed_server, "falsch").models.list()
     resp = openai_client(keyed_server, KEY).chat.completions.create(
-        model="quelle", messages=[{"role": "user", "content": QUESTION}])
+        model="quelle", messages=[{"role": "user", "content": QUESTION}]
+    )
     assert "Brasilien" in resp.choices[0].message.content
 
 
@@ -423,6 +481,7 @@ def test_serve_refuses_a_public_host_without_a_key(store, monkeypatch):
 
 # --- request log ---------------------------------------------------------------------------------------------------
 
+
 def test_request_log_lines_have_no_question_unless_asked(store, caplog):
     from quelle.api import create_app
 
@@ -432,8 +491,11 @@ def test_request_log_lines_have_no_question_unless_asked(store, caplog):
         with ApiServer(create_app(store.settings, store, log_questions=log_questions)) as srv:
             assert httpx.post(srv.url("/v1/ask"), json={"question": QUESTION}, timeout=120).status_code == 200
             httpx.get(srv.url("/v1/nichts"), timeout=30)
-        lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "quelle.api"
-                 and r.getMessage().startswith("{")]
+        lines = [
+            json.loads(r.getMessage())
+            for r in caplog.records
+            if r.name == "quelle.api" and r.getMessage().startswith("{")
+        ]
         ask_line = next(line for line in lines if line["path"] == "/v1/ask")
         assert ask_line["method"] == "POST" and ask_line["status"] == 200 and ask_line["latency_ms"] > 0
         assert any(line["path"] == "/v1/nichts" and line["status"] == 404 for line in lines)

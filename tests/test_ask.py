@@ -48,8 +48,10 @@ def test_empty_question_is_rejected_clearly(demo_store):
 
 
 def test_follow_up_question_uses_the_history_without_repeating_the_last_answer(demo_store):
-    history = [{"role": "user", "content": "Wo plant Alibaba neue Rechenzentren?"},
-               {"role": "assistant", "content": "… in Brasilien, Frankreich und den Niederlanden. [1]"}]
+    history = [
+        {"role": "user", "content": "Wo plant Alibaba neue Rechenzentren?"},
+        {"role": "assistant", "content": "… in Brasilien, Frankreich und den Niederlanden. [1]"},
+    ]
     a = ask("Und wo hat sie ihren Hauptsitz?", demo_store.settings, history, resources=demo_store)
     assert "Alibaba" in a.standalone_question
     assert "Hangzhou" in a.answer and "Brasilien" not in a.answer

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from quelle.answering.pipeline import ask
-from quelle.batch import (InputError, Journal, OutputError, journal_path, read_output, read_questions, run_batch)
+from quelle.batch import InputError, Journal, OutputError, journal_path, read_output, read_questions, run_batch
 from tests.conftest import DEMO, ROOT
 
 GOLD = DEMO / "gold.jsonl"
@@ -36,35 +36,58 @@ def csv_rows(path: Path) -> list[dict]:
 
 # --- reading question files --------------------------------------------------------------------------------
 
+
 def test_txt_skips_blank_lines_and_comments_and_gives_stable_ids_per_line(tmp_path):
     f = tmp_path / "fragen.txt"
-    f.write_text("# Briefing Montag\n\nWo plant Alibaba neue Rechenzentren?\n  \nWo plant Alibaba neue Rechenzentren?\n"
-                 "Wer gewann das Pokalspiel?\n", encoding="utf-8")
+    f.write_text(
+        "# Briefing Montag\n\nWo plant Alibaba neue Rechenzentren?\n  \nWo plant Alibaba neue Rechenzentren?\n"
+        "Wer gewann das Pokalspiel?\n",
+        encoding="utf-8",
+    )
     qs = read_questions(f)
-    assert [(q.line, q.question) for q in qs] == [(3, "Wo plant Alibaba neue Rechenzentren?"),
-                                                  (5, "Wo plant Alibaba neue Rechenzentren?"),
-                                                  (6, "Wer gewann das Pokalspiel?")]
+    assert [(q.line, q.question) for q in qs] == [
+        (3, "Wo plant Alibaba neue Rechenzentren?"),
+        (5, "Wo plant Alibaba neue Rechenzentren?"),
+        (6, "Wer gewann das Pokalspiel?"),
+    ]
     assert len({q.id for q in qs}) == 3  # the same question on two lines: two ids
     assert [q.id for q in read_questions(f)] == [q.id for q in qs]  # stable across reads
 
 
 def test_csv_with_semicolons_keeps_given_ids_and_carries_other_columns(tmp_path, demo_store):
     f = tmp_path / "fragen.csv"
-    f.write_text("id;question;ressort;answer\nw1;Wo plant Alibaba neue Rechenzentren?;Wirtschaft;Brasilien\n"
-                 ";Um wie viel Prozent legte die Alibaba-Aktie zu?;Börse;9,2\n", encoding="utf-8")
+    f.write_text(
+        "id;question;ressort;answer\nw1;Wo plant Alibaba neue Rechenzentren?;Wirtschaft;Brasilien\n"
+        ";Um wie viel Prozent legte die Alibaba-Aktie zu?;Börse;9,2\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "antworten.csv"
     summary = run_batch(f, out, demo_store.settings, demo_store)
     rows = csv_rows(out)
     assert summary.total == 2 and summary.errors == 0
-    assert list(rows[0])[:9] == ["id", "question", "answer", "abstained", "citations", "backend", "model",
-                                 "latency_ms", "error"]
+    assert list(rows[0])[:9] == [
+        "id",
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "backend",
+        "model",
+        "latency_ms",
+        "error",
+    ]
     assert rows[0]["id"] == "w1" and rows[1]["id"].startswith("q-")
     assert [r["ressort"] for r in rows] == ["Wirtschaft", "Börse"]
     assert [r["input_answer"] for r in rows] == ["Brasilien", "9,2"]  # an input column named like an output field
     assert "Brasilien" in rows[0]["answer"]
     cites = json.loads(rows[0]["citations"])
-    assert cites[0]["article_id"] == "alibaba-ki-offensive" and set(cites[0]) == {"n", "article_id", "title",
-                                                                                  "date", "source"}
+    assert cites[0]["article_id"] == "alibaba-ki-offensive" and set(cites[0]) == {
+        "n",
+        "article_id",
+        "title",
+        "date",
+        "source",
+    }
     assert rows[0]["abstained"] == "false" and float(rows[0]["latency_ms"]) > 0
 
 
@@ -80,18 +103,24 @@ def test_jsonl_carries_extra_keys_into_jsonl_output(tmp_path, demo_store):
     assert isinstance(rows[0]["abstained"], bool) and rows[0]["citations"][0]["n"] == 1
 
 
-@pytest.mark.parametrize("name,content,expected", [
-    ("f.jsonl", '{"question": "Wo?"}\n\n{"question": "Wer?"\n', "f.jsonl: line 3: not valid JSON"),
-    ("f.jsonl", '{"question": "Wo?"}\n["Wer?"]\n', "f.jsonl: line 2: expected a JSON object"),
-    ("f.jsonl", '{"frage_text": "Wo?"}\n', 'f.jsonl: line 1: no "question" field'),
-    ("f.jsonl", '{"id": "a", "question": "Wo?"}\n{"id": "a", "question": "Wer?"}\n',
-     "f.jsonl: line 2: id 'a' is already used on line 1"),
-    ("f.csv", "id,question\n1,Wo?\n2,Wer?,zu viel\n", "f.csv: line 3: 3 fields, the header has 2"),
-    ("f.csv", 'id,question\n1,"Wo?\n', "f.csv: line 2: broken CSV"),
-    ("f.csv", "id,frage_text\n1,Wo?\n", "f.csv: line 1: no 'question' column"),
-    ("f.csv", "id;Frage\n1;Wo?\n1;Wer?\n", "f.csv: line 3: id '1' is already used on line 2"),
-    ("f.xlsx", "x", "unsupported question file type '.xlsx'"),
-])
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("f.jsonl", '{"question": "Wo?"}\n\n{"question": "Wer?"\n', "f.jsonl: line 3: not valid JSON"),
+        ("f.jsonl", '{"question": "Wo?"}\n["Wer?"]\n', "f.jsonl: line 2: expected a JSON object"),
+        ("f.jsonl", '{"frage_text": "Wo?"}\n', 'f.jsonl: line 1: no "question" field'),
+        (
+            "f.jsonl",
+            '{"id": "a", "question": "Wo?"}\n{"id": "a", "question": "Wer?"}\n',
+            "f.jsonl: line 2: id 'a' is already used on line 1",
+        ),
+        ("f.csv", "id,question\n1,Wo?\n2,Wer?,zu viel\n", "f.csv: line 3: 3 fields, the header has 2"),
+        ("f.csv", 'id,question\n1,"Wo?\n', "f.csv: line 2: broken CSV"),
+        ("f.csv", "id,frage_text\n1,Wo?\n", "f.csv: line 1: no 'question' column"),
+        ("f.csv", "id;Frage\n1;Wo?\n1;Wer?\n", "f.csv: line 3: id '1' is already used on line 2"),
+        ("f.xlsx", "x", "unsupported question file type '.xlsx'"),
+    ],
+)
 def test_a_broken_input_line_is_reported_with_file_and_line(tmp_path, name, content, expected):
     f = tmp_path / name
     f.write_text(content, encoding="utf-8")
@@ -117,6 +146,7 @@ def test_cli_reports_a_broken_line_without_a_traceback(tmp_path, demo_store):
 
 # --- answers -----------------------------------------------------------------------------------------------
 
+
 def test_batch_answers_equal_ask_for_every_demo_question(tmp_path, demo_store):
     out = tmp_path / "antworten.csv"
     summary = run_batch(GOLD, out, demo_store.settings, demo_store)
@@ -128,19 +158,23 @@ def test_batch_answers_equal_ask_for_every_demo_question(tmp_path, demo_store):
         a = ask(g["question"], demo_store.settings, resources=demo_store)
         assert row["answer"] == a.answer, g["id"]
         assert row["abstained"] == ("true" if a.abstained else "false")
-        assert json.loads(row["citations"]) == [{"n": c.n, "article_id": c.article_id, "title": c.title,
-                                                 "date": c.date, "source": c.source} for c in a.citations]
+        assert json.loads(row["citations"]) == [
+            {"n": c.n, "article_id": c.article_id, "title": c.title, "date": c.date, "source": c.source}
+            for c in a.citations
+        ]
         assert row["backend"] == a.backend == "extractive"
 
 
 def test_an_invalid_question_becomes_an_error_row_and_the_run_goes_on(tmp_path, demo_store):
     f = tmp_path / "fragen.jsonl"
-    f.write_text('{"id": "ok1", "question": "Wo plant Alibaba neue Rechenzentren?"}\n'
-                 '{"id": "leer", "question": ""}\n'
-                 '{"id": "lang", "question": "' + "Wer? " * 1000 + '"}\n'
-                 '{"id": "datum", "question": "Wo plant Alibaba neue Rechenzentren?", "filter_since": "gestern"}\n'
-                 '{"id": "ok2", "question": "Welche US-Investorin hat erstmals seit 2021 wieder Alibaba-Aktien gekauft?"}\n',
-                 encoding="utf-8")
+    f.write_text(
+        '{"id": "ok1", "question": "Wo plant Alibaba neue Rechenzentren?"}\n'
+        '{"id": "leer", "question": ""}\n'
+        '{"id": "lang", "question": "' + "Wer? " * 1000 + '"}\n'
+        '{"id": "datum", "question": "Wo plant Alibaba neue Rechenzentren?", "filter_since": "gestern"}\n'
+        '{"id": "ok2", "question": "Welche US-Investorin hat erstmals seit 2021 wieder Alibaba-Aktien gekauft?"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "a.jsonl"
     summary = run_batch(f, out, demo_store.settings, demo_store)
     rows = {r["id"]: r for r in jsonl_rows(out)}
@@ -155,9 +189,12 @@ def test_an_invalid_question_becomes_an_error_row_and_the_run_goes_on(tmp_path, 
 
 def test_a_per_question_filter_column_narrows_that_question_only(tmp_path, demo_store):
     f = tmp_path / "fragen.csv"
-    f.write_text("id,question,filter_article\n"
-                 "a,Wo plant Alibaba neue Rechenzentren?,dfb-pokal-viertelfinale\n"
-                 "b,Wo plant Alibaba neue Rechenzentren?,\n", encoding="utf-8")
+    f.write_text(
+        "id,question,filter_article\n"
+        "a,Wo plant Alibaba neue Rechenzentren?,dfb-pokal-viertelfinale\n"
+        "b,Wo plant Alibaba neue Rechenzentren?,\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "a.jsonl"
     run_batch(f, out, demo_store.settings, demo_store)
     a, b = jsonl_rows(out)
@@ -170,14 +207,21 @@ def test_parallel_workers_give_the_same_answers_in_input_order(tmp_path, demo_st
     one, four = tmp_path / "one.jsonl", tmp_path / "four.jsonl"
     run_batch(GOLD, one, demo_store.settings, demo_store, workers=1)
     completion: list[str] = []
-    summary = run_batch(GOLD, four, demo_store.settings, demo_store, workers=4,
-                        progress=lambda done, total, row: row and completion.append(row["id"]))
+    summary = run_batch(
+        GOLD,
+        four,
+        demo_store.settings,
+        demo_store,
+        workers=4,
+        progress=lambda done, total, row: row and completion.append(row["id"]),
+    )
     assert summary.workers == 4 and sorted(completion) == sorted(g["id"] for g in gold_questions())
     strip = lambda rows: [{k: v for k, v in r.items() if k != "latency_ms"} for r in rows]  # noqa: E731
     assert strip(jsonl_rows(four)) == strip(jsonl_rows(one))
 
 
 # --- durability and resume ---------------------------------------------------------------------------------
+
 
 def write_txt(path: Path, n: int) -> list[str]:
     qs = [g["question"] for g in gold_questions()]
@@ -246,11 +290,16 @@ def test_rerun_of_a_finished_batch_asks_nothing_and_restart_asks_everything(tmp_
 
 def test_questions_added_to_the_input_are_answered_in_their_place(tmp_path, demo_store):
     f = tmp_path / "fragen.csv"
-    f.write_text("id,question\na,Wo plant Alibaba neue Rechenzentren?\nc,Wer gewann das Pokalspiel?\n", encoding="utf-8")
+    f.write_text(
+        "id,question\na,Wo plant Alibaba neue Rechenzentren?\nc,Wer gewann das Pokalspiel?\n", encoding="utf-8"
+    )
     out = tmp_path / "a.jsonl"
     run_batch(f, out, demo_store.settings, demo_store)
-    f.write_text("id,question\na,Wo plant Alibaba neue Rechenzentren?\nb,Welche US-Investorin kaufte Alibaba-Aktien?\n"
-                 "c,Wer gewann das Pokalspiel?\n", encoding="utf-8")
+    f.write_text(
+        "id,question\na,Wo plant Alibaba neue Rechenzentren?\nb,Welche US-Investorin kaufte Alibaba-Aktien?\n"
+        "c,Wer gewann das Pokalspiel?\n",
+        encoding="utf-8",
+    )
     summary = run_batch(f, out, demo_store.settings, demo_store)
     assert summary.new == 1 and [r["id"] for r in jsonl_rows(out)] == ["a", "b", "c"]
 
@@ -282,8 +331,9 @@ def test_a_second_run_on_the_same_output_is_refused_while_one_runs(tmp_path, dem
 
 def run_cli(*args, data_dir, check=True, **kw):
     env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir)}
-    p = subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                       timeout=600, **kw)
+    p = subprocess.run(
+        [sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, **kw
+    )
     if check:
         assert p.returncode == 0, p.stderr
     return p
@@ -296,8 +346,13 @@ def test_kill_9_part_way_then_rerun_answers_every_question_exactly_once_in_input
     out = tmp_path / "antworten.jsonl"
     journal = journal_path(out)
     env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "quelle", "batch", str(f), "-o", str(out)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quelle", "batch", str(f), "-o", str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     try:
         while time.monotonic() < deadline and proc.poll() is None:
@@ -325,19 +380,23 @@ def test_kill_9_part_way_then_rerun_answers_every_question_exactly_once_in_input
     for row in (rows[0], rows[len(survived) + 1]):
         asked = json.loads(run_cli("ask", row["question"], "--json", data_dir=data_dir).stdout)
         assert row["answer"] == asked["answer"] and row["abstained"] == asked["abstained"]
-        assert row["citations"] == [{k: c[k] for k in ("n", "article_id", "title", "date", "source")}
-                                    for c in asked["citations"]]
+        assert row["citations"] == [
+            {k: c[k] for k in ("n", "article_id", "title", "date", "source")} for c in asked["citations"]
+        ]
 
 
 # --- LLM backend: parallel workers, input order, LLM faults --------------------------------------------------
+
 
 def test_llm_workers_answer_in_parallel_keep_input_order_and_record_an_llm_fault(tmp_path, demo_store):
     from tests.fake_openai import FakeOpenAI, Reply
 
     gold = gold_questions()[:8]
     f = tmp_path / "fragen.jsonl"
-    f.write_text("\n".join(json.dumps({"id": g["id"], "question": g["question"]}, ensure_ascii=False) for g in gold),
-                 encoding="utf-8")
+    f.write_text(
+        "\n".join(json.dumps({"id": g["id"], "question": g["question"]}, ensure_ascii=False) for g in gold),
+        encoding="utf-8",
+    )
     broken = gold[2]["id"]
 
     def reply(request):  # the first questions answer slowest, so they finish last; one question's LLM fails
@@ -349,11 +408,13 @@ def test_llm_workers_answer_in_parallel_keep_input_order_and_record_an_llm_fault
 
     completion: list[str] = []
     with FakeOpenAI(replies=[reply]) as srv:
-        s = demo_store.settings.with_(llm="openai", openai_api_key="test", openai_base_url=srv.base_url,
-                                      llm_backoff_initial=0.01, llm_retries=1)
+        s = demo_store.settings.with_(
+            llm="openai", openai_api_key="test", openai_base_url=srv.base_url, llm_backoff_initial=0.01, llm_retries=1
+        )
         out = tmp_path / "antworten.csv"
-        summary = run_batch(f, out, s, demo_store,
-                            progress=lambda done, total, row: row and completion.append(row["id"]))
+        summary = run_batch(
+            f, out, s, demo_store, progress=lambda done, total, row: row and completion.append(row["id"])
+        )
         rows = csv_rows(out)
         same = ask(gold[0]["question"], s, resources=demo_store)  # the chat's answer for the same settings
     assert rows[0]["answer"] == same.answer and rows[0]["model"] == same.model and same.backend == "openai"

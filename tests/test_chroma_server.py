@@ -42,8 +42,11 @@ def chroma_url(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("chroma-server") / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(chroma), "run", "--path", str(log.parent / "data"), "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(chroma), "run", "--path", str(log.parent / "data"), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 90
         while not _heartbeat(url):
@@ -62,8 +65,9 @@ def chroma_url(tmp_path_factory):
 @pytest.fixture
 def server_settings(tmp_path, chroma_url):
     """A fresh collection on the shared server for every test."""
-    return Settings(data_dir=tmp_path / "a", chroma_url=chroma_url, collection=f"t{uuid.uuid4().hex[:10]}",
-                    llm="extractive")
+    return Settings(
+        data_dir=tmp_path / "a", chroma_url=chroma_url, collection=f"t{uuid.uuid4().hex[:10]}", llm="extractive"
+    )
 
 
 def _ids(passages):
@@ -91,8 +95,9 @@ def test_ingest_ask_delete_through_the_server(server_settings, embedder, tmp_pat
     assert n > 0
     assert [a["article_id"] for a in lib.articles()] == ["leipziger-buchmesse"]
     for mode in ("dense", "bm25", "hybrid"):
-        assert set(_ids(res.retriever.retrieve("Alibaba Rechenzentren Buchmesse", 10, mode=mode))) == \
-            {"leipziger-buchmesse"}
+        assert set(_ids(res.retriever.retrieve("Alibaba Rechenzentren Buchmesse", 10, mode=mode))) == {
+            "leipziger-buchmesse"
+        }
     after = ask("Wo plant Alibaba neue Rechenzentren?", server_settings, resources=res)
     assert all(c.article_id != "alibaba-ki-offensive" for c in after.citations)
 
@@ -106,9 +111,15 @@ def test_a_second_process_sees_what_the_first_ingested(server_settings, embedder
     assert second.retriever.retrieve("Buchmesse Leipzig", 1, mode="bm25")  # built from the server's contents
 
     folder = tmp_path / "neu"
-    write_article(folder, "fusion.md", "Der Kernfusionsreaktor Wendelstein erreichte im Versuch eine Plasmadauer "
-                  "von 43 Sekunden. Die Forscher in Greifswald sprechen von einem Rekord.",
-                  title="Rekord beim Stellarator", date="2026-03-02", source="Wissenschaft")
+    write_article(
+        folder,
+        "fusion.md",
+        "Der Kernfusionsreaktor Wendelstein erreichte im Versuch eine Plasmadauer "
+        "von 43 Sekunden. Die Forscher in Greifswald sprechen von einem Rekord.",
+        title="Rekord beim Stellarator",
+        date="2026-03-02",
+        source="Wissenschaft",
+    )
     Library(first).ingest([folder])
 
     q = "Wie lange hielt das Plasma im Wendelstein-Stellarator?"

@@ -15,8 +15,9 @@ def test_python_m_quelle_ingests_and_answers_as_json_in_a_real_process(tmp_path)
     env = {**os.environ, "QUELLE_DATA_DIR": str(tmp_path / "idx")}
 
     def run(*args):
-        p = subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env,
-                           cwd=tmp_path, timeout=600)  # not the repo: the bundled prompts and model are found anyway
+        p = subprocess.run(
+            [sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600
+        )  # not the repo: the bundled prompts and model are found anyway
         assert p.returncode == 0, p.stderr
         return p
 

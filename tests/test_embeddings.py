@@ -4,8 +4,12 @@ import numpy as np
 
 
 def test_passage_vectors_equal_the_model_on_each_text_alone_whatever_the_batching(embedder):
-    texts = ["Kurz.", "Alibaba baut neue Rechenzentren in Mexiko, Japan und Brasilien. " * 6,
-             "Die Cloudsparte wuchs um 26 Prozent.", "Ein mittellanger Satz über das Wetter in Bayern am Wochenende."]
+    texts = [
+        "Kurz.",
+        "Alibaba baut neue Rechenzentren in Mexiko, Japan und Brasilien. " * 6,
+        "Die Cloudsparte wuchs um 26 Prozent.",
+        "Ein mittellanger Satz über das Wetter in Bayern am Wochenende.",
+    ]
     calls = []
     vectors = embedder.embed_passages(texts, on_batch=calls.append)
     alone = np.stack([embedder.model.encode([t], normalize_embeddings=True)[0] for t in texts])
@@ -16,8 +20,12 @@ def test_passage_vectors_equal_the_model_on_each_text_alone_whatever_the_batchin
 
 def test_batches_are_sorted_by_token_count_not_by_characters(embedder, monkeypatch):
     embedder.batch_size = 2
-    texts = ["1234567890 1234567890 1234567890", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-             "ein zwei drei vier fünf sechs sieben acht", "x"]
+    texts = [
+        "1234567890 1234567890 1234567890",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "ein zwei drei vier fünf sechs sieben acht",
+        "x",
+    ]
     seen = []
     real = embedder.model.encode
     monkeypatch.setattr(embedder.model, "encode", lambda batch, **kw: seen.append(batch) or real(batch, **kw))

@@ -9,30 +9,74 @@ import pytest
 from quelle.evaluation.gold import GoldError, read_gold
 from quelle.evaluation.squad import load_squad
 
-P0 = "Der Rhein ist eine der verkehrsreichsten Wasserstraßen Europas. Im Jahr 2023 transportierten Binnenschiffe " \
-     "rund 180 Millionen Tonnen Güter auf dem Fluss."
+P0 = (
+    "Der Rhein ist eine der verkehrsreichsten Wasserstraßen Europas. Im Jahr 2023 transportierten Binnenschiffe "
+    "rund 180 Millionen Tonnen Güter auf dem Fluss."
+)
 P1 = "Die Mosel mündet bei Koblenz in den Rhein; das Deutsche Eck erinnert daran."
 P2 = "Der Hafen Duisburg gilt als größter Binnenhafen der Welt. Dort legen jährlich rund 20.000 Schiffe an."
 P3 = "Der Zoologische Garten Berlin wurde 1844 eröffnet und ist der älteste Zoo Deutschlands."
 
 
 def squad_v2() -> dict:
-    return {"version": "v2.0", "data": [
-        {"title": "Rhein_Schifffahrt", "paragraphs": [
-            {"context": P0, "qas": [{"id": "r1", "question": "Wie viele Tonnen Güter wurden 2023 auf dem Rhein "
-                                     "transportiert?", "is_impossible": False,
-                                     "answers": [{"text": "180 Millionen Tonnen", "answer_start": P0.index("180")}]}]},
-            {"context": P1, "qas": []},
-            {"context": P2, "qas": [
-                {"id": "r2", "question": "Welcher Hafen gilt als größter Binnenhafen der Welt?", "is_impossible": False,
-                 "answers": [{"text": "Duisburg", "answer_start": P2.index("Duisburg")},
-                             {"text": "Hafen Duisburg", "answer_start": P2.index("Hafen Duisburg")}]},
-                {"id": "r3", "question": "Wie hoch ist die Zugspitze?", "is_impossible": True, "answers": [],
-                 "plausible_answers": [{"text": "20.000", "answer_start": P2.index("20.000")}]}]}]},
-        {"title": "Berliner_Zoo", "paragraphs": [
-            {"context": P3, "qas": [{"id": "z1", "question": "Wann wurde der Berliner Zoo eröffnet?",
-                                     "answers": [{"text": "1844", "answer_start": 3}]}]}]},  # offset is wrong
-    ]}
+    return {
+        "version": "v2.0",
+        "data": [
+            {
+                "title": "Rhein_Schifffahrt",
+                "paragraphs": [
+                    {
+                        "context": P0,
+                        "qas": [
+                            {
+                                "id": "r1",
+                                "question": "Wie viele Tonnen Güter wurden 2023 auf dem Rhein transportiert?",
+                                "is_impossible": False,
+                                "answers": [{"text": "180 Millionen Tonnen", "answer_start": P0.index("180")}],
+                            }
+                        ],
+                    },
+                    {"context": P1, "qas": []},
+                    {
+                        "context": P2,
+                        "qas": [
+                            {
+                                "id": "r2",
+                                "question": "Welcher Hafen gilt als größter Binnenhafen der Welt?",
+                                "is_impossible": False,
+                                "answers": [
+                                    {"text": "Duisburg", "answer_start": P2.index("Duisburg")},
+                                    {"text": "Hafen Duisburg", "answer_start": P2.index("Hafen Duisburg")},
+                                ],
+                            },
+                            {
+                                "id": "r3",
+                                "question": "Wie hoch ist die Zugspitze?",
+                                "is_impossible": True,
+                                "answers": [],
+                                "plausible_answers": [{"text": "20.000", "answer_start": P2.index("20.000")}],
+                            },
+                        ],
+                    },
+                ],
+            },
+            {
+                "title": "Berliner_Zoo",
+                "paragraphs": [
+                    {
+                        "context": P3,
+                        "qas": [
+                            {
+                                "id": "z1",
+                                "question": "Wann wurde der Berliner Zoo eröffnet?",
+                                "answers": [{"text": "1844", "answer_start": 3}],
+                            }
+                        ],
+                    }
+                ],
+            },  # offset is wrong
+        ],
+    }
 
 
 def test_squad_v2_titles_become_articles_with_gold_spans_in_article_offsets(tmp_path):
@@ -50,7 +94,7 @@ def test_squad_v2_titles_become_articles_with_gold_spans_in_article_offsets(tmp_
         q = by_id[qid]
         assert not q.unanswerable and q.spans
         for span in q.spans:
-            assert texts[span.article_id][span.start:span.end] in q.answers
+            assert texts[span.article_id][span.start : span.end] in q.answers
     assert by_id["r2"].answers == ["Duisburg", "Hafen Duisburg"] and len(by_id["r2"].spans) == 2
     assert by_id["r3"].unanswerable and by_id["r3"].answers == [] and by_id["r3"].spans == []
     assert s.misaligned_answers == 1  # z1's answer_start was wrong: found by searching the paragraph
@@ -75,13 +119,19 @@ def test_squad_v1_without_is_impossible(tmp_path):
     assert len(s.questions) == 3 and not any(q.unanswerable for q in s.questions)
 
 
-@pytest.mark.parametrize("content, problem", [
-    ("{not json", "not valid JSON"),
-    ('{"version": "1.1"}', "not a SQuAD file"),
-    ('{"data": [{"title": "T", "paragraphs": [{"qas": []}]}]}', "data[0].paragraphs[0]: 'context' is missing"),
-    ('{"data": [{"title": "T", "paragraphs": [{"context": "x", "qas": [{"id": "1", "question": "Q?", '
-     '"answers": []}]}]}]}', "has no answers and is not marked is_impossible"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"version": "1.1"}', "not a SQuAD file"),
+        ('{"data": [{"title": "T", "paragraphs": [{"qas": []}]}]}', "data[0].paragraphs[0]: 'context' is missing"),
+        (
+            '{"data": [{"title": "T", "paragraphs": [{"context": "x", "qas": [{"id": "1", "question": "Q?", '
+            '"answers": []}]}]}]}',
+            "has no answers and is not marked is_impossible",
+        ),
+    ],
+)
 def test_bad_squad_files_name_the_file_and_the_problem(tmp_path, content, problem):
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
@@ -93,9 +143,11 @@ def test_bad_squad_files_name_the_file_and_the_problem(tmp_path, content, proble
 def test_gold_csv_with_pipe_separated_answers_and_extra_columns(tmp_path):
     path = tmp_path / "gold.csv"
     path.write_text(
-        'id,question,answers,source,unanswerable,kategorie\n'
+        "id,question,answers,source,unanswerable,kategorie\n"
         'c1,"Wo plant Alibaba neue Rechenzentren, laut Artikel?",Brasilien|Frankreich | Niederlande,alibaba,,Wirtschaft\n'
-        'c2,Wie hoch ist die Zugspitze?,,,ja,Geografie\n', encoding="utf-8")
+        "c2,Wie hoch ist die Zugspitze?,,,ja,Geografie\n",
+        encoding="utf-8",
+    )
     qs = read_gold(path)
     assert [q.id for q in qs] == ["c1", "c2"]
     assert qs[0].question == "Wo plant Alibaba neue Rechenzentren, laut Artikel?"
@@ -113,18 +165,32 @@ def test_gold_csv_with_semicolons(tmp_path):
 
 def test_gold_files_accept_the_german_column_names(tmp_path):
     csv_path = tmp_path / "gold.csv"
-    csv_path.write_text('ID;Frage;Antworten;Quelle;Unbeantwortbar\n'
-                        'g1;"Wer führt Nordstern Orbital; laut Bericht?";Lena Marquardt|Marquardt;nordstern;nein\n'
-                        'g2;Wie hoch ist die Zugspitze?;;;ja\n', encoding="utf-8")
+    csv_path.write_text(
+        "ID;Frage;Antworten;Quelle;Unbeantwortbar\n"
+        'g1;"Wer führt Nordstern Orbital; laut Bericht?";Lena Marquardt|Marquardt;nordstern;nein\n'
+        "g2;Wie hoch ist die Zugspitze?;;;ja\n",
+        encoding="utf-8",
+    )
     jsonl_path = tmp_path / "gold.jsonl"
-    rows = [{"id": "g1", "frage": "Wer führt Nordstern Orbital; laut Bericht?", "antwort": ["Lena Marquardt",
-             "Marquardt"], "quelle": "nordstern"}, {"id": "g2", "frage": "Wie hoch ist die Zugspitze?",
-                                                     "unbeantwortbar": True}]
+    rows = [
+        {
+            "id": "g1",
+            "frage": "Wer führt Nordstern Orbital; laut Bericht?",
+            "antwort": ["Lena Marquardt", "Marquardt"],
+            "quelle": "nordstern",
+        },
+        {"id": "g2", "frage": "Wie hoch ist die Zugspitze?", "unbeantwortbar": True},
+    ]
     jsonl_path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     for path in (csv_path, jsonl_path):
         q1, q2 = read_gold(path)
         assert (q1.id, q1.question, q1.answers, q1.source, q1.unanswerable) == (
-            "g1", "Wer führt Nordstern Orbital; laut Bericht?", ["Lena Marquardt", "Marquardt"], "nordstern", False)
+            "g1",
+            "Wer führt Nordstern Orbital; laut Bericht?",
+            ["Lena Marquardt", "Marquardt"],
+            "nordstern",
+            False,
+        )
         assert (q2.id, q2.answers, q2.unanswerable, q1.extra, q2.extra) == ("g2", [], True, {}, {})
 
 
@@ -145,16 +211,27 @@ def test_gold_jsonl_reads_the_demo_file():
     assert all(q.answers for q in qs if not q.unanswerable)
 
 
-@pytest.mark.parametrize("name, content, problem", [
-    ("g.jsonl", '{"question": "Wo?", "answers": ["Köln"]}\n{broken\n', "line 2: not valid JSON"),
-    ("g.jsonl", '{"question": "Wo?"}\n', "line 1: no answers given"),
-    ("g.jsonl", '{"answers": ["Köln"]}\n', "line 1: 'question' is missing"),
-    ("g.jsonl", '{"question": "Wo?", "answers": ["Köln"], "unanswerable": "vielleicht"}\n', "'unanswerable' must be"),
-    ("g.csv", "frage_text,antwort\nWo?,Köln\n", "needs a 'question' (or 'frage') column"),
-    ("g.csv", "frage,antwort\nWo liegt Köln?,\udce4\n", "line 2: not valid UTF-8 (byte 0xe4); save the file as UTF-8"),
-    ("g.txt", "Wo?\n", "unknown gold file type"),
-    ("g.jsonl", "", "contains no questions"),
-])
+@pytest.mark.parametrize(
+    "name, content, problem",
+    [
+        ("g.jsonl", '{"question": "Wo?", "answers": ["Köln"]}\n{broken\n', "line 2: not valid JSON"),
+        ("g.jsonl", '{"question": "Wo?"}\n', "line 1: no answers given"),
+        ("g.jsonl", '{"answers": ["Köln"]}\n', "line 1: 'question' is missing"),
+        (
+            "g.jsonl",
+            '{"question": "Wo?", "answers": ["Köln"], "unanswerable": "vielleicht"}\n',
+            "'unanswerable' must be",
+        ),
+        ("g.csv", "frage_text,antwort\nWo?,Köln\n", "needs a 'question' (or 'frage') column"),
+        (
+            "g.csv",
+            "frage,antwort\nWo liegt Köln?,\udce4\n",
+            "line 2: not valid UTF-8 (byte 0xe4); save the file as UTF-8",
+        ),
+        ("g.txt", "Wo?\n", "unknown gold file type"),
+        ("g.jsonl", "", "contains no questions"),
+    ],
+)
 def test_bad_gold_files_name_the_file_and_the_problem(tmp_path, name, content, problem):
     path = tmp_path / name
     path.write_bytes(content.encode("utf-8", "surrogateescape"))

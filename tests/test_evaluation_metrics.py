@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from quelle.evaluation.gold import GoldQuestion, GoldSpan
-from quelle.evaluation.metrics import (best_of, contains, exact_match, f1_score, hit_at_k, mean_reciprocal_rank,
-                                       normalize_answer, percentile)
+from quelle.evaluation.metrics import (
+    best_of,
+    contains,
+    exact_match,
+    f1_score,
+    hit_at_k,
+    mean_reciprocal_rank,
+    normalize_answer,
+    percentile,
+)
 from quelle.evaluation.runner import Outcome, answer_text, is_relevant, score_row, summarize
 
 
@@ -66,7 +74,10 @@ def test_percentiles_interpolate():
 
 
 def test_answer_text_drops_citation_markers():
-    assert answer_text("Die Aktie stieg um 9,2 Prozent [1]. Mehr dazu [1, 2]") == "Die Aktie stieg um 9,2 Prozent. Mehr dazu"
+    assert (
+        answer_text("Die Aktie stieg um 9,2 Prozent [1]. Mehr dazu [1, 2]")
+        == "Die Aktie stieg um 9,2 Prozent. Mehr dazu"
+    )
 
 
 def test_relevance_by_span_and_by_text_with_source():
@@ -90,7 +101,11 @@ def test_rows_and_summary_score_answerable_and_unanswerable_questions():
     q3 = GoldQuestion("q3", "Wer gewann?", ["Hanne Sievers"], source="buchmesse", extra={"kategorie": "Kultur"})
     hit = {"article_id": "alibaba", "title": "", "start": 0, "end": 40, "text": "Die Aktie stieg um 9,2 Prozent."}
     rows = [
-        score_row(q1, _outcome("Die Aktie stieg um 9,2 Prozent. [1]", citations=[hit], ranking=[{**hit, "article_id": "x"}, hit]), "c"),
+        score_row(
+            q1,
+            _outcome("Die Aktie stieg um 9,2 Prozent. [1]", citations=[hit], ranking=[{**hit, "article_id": "x"}, hit]),
+            "c",
+        ),
         score_row(q2, _outcome("In den Artikeln finde ich dazu keine Angabe.", abstained=True), "c"),
         score_row(q3, _outcome("In den Artikeln finde ich dazu keine Angabe.", abstained=True), "c"),
     ]
@@ -108,9 +123,11 @@ def test_rows_and_summary_score_answerable_and_unanswerable_questions():
 
 # --- answer sentences, answer spans, slices (issue 14) ----------------------------------------------------------
 
+
 def _shaped(answer, sentences, span=None, abstained=False, backend="extractive", confidence=None):
-    return Outcome(answer, abstained, backend, [], [], 10.0, sentences=list(sentences), answer_span=span,
-                   confidence=confidence)
+    return Outcome(
+        answer, abstained, backend, [], [], 10.0, sentences=list(sentences), answer_span=span, confidence=confidence
+    )
 
 
 TWO = ["Das Stadtfest in Ulm war ein voller Erfolg.", "Rund 80.000 Gäste feierten an drei Tagen."]
@@ -133,9 +150,14 @@ def test_answer_contains_first_scores_the_first_of_two_candidates_alone():
 
 def test_answer_contains_first_is_not_computed_from_the_whole_answer():
     # would be 1.0 if the first-sentence score looked at the whole answer (or at the answer's first 100 chars)
-    row = score_row(GoldQuestion("p", "Um wie viel stieg die Aktie?", ["9,2 Prozent"]),
-                    _shaped("Alibaba baut Rechenzentren. [1] Die Aktie stieg um 9,2 Prozent. [1]",
-                            ["Alibaba baut Rechenzentren. [1]", "Die Aktie stieg um 9,2 Prozent. [1]"]), "c")
+    row = score_row(
+        GoldQuestion("p", "Um wie viel stieg die Aktie?", ["9,2 Prozent"]),
+        _shaped(
+            "Alibaba baut Rechenzentren. [1] Die Aktie stieg um 9,2 Prozent. [1]",
+            ["Alibaba baut Rechenzentren. [1]", "Die Aktie stieg um 9,2 Prozent. [1]"],
+        ),
+        "c",
+    )
     assert row["answer_contains"] == 1.0
     assert row["answer_contains_first"] == 0.0
     assert summarize([row])["answer_contains_first_answerable"] == 0.0
@@ -155,15 +177,28 @@ def test_a_single_sentence_answer_and_one_without_listed_sentences_score_their_w
 def test_span_exact_match_and_f1_are_the_best_over_the_gold_answers():
     q = GoldQuestion("s", "Um wie viel stieg die Aktie?", ["9,2 Prozent", "9,2"])
     sentence = "Die Aktie stieg um 9,2 Prozent."
-    exact = score_row(q, _shaped(f"{sentence} [1]", [sentence], span={"text": "9,2 Prozent", "start": 19, "end": 30,
-                                                                     "citation": 1}, confidence=0.81234), "c")
-    wider = score_row(q, _shaped(f"{sentence} [1]", [sentence], span={"text": "um 9,2 Prozent", "start": 16,
-                                                                     "end": 30, "citation": 1}), "c")
-    wrong = score_row(q, _shaped(f"{sentence} [1]", [sentence], span={"text": "Aktie", "start": 4, "end": 9,
-                                                                     "citation": 1}), "c")
+    exact = score_row(
+        q,
+        _shaped(
+            f"{sentence} [1]",
+            [sentence],
+            span={"text": "9,2 Prozent", "start": 19, "end": 30, "citation": 1},
+            confidence=0.81234,
+        ),
+        "c",
+    )
+    wider = score_row(
+        q,
+        _shaped(f"{sentence} [1]", [sentence], span={"text": "um 9,2 Prozent", "start": 16, "end": 30, "citation": 1}),
+        "c",
+    )
+    wrong = score_row(
+        q, _shaped(f"{sentence} [1]", [sentence], span={"text": "Aktie", "start": 4, "end": 9, "citation": 1}), "c"
+    )
     none = score_row(q, _shaped(f"{sentence} [1]", [sentence]), "c")
-    abstained = score_row(q, _shaped("Keine Angabe.", [], span={"text": "9,2", "start": 0, "end": 3, "citation": 1},
-                                     abstained=True), "c")
+    abstained = score_row(
+        q, _shaped("Keine Angabe.", [], span={"text": "9,2", "start": 0, "end": 3, "citation": 1}, abstained=True), "c"
+    )
     assert (exact["span_em"], exact["span_f1"], exact["has_span"]) == (1.0, 1.0, True)
     assert exact["confidence"] == 0.8123 and exact["answer_span"]["citation"] == 1
     # "um 9,2 Prozent" -> [um, 92, prozent] vs "9,2 Prozent" -> [92, prozent]: p 2/3, r 1 -> 0.8; vs "9,2": 0.5
@@ -171,9 +206,15 @@ def test_span_exact_match_and_f1_are_the_best_over_the_gold_answers():
     assert (wrong["span_em"], wrong["span_f1"], wrong["has_span"]) == (0.0, 0.0, True)
     assert (none["span_em"], none["span_f1"], none["has_span"]) == (0.0, 0.0, False)
     assert (abstained["span_em"], abstained["span_f1"], abstained["has_span"]) == (0.0, 0.0, False)
-    unanswerable = score_row(GoldQuestion("u", "Wie hoch ist die Zugspitze?", [], unanswerable=True),
-                             _shaped("Die Zugspitze ist hoch. [1]", ["Die Zugspitze ist hoch."],
-                                     span={"text": "hoch", "start": 16, "end": 20, "citation": 1}), "c")
+    unanswerable = score_row(
+        GoldQuestion("u", "Wie hoch ist die Zugspitze?", [], unanswerable=True),
+        _shaped(
+            "Die Zugspitze ist hoch. [1]",
+            ["Die Zugspitze ist hoch."],
+            span={"text": "hoch", "start": 16, "end": 20, "citation": 1},
+        ),
+        "c",
+    )
     assert unanswerable["span_em"] is None and unanswerable["span_f1"] is None
     assert unanswerable["has_span"] is None and unanswerable["answer_contains_first"] is None
 
@@ -186,13 +227,27 @@ def test_span_exact_match_and_f1_are_the_best_over_the_gold_answers():
 
 
 def _row(qid, contains=True, unanswerable=False, abstained=False, rank=1, **extra):
-    q = GoldQuestion(qid, f"Frage {qid}?", [] if unanswerable else ["80.000"], unanswerable=unanswerable,
-                     spans=[] if unanswerable else [GoldSpan("a", 0, 10)], extra=extra)
+    q = GoldQuestion(
+        qid,
+        f"Frage {qid}?",
+        [] if unanswerable else ["80.000"],
+        unanswerable=unanswerable,
+        spans=[] if unanswerable else [GoldSpan("a", 0, 10)],
+        extra=extra,
+    )
     sentence = "Rund 80.000 Gäste kamen." if contains else "Das Fest war ein Erfolg."
-    ranking = [{"article_id": "b", "start": 0, "end": 10, "text": ""}] * ((rank or 11) - 1) + \
-        [{"article_id": "a", "start": 0, "end": 10, "text": ""}]
-    out = Outcome("Keine Angabe." if abstained else f"{sentence} [1]", abstained, "extractive", [], ranking, 5.0,
-                  sentences=[] if abstained else [sentence])
+    ranking = [{"article_id": "b", "start": 0, "end": 10, "text": ""}] * ((rank or 11) - 1) + [
+        {"article_id": "a", "start": 0, "end": 10, "text": ""}
+    ]
+    out = Outcome(
+        "Keine Angabe." if abstained else f"{sentence} [1]",
+        abstained,
+        "extractive",
+        [],
+        ranking,
+        5.0,
+        sentences=[] if abstained else [sentence],
+    )
     return score_row(q, out, "c")
 
 
@@ -238,9 +293,22 @@ def test_slices_leave_out_fields_the_gold_file_does_not_use_and_old_rows_still_s
     s = summarize(rows)["slices"]
     assert set(s) == {"lang"} and s["lang"]["de"]["n"] == 3 and s["lang"]["de"]["answer_contains"] == 0.5
     # a row of a results.jsonl written before issue 14 has none of the new fields
-    old = {k: v for k, v in rows[0].items() if k not in {"answer_contains_first", "span_em", "span_f1", "has_span",
-                                                          "sentences", "n_sentences", "answer_span", "confidence",
-                                                          "two_candidates"}}
+    old = {
+        k: v
+        for k, v in rows[0].items()
+        if k
+        not in {
+            "answer_contains_first",
+            "span_em",
+            "span_f1",
+            "has_span",
+            "sentences",
+            "n_sentences",
+            "answer_span",
+            "confidence",
+            "two_candidates",
+        }
+    }
     m = summarize([old, rows[1]])
     assert m["answer_contains_answerable"] == 0.5 and m["answer_contains_first_answerable"] == 0.0
     assert m["span_rate"] == 0.0 and m["slices"]["lang"]["de"]["n"] == 2

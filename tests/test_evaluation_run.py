@@ -12,8 +12,15 @@ import pytest
 from conftest import DEMO, ROOT
 from quelle.evaluation.gold import read_gold
 from quelle.evaluation.report import PLOTS, html_report, write_report
-from quelle.evaluation.runner import (ANSWER_KEYS, METRIC_KEYS, ConfigError, EvalConfig, EvalResult, parse_config,
-                                      run_evaluation)
+from quelle.evaluation.runner import (
+    ANSWER_KEYS,
+    METRIC_KEYS,
+    ConfigError,
+    EvalConfig,
+    EvalResult,
+    parse_config,
+    run_evaluation,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -28,15 +35,30 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
     questions = read_gold(DEMO / "gold.jsonl")
     out = tmp_path / "report"
     out.mkdir()
-    result = run_evaluation(questions, [EvalConfig("standard", demo_store.settings)], demo_store,
-                            _articles(demo_store), out / "results.jsonl")
+    result = run_evaluation(
+        questions,
+        [EvalConfig("standard", demo_store.settings)],
+        demo_store,
+        _articles(demo_store),
+        out / "results.jsonl",
+    )
     paths = write_report(result, out)
 
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert set(METRIC_KEYS) <= set(metrics)
     assert metrics["n"] == len(questions)
-    for key in ("em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
-                "citation_accuracy", "unanswerable_abstained", "answerable_abstained"):
+    for key in (
+        "em",
+        "f1",
+        "answer_contains",
+        "retrieval_hit@1",
+        "retrieval_hit@5",
+        "retrieval_hit@10",
+        "mrr",
+        "citation_accuracy",
+        "unanswerable_abstained",
+        "answerable_abstained",
+    ):
         assert 0.0 <= metrics[key] <= 1.0, key
     assert metrics["retrieval_hit@1"] >= 0.7 and metrics["retrieval_hit@10"] >= 0.8  # questions about these articles
     assert metrics["answer_contains"] > 0.3
@@ -46,8 +68,17 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == [q.id for q in questions]
     for r in rows:
-        assert {"question", "gold", "answer", "citations", "em", "f1", "answer_contains", "hit_rank",
-                "latency_ms"} <= set(r)
+        assert {
+            "question",
+            "gold",
+            "answer",
+            "citations",
+            "em",
+            "f1",
+            "answer_contains",
+            "hit_rank",
+            "latency_ms",
+        } <= set(r)
     assert all(r["backend"] == "extractive" for r in rows)
     ranks = [r["hit_rank"] for r in rows if not r["unanswerable"]]
     assert ranks and all(r is None or 1 <= r <= 10 for r in ranks)
@@ -65,7 +96,7 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
         if r["answer_span"] is not None:  # the span is the cited passage's text at its offsets
             span = r["answer_span"]
             cited = next(c for c in r["citations"] if c["n"] == span["citation"])
-            assert cited["text"][span["start"]:span["end"]] == span["text"]
+            assert cited["text"][span["start"] : span["end"]] == span["text"]
     assert 0.0 <= metrics["answer_contains_first_answerable"] <= metrics["answer_contains_answerable"]
     assert metrics["slices"]["lang"]["de"]["n"] == len(questions)
 
@@ -74,7 +105,7 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
     for name in PLOTS.values():
         assert (out / name).read_bytes().startswith(PNG)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 3 and "src=\"http" not in page and ".png\"" not in page
+    assert page.count("data:image/png;base64,") == 3 and 'src="http' not in page and '.png"' not in page
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| retrieval_hit@5 |" in md and "schlimmsten Fehler" in md
     assert "| answer_contains_first_answerable |" in md and "| span_f1_answerable |" in md
@@ -85,8 +116,10 @@ def test_eval_over_the_demo_gold_file_writes_every_metric_rows_report_and_plots(
 
 def test_two_configs_run_side_by_side_in_one_report(demo_store, tmp_path):
     questions = read_gold(DEMO / "gold.jsonl")[:6]
-    configs = [parse_config("k1=top_k=1,retrieval_mode=bm25", demo_store.settings),
-               parse_config("lc=pipeline=langchain", demo_store.settings)]
+    configs = [
+        parse_config("k1=top_k=1,retrieval_mode=bm25", demo_store.settings),
+        parse_config("lc=pipeline=langchain", demo_store.settings),
+    ]
     assert configs[0].settings.top_k == 1 and configs[0].settings.retrieval_mode == "bm25"
     result = run_evaluation(questions, configs, demo_store, _articles(demo_store), tmp_path / "results.jsonl")
     write_report(result, tmp_path)
@@ -125,7 +158,7 @@ def test_langchain_baseline_spans_point_into_the_article_text(demo_store):
         baseline.close()
     assert len(hits) == 10 and baseline.chunks > len(articles)
     for h in hits:
-        assert texts[h.article_id][h.start:h.end] == h.text
+        assert texts[h.article_id][h.start : h.end] == h.text
     assert any("Brasilien" in h.text for h in hits[:3])
 
 
@@ -136,8 +169,14 @@ def test_ctrl_c_keeps_the_rows_done_so_far(demo_store, tmp_path):
         if done == 2:
             raise KeyboardInterrupt
 
-    result = run_evaluation(questions, [EvalConfig("bm25", demo_store.settings.with_(retrieval_mode="bm25"))],
-                            demo_store, _articles(demo_store), tmp_path / "results.jsonl", interrupt_after_two)
+    result = run_evaluation(
+        questions,
+        [EvalConfig("bm25", demo_store.settings.with_(retrieval_mode="bm25"))],
+        demo_store,
+        _articles(demo_store),
+        tmp_path / "results.jsonl",
+        interrupt_after_two,
+    )
     assert result.interrupted
     lines = (tmp_path / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(x)["id"] for x in lines] == [q.id for q in questions[:2]]
@@ -179,11 +218,28 @@ def test_squad_articles_go_to_an_isolated_store_that_a_second_run_reuses(tmp_pat
 
 
 def test_report_html_escapes_article_and_answer_text(tmp_path):
-    row = {"config": "c", "id": "x<1>", "question": "Was <b>fett</b>?", "gold": ["<script>alert(1)</script>"],
-           "source": "", "unanswerable": False, "gold_spans": [], "answer": "<img src=x onerror=alert(2)> [1]",
-           "abstained": False, "backend": "extractive", "em": 0.0, "f1": 0.0, "answer_contains": 0.0,
-           "correct": False, "hit_rank": None, "citation_correct": None, "latency_ms": 5.0, "error": None,
-           "citations": [{"title": "<i>T</i>", "start": 0, "end": 9, "text": "<script>x</script>"}], "retrieved": []}
+    row = {
+        "config": "c",
+        "id": "x<1>",
+        "question": "Was <b>fett</b>?",
+        "gold": ["<script>alert(1)</script>"],
+        "source": "",
+        "unanswerable": False,
+        "gold_spans": [],
+        "answer": "<img src=x onerror=alert(2)> [1]",
+        "abstained": False,
+        "backend": "extractive",
+        "em": 0.0,
+        "f1": 0.0,
+        "answer_contains": 0.0,
+        "correct": False,
+        "hit_rank": None,
+        "citation_correct": None,
+        "latency_ms": 5.0,
+        "error": None,
+        "citations": [{"title": "<i>T</i>", "start": 0, "end": 9, "text": "<script>x</script>"}],
+        "retrieved": [],
+    }
     from quelle.evaluation.runner import summarize
     from quelle.settings import Settings
 
@@ -205,16 +261,37 @@ def _span_result(tmp_path) -> EvalResult:
 
     sentences = ["Die <i>Aktie</i> legte zu.", "Sie stieg um <b>9*2</b> Prozent."]
     passage = {"n": 1, "title": "T", "start": 0, "end": 60, "text": " ".join(sentences)}
-    wrong = score_row(GoldQuestion("w", "Um wie viel?", ["14 Prozent"], extra={"kind": "wie viel", "lang": "en"}),
-                      Outcome(f"Mögliche Antworten: {sentences[0]} [1] {sentences[1]} [1]", False, "extractive",
-                              [passage], [], 5.0, sentences=sentences, confidence=0.4,
-                              answer_span={"text": "<b>9*2</b>", "start": 39, "end": 49, "citation": 1}), "c")
-    nearly = score_row(GoldQuestion("u", "Wie hoch ist die Zugspitze?", [], unanswerable=True,
-                                    extra={"near_miss": True}),
-                       Outcome("Die Zugspitze ist hoch. [1]", False, "extractive", [passage], [], 5.0,
-                               sentences=["Die Zugspitze ist hoch."]), "c")
-    return EvalResult([EvalConfig("c", Settings(data_dir=tmp_path))], {"c": [wrong, nearly]},
-                      {"c": summarize([wrong, nearly])})
+    wrong = score_row(
+        GoldQuestion("w", "Um wie viel?", ["14 Prozent"], extra={"kind": "wie viel", "lang": "en"}),
+        Outcome(
+            f"Mögliche Antworten: {sentences[0]} [1] {sentences[1]} [1]",
+            False,
+            "extractive",
+            [passage],
+            [],
+            5.0,
+            sentences=sentences,
+            confidence=0.4,
+            answer_span={"text": "<b>9*2</b>", "start": 39, "end": 49, "citation": 1},
+        ),
+        "c",
+    )
+    nearly = score_row(
+        GoldQuestion("u", "Wie hoch ist die Zugspitze?", [], unanswerable=True, extra={"near_miss": True}),
+        Outcome(
+            "Die Zugspitze ist hoch. [1]",
+            False,
+            "extractive",
+            [passage],
+            [],
+            5.0,
+            sentences=["Die Zugspitze ist hoch."],
+        ),
+        "c",
+    )
+    return EvalResult(
+        [EvalConfig("c", Settings(data_dir=tmp_path))], {"c": [wrong, nearly]}, {"c": summarize([wrong, nearly])}
+    )
 
 
 def test_reports_show_the_answer_span_in_bold_escaped_and_the_new_tables(tmp_path):
@@ -263,13 +340,16 @@ def test_evaluation_page_shows_the_answer_figures_and_the_slices_of_a_report(tmp
     assert "Teilmengen" in [h.value for h in at.subheader]
 
 
-@pytest.mark.parametrize("spec, problem", [
-    ("nur-ein-name", "expected NAME=KEY=VALUE"),
-    ("a=top_k", "is not KEY=VALUE"),
-    ("a=farbe=blau", "unknown setting farbe"),
-    ("a=top_k=null", "top_k"),
-    ("a=pipeline=haystack", "pipeline must be one of"),
-])
+@pytest.mark.parametrize(
+    "spec, problem",
+    [
+        ("nur-ein-name", "expected NAME=KEY=VALUE"),
+        ("a=top_k", "is not KEY=VALUE"),
+        ("a=farbe=blau", "unknown setting farbe"),
+        ("a=top_k=null", "top_k"),
+        ("a=pipeline=haystack", "pipeline must be one of"),
+    ],
+)
 def test_bad_config_specs_say_what_is_wrong(tmp_path, spec, problem):
     from quelle.settings import Settings
 
@@ -280,15 +360,27 @@ def test_bad_config_specs_say_what_is_wrong(tmp_path, spec, problem):
 
 def _cli(*args, data_dir):
     env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM": "extractive"}
-    return subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "quelle", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
+    )
 
 
 def test_cli_eval_json_prints_the_metrics_and_writes_the_report(demo_store, tmp_path):
     out = tmp_path / "out"
-    p = _cli("eval", str(DEMO / "gold.jsonl"), "--json", "--limit", "4", "--report", str(out),
-             "--config", "bm25=retrieval_mode=bm25", "--config", "lc=pipeline=langchain",
-             data_dir=demo_store.settings.data_dir)
+    p = _cli(
+        "eval",
+        str(DEMO / "gold.jsonl"),
+        "--json",
+        "--limit",
+        "4",
+        "--report",
+        str(out),
+        "--config",
+        "bm25=retrieval_mode=bm25",
+        "--config",
+        "lc=pipeline=langchain",
+        data_dir=demo_store.settings.data_dir,
+    )
     assert p.returncode == 0, p.stderr
     metrics = json.loads(p.stdout)
     assert set(METRIC_KEYS) <= set(metrics) and metrics["n"] == 4 and set(metrics["configs"]) == {"bm25", "lc"}
@@ -314,8 +406,12 @@ def test_a_question_that_cannot_be_asked_is_recorded_as_an_error_and_the_run_goe
     from quelle.evaluation.gold import GoldQuestion
 
     questions = [GoldQuestion("zu-lang", "Wo " * 1500, ["Köln"]), read_gold(DEMO / "gold.jsonl")[0]]
-    result = run_evaluation(questions, [EvalConfig("bm25", demo_store.settings.with_(retrieval_mode="bm25"))],
-                            demo_store, _articles(demo_store))
+    result = run_evaluation(
+        questions,
+        [EvalConfig("bm25", demo_store.settings.with_(retrieval_mode="bm25"))],
+        demo_store,
+        _articles(demo_store),
+    )
     bad, good = result.rows["bm25"]
     assert "QuestionError" in bad["error"] and bad["answer_contains"] == 0.0 and not bad["correct"]
     assert good["error"] is None and good["retrieved"]

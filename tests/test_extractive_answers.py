@@ -39,12 +39,15 @@ UNFALL = (
 @pytest.fixture
 def news(tmp_path, library):
     folder = tmp_path / "news"
-    write_article(folder, "stadtfest.md", STADTFEST, title="Stadtfest Ulm: zufriedene Bilanz", date="2025-07-14",
-                  source="Lokales")
-    write_article(folder, "hafen.md", HAFEN, title="Hafen Hamburg: weniger Container", date="2025-08-01",
-                  source="Wirtschaft")
-    write_article(folder, "wind.md", WIND, title="Neue Windparks in der Nordsee", date="2025-09-01",
-                  source="Wirtschaft")
+    write_article(
+        folder, "stadtfest.md", STADTFEST, title="Stadtfest Ulm: zufriedene Bilanz", date="2025-07-14", source="Lokales"
+    )
+    write_article(
+        folder, "hafen.md", HAFEN, title="Hafen Hamburg: weniger Container", date="2025-08-01", source="Wirtschaft"
+    )
+    write_article(
+        folder, "wind.md", WIND, title="Neue Windparks in der Nordsee", date="2025-09-01", source="Wirtschaft"
+    )
     write_article(folder, "unfall.md", UNFALL, title="Busunglück auf der A8", date="2025-10-07", source="Lokales")
     report = library.ingest([folder])
     assert report.count("failed") == 0
@@ -53,7 +56,7 @@ def news(tmp_path, library):
 
 def _cited_sentence(answer) -> str:
     c = answer.citations[0]
-    (s, e), = c.highlights[-1:]
+    ((s, e),) = c.highlights[-1:]
     return c.text[s:e]
 
 
@@ -80,11 +83,14 @@ def test_the_answer_span_is_the_number_with_its_unit_inside_the_cited_sentence(n
     assert a.sentences[0].text.startswith("Rund 80.000 Gäste feierten")
 
 
-@pytest.mark.parametrize("question, expected, span", [
-    ("Wer spielte auf der Hauptbühne des Ulmer Stadtfests?", "Cosmic Radio", "Cosmic Radio"),
-    ("Woher kam die Band, die auf der Hauptbühne in Ulm spielte?", "aus Stuttgart", "Stuttgart"),
-    ("Wann spielte die Band Cosmic Radio in Ulm?", "am Samstag", "Samstag"),
-])
+@pytest.mark.parametrize(
+    "question, expected, span",
+    [
+        ("Wer spielte auf der Hauptbühne des Ulmer Stadtfests?", "Cosmic Radio", "Cosmic Radio"),
+        ("Woher kam die Band, die auf der Hauptbühne in Ulm spielte?", "aus Stuttgart", "Stuttgart"),
+        ("Wann spielte die Band Cosmic Radio in Ulm?", "am Samstag", "Samstag"),
+    ],
+)
 def test_the_sentence_with_the_asked_name_place_or_date_is_chosen(news, question, expected, span):
     a = ask(question, news.settings, resources=news)
     assert not a.abstained
@@ -94,23 +100,24 @@ def test_the_sentence_with_the_asked_name_place_or_date_is_chosen(news, question
 
 def test_a_paraphrased_question_is_answered(news):
     # asked with other words than the text: „Umschlag“/„umgeschlagen“, „Container“ in a compound
-    a = ask("Wie viel Containerumschlag verzeichnete der Hamburger Hafen im ersten Halbjahr?", news.settings,
-            resources=news)
+    a = ask(
+        "Wie viel Containerumschlag verzeichnete der Hamburger Hafen im ersten Halbjahr?", news.settings, resources=news
+    )
     assert not a.abstained
     assert "3,9 Millionen" in a.answer
 
 
 def test_a_question_about_an_unstated_fact_of_a_stored_entity_abstains(news):
-    a = ask("Wie hoch ist das Jahresgehalt des Ulmer Oberbürgermeisters Gunter Czisch?", news.settings,
-            resources=news)
+    a = ask("Wie hoch ist das Jahresgehalt des Ulmer Oberbürgermeisters Gunter Czisch?", news.settings, resources=news)
     assert a.abstained, a.answer
     assert a.citations == []
 
 
 def test_confidence_is_reported_and_higher_for_the_answerable_question(news):
     good = ask("Wie viele Gäste feierten beim Stadtfest in Ulm?", news.settings, resources=news)
-    bad = ask("Wie hoch ist das Jahresgehalt des Ulmer Oberbürgermeisters Gunter Czisch?", news.settings,
-              resources=news)
+    bad = ask(
+        "Wie hoch ist das Jahresgehalt des Ulmer Oberbürgermeisters Gunter Czisch?", news.settings, resources=news
+    )
     assert 0.0 <= bad.confidence < good.confidence <= 1.0
 
 
@@ -137,11 +144,14 @@ def test_inflected_and_compound_forms_find_each_other():
     assert analyze("Reichtum") != analyze("reicht") and analyze("Eigentum") != analyze("eigent")
 
 
-@pytest.mark.parametrize("question, article", [
-    ("Wie viele Insasse hatte der verunglückte Reisebus?", "unfall"),
-    ("Wie viele Haushalte versorgt der größere Windpark?", "wind"),
-    ("Wie viele umgeschlagene Container meldet der Hafen?", "hafen"),
-])
+@pytest.mark.parametrize(
+    "question, article",
+    [
+        ("Wie viele Insasse hatte der verunglückte Reisebus?", "unfall"),
+        ("Wie viele Haushalte versorgt der größere Windpark?", "wind"),
+        ("Wie viele umgeschlagene Container meldet der Hafen?", "hafen"),
+    ],
+)
 def test_inflected_and_compound_questions_retrieve_their_article(news, question, article):
     got = news.retriever.retrieve(question, 1, "bm25", rerank=0.5)
     assert [p.meta["article_id"] for p in got] == [article]
@@ -149,11 +159,21 @@ def test_inflected_and_compound_questions_retrieve_their_article(news, question,
 
 def test_the_chunk_with_the_asked_fact_outranks_a_chunk_that_only_repeats_the_topic(tmp_path, library):
     folder = tmp_path / "two"
-    write_article(folder, "topic.md", "Die Gemeinde Rheinau feiert ihr Weinfest. Das Weinfest in Rheinau ist "
-                  "beliebt. Beim Weinfest in Rheinau gibt es Musik. Rheinau und sein Weinfest sind bekannt.",
-                  title="Weinfest Rheinau", date="2025-09-01")
-    write_article(folder, "fact.md", "Zum Weinfest in Rheinau kamen am Wochenende 12.000 Besucher.",
-                  title="Bilanz", date="2025-09-08")
+    write_article(
+        folder,
+        "topic.md",
+        "Die Gemeinde Rheinau feiert ihr Weinfest. Das Weinfest in Rheinau ist "
+        "beliebt. Beim Weinfest in Rheinau gibt es Musik. Rheinau und sein Weinfest sind bekannt.",
+        title="Weinfest Rheinau",
+        date="2025-09-01",
+    )
+    write_article(
+        folder,
+        "fact.md",
+        "Zum Weinfest in Rheinau kamen am Wochenende 12.000 Besucher.",
+        title="Bilanz",
+        date="2025-09-08",
+    )
     library.ingest([folder])
     r = library.r.retriever
     q = "Wie viele Besucher kamen zum Weinfest in Rheinau?"

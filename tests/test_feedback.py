@@ -25,8 +25,7 @@ HOSTILE = "<script>alert(1)</script> **fett** [x](javascript:alert(2)) <img src=
 def store_copy(tmp_path, demo_store):
     """The demo store copied into a fresh data dir (feedback written here never reaches other tests)."""
     target = tmp_path / "index"
-    shutil.copytree(demo_store.settings.data_dir, target,
-                    ignore=shutil.ignore_patterns("feedback.sqlite3*"))
+    shutil.copytree(demo_store.settings.data_dir, target, ignore=shutil.ignore_patterns("feedback.sqlite3*"))
     return target
 
 
@@ -41,14 +40,26 @@ def answers(demo_store):
     follow = ask("Und wo hat sie ihren Hauptsitz?", s, history, resources=demo_store)
     none = ask(UNANSWERABLE, s, resources=demo_store)
     assert not first.abstained and first.citations and none.abstained
-    return {"first": first.to_dict(), "none": none.to_dict(), "follow": follow.to_dict(), "history": history,
-            "settings": request_settings(s)}
+    return {
+        "first": first.to_dict(),
+        "none": none.to_dict(),
+        "follow": follow.to_dict(),
+        "history": history,
+        "settings": request_settings(s),
+    }
 
 
 def rated(answers, key="first", rating=DOWN, fid=None, **kw) -> Feedback:
     a = answers[key]
-    return Feedback(id=fid or new_session_id(), rating=rating, question=a["question"], answer=a,
-                    history=answers["history"] if key == "follow" else [], settings=answers["settings"], **kw)
+    return Feedback(
+        id=fid or new_session_id(),
+        rating=rating,
+        question=a["question"],
+        answer=a,
+        history=answers["history"] if key == "follow" else [],
+        settings=answers["settings"],
+        **kw,
+    )
 
 
 # --- store ------------------------------------------------------------------------------------------------------
@@ -59,8 +70,13 @@ def test_rating_is_stored_with_question_settings_answer_citations_and_time(tmp_p
     [got] = FeedbackStore(tmp_path / "d").records()
     assert got.id == "m1" and got.rating == DOWN and got.reason == "wrong_passage" and got.correction == "Hangzhou"
     assert got.question == "Und wo hat sie ihren Hauptsitz?" and got.history[0]["content"] == QUESTION
-    assert got.settings == {"backend": "extractive", "model": "", "mode": "hybrid", "k": 5,
-                            "filters": {"article_ids": [], "sources": [], "since": None, "until": None}}
+    assert got.settings == {
+        "backend": "extractive",
+        "model": "",
+        "mode": "hybrid",
+        "k": 5,
+        "filters": {"article_ids": [], "sources": [], "since": None, "until": None},
+    }
     assert got.answer == answers["follow"]
     cite = got.citations()[0]
     assert cite["article_id"] == "alibaba-ki-offensive" and cite["end"] > cite["start"] >= 0
@@ -97,10 +113,12 @@ def test_hostile_correction_is_stored_verbatim(tmp_path, answers):
 
 # --- chats ------------------------------------------------------------------------------------------------------
 def chat(answers) -> list[dict]:
-    return [{"role": "user", "content": QUESTION},
-            {"role": "assistant", "content": answers["first"]["answer"], "id": "a1", "answer": answers["first"]},
-            {"role": "user", "content": UNANSWERABLE},
-            {"role": "assistant", "content": answers["none"]["answer"], "id": "a2", "answer": answers["none"]}]
+    return [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": answers["first"]["answer"], "id": "a1", "answer": answers["first"]},
+        {"role": "user", "content": UNANSWERABLE},
+        {"role": "assistant", "content": answers["none"]["answer"], "id": "a2", "answer": answers["none"]},
+    ]
 
 
 def test_chat_is_kept_per_session_and_cleared_with_the_feedback(tmp_path, answers):
@@ -134,9 +152,21 @@ def test_markdown_export_has_answers_with_numbered_sources_titles_dates_urls(ans
 
 
 def test_markdown_export_turns_markup_into_text():
-    a = {"answer": "Antwort <script>alert(1)</script> [1]", "abstained": False,
-         "citations": [{"n": 1, "title": "<b>T</b>", "date": "2025-01-01", "source": "S", "text": "x",
-                        "url": "javascript:alert(1)", "highlights": []}]}
+    a = {
+        "answer": "Antwort <script>alert(1)</script> [1]",
+        "abstained": False,
+        "citations": [
+            {
+                "n": 1,
+                "title": "<b>T</b>",
+                "date": "2025-01-01",
+                "source": "S",
+                "text": "x",
+                "url": "javascript:alert(1)",
+                "highlights": [],
+            }
+        ],
+    }
     md = chat_markdown([{"role": "user", "content": "<img src=x>"}, {"role": "assistant", "answer": a}])
     assert "<script>" not in md and "&lt;script&gt;" in md and "&lt;b&gt;T&lt;/b&gt;" in md
     assert "<img" not in md and "<javascript" not in md
@@ -176,19 +206,22 @@ def test_export_rules(tmp_path, answers):
     # the round trip through the gold reader: the written file reads back as the same questions
     path = write_gold(result.rows, tmp_path / "gold.jsonl")
     read = read_gold(path)
-    assert [(q.id, q.question, q.answers, q.source, q.unanswerable) for q in read] == \
-        [(q.id, q.question, q.answers, q.source, q.unanswerable) for q in gold_questions(result.rows)]
+    assert [(q.id, q.question, q.answers, q.source, q.unanswerable) for q in read] == [
+        (q.id, q.question, q.answers, q.source, q.unanswerable) for q in gold_questions(result.rows)
+    ]
     assert len(read) == 6 and read[0].extra["feedback_id"] == "down_fix"
     with pytest.raises(ValueError, match="jsonl"):
         write_gold(result.rows, tmp_path / "gold.csv")
 
 
 def test_changed_compares_the_new_answer_with_the_rated_one():
-    rows = [{"rated_answer": "Brasilien.", "rated_abstained": False, "answer": "Brasilien. [1]", "abstained": False},
-            {"rated_answer": "Brasilien.", "rated_abstained": False, "answer": "Spanien. [1]", "abstained": False},
-            {"rated_answer": "", "rated_abstained": True, "answer": "keine Angabe", "abstained": True},
-            {"rated_answer": "X", "rated_abstained": False, "answer": "keine Angabe", "abstained": True},
-            {"answer": "not from feedback", "abstained": False}]
+    rows = [
+        {"rated_answer": "Brasilien.", "rated_abstained": False, "answer": "Brasilien. [1]", "abstained": False},
+        {"rated_answer": "Brasilien.", "rated_abstained": False, "answer": "Spanien. [1]", "abstained": False},
+        {"rated_answer": "", "rated_abstained": True, "answer": "keine Angabe", "abstained": True},
+        {"rated_answer": "X", "rated_abstained": False, "answer": "keine Angabe", "abstained": True},
+        {"answer": "not from feedback", "abstained": False},
+    ]
     assert changed(rows) == (2, 4)
 
 
@@ -208,18 +241,29 @@ def test_cli_feedback_list_export_eval_and_clear(tmp_path, store_copy, answers):
     store.rate(rated(answers, "none", DOWN, fid="abstain_ok", reason="should_abstain"))
     store.rate(rated(answers, fid="bare", reason="wrong_passage", correction=HOSTILE))
     store.rate(rated(answers, fid="bare2", reason="wrong_source"))
-    stale = {**answers["first"], "answer": "In Spanien. [1]", "answer_span": None,
-             "sentences": [{"text": "In Spanien. [1]", "citations": [1], "supported": True}]}
+    stale = {
+        **answers["first"],
+        "answer": "In Spanien. [1]",
+        "answer_span": None,
+        "sentences": [{"text": "In Spanien. [1]", "citations": [1], "supported": True}],
+    }
     store.rate(Feedback(id="stale", rating=UP, question=QUESTION, answer=stale))  # an answer Quelle no longer gives
 
     listed = cli("feedback", "list", "--json", data_dir=store_copy)
     assert listed.exit_code == 0, listed.stderr
     items = {i["id"]: i for i in json.loads(listed.stdout)}
     assert set(items) == {"right", "wrong", "abstain_ok", "bare", "bare2", "stale"}
-    assert items["bare"]["correction"] == HOSTILE and items["right"]["citations"][0]["article_id"] == \
-        "alibaba-ki-offensive"
+    assert (
+        items["bare"]["correction"] == HOSTILE
+        and items["right"]["citations"][0]["article_id"] == "alibaba-ki-offensive"
+    )
     table = cli("feedback", "list", data_dir=store_copy)
-    assert table.exit_code == 0 and "Spanien" in table.stdout and "👎" in table.stdout and "6 Bewertung(en)" in table.stderr
+    assert (
+        table.exit_code == 0
+        and "Spanien" in table.stdout
+        and "👎" in table.stdout
+        and "6 Bewertung(en)" in table.stderr
+    )
 
     gold = tmp_path / "gold.jsonl"
     exported = cli("feedback", "export", "-o", str(gold), data_dir=store_copy)

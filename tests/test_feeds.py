@@ -9,30 +9,52 @@ import time
 
 import pytest
 
-from quelle.feeds import (FeedSettings, RegistryError, Syncer, add_feed, open_registry, parse_interval, remove_feed,
-                          targets)
+from quelle.feeds import (
+    FeedSettings,
+    RegistryError,
+    Syncer,
+    add_feed,
+    open_registry,
+    parse_interval,
+    remove_feed,
+    targets,
+)
 from quelle.feeds.articles import article_id_for, with_lead
 from quelle.feeds.fetch import canonical_url
 from quelle.feeds.parse import ParseError, parse_document
-from tests.feed_server import (FeedServer, Route, article_html, atom, http_date, item, rss, sitemap,
-                               sitemap_index)
+from tests.feed_server import FeedServer, Route, article_html, atom, http_date, item, rss, sitemap, sitemap_index
 from tests.ingest_fixtures import write_pdf
 
 FAST = FeedSettings(rate=0, timeout=5, max_entries=200)
 
 STORIES = {
-    "waermespeicher": ("Freiburg baut Wärmespeicher am Rhein", "2026-03-14", [
-        "Die Stadtwerke Freiburg bauen einen Wärmespeicher mit 40.000 Kubikmetern Wasser am Rhein.",
-        "Der Speicher soll im Winter 2028 in Betrieb gehen und 12.000 Haushalte mit Wärme versorgen.",
-        "Die Kosten liegen nach Angaben des Unternehmens bei 62 Millionen Euro."]),
-    "tramlinie": ("Neue Tramlinie nach Gundelfingen", "2026-03-15", [
-        "Die Verkehrs-AG plant eine neue Tramlinie nach Gundelfingen mit sieben Haltestellen.",
-        "Der Bau beginnt im Herbst, die ersten Bahnen sollen im Jahr 2029 fahren.",
-        "Anwohner fordern einen besseren Lärmschutz an der Strecke durch den Ort."]),
-    "buchmesse": ("Rekord bei der Kinderbuchmesse", "2026-03-16", [
-        "Die Kinderbuchmesse in Offenburg zählte am Wochenende 31.000 Besucherinnen und Besucher.",
-        "Das ist ein Rekord, teilte die Messegesellschaft am Sonntagabend mit.",
-        "Im nächsten Jahr soll die Messe um eine dritte Halle wachsen."]),
+    "waermespeicher": (
+        "Freiburg baut Wärmespeicher am Rhein",
+        "2026-03-14",
+        [
+            "Die Stadtwerke Freiburg bauen einen Wärmespeicher mit 40.000 Kubikmetern Wasser am Rhein.",
+            "Der Speicher soll im Winter 2028 in Betrieb gehen und 12.000 Haushalte mit Wärme versorgen.",
+            "Die Kosten liegen nach Angaben des Unternehmens bei 62 Millionen Euro.",
+        ],
+    ),
+    "tramlinie": (
+        "Neue Tramlinie nach Gundelfingen",
+        "2026-03-15",
+        [
+            "Die Verkehrs-AG plant eine neue Tramlinie nach Gundelfingen mit sieben Haltestellen.",
+            "Der Bau beginnt im Herbst, die ersten Bahnen sollen im Jahr 2029 fahren.",
+            "Anwohner fordern einen besseren Lärmschutz an der Strecke durch den Ort.",
+        ],
+    ),
+    "buchmesse": (
+        "Rekord bei der Kinderbuchmesse",
+        "2026-03-16",
+        [
+            "Die Kinderbuchmesse in Offenburg zählte am Wochenende 31.000 Besucherinnen und Besucher.",
+            "Das ist ein Rekord, teilte die Messegesellschaft am Sonntagabend mit.",
+            "Im nächsten Jahr soll die Messe um eine dritte Halle wachsen.",
+        ],
+    ),
 }
 
 
@@ -70,6 +92,7 @@ def by_url(library) -> dict[str, dict]:
 
 
 # --- the main path: first sync, unchanged, updated, new, 404 ---------------------------------------------------
+
 
 def test_first_sync_ingests_the_articles_with_titles_dates_urls_and_ids_from_the_url(library, registry, srv):
     add_feed(registry, library.settings, news_site(srv), feed_settings=FAST)
@@ -109,13 +132,21 @@ def test_an_updated_entry_is_updated_a_new_one_added_and_the_others_not_fetched(
     before = by_url(library)
     # the tram story changes (page and entry date), the book fair story is new
     title, date, paragraphs = STORIES["tramlinie"]
-    srv.page("/artikel/tramlinie", article_html(title, paragraphs[:2] + ["Der Gemeinderat stimmt im Mai ab."],
-                                                date=date))
+    srv.page(
+        "/artikel/tramlinie", article_html(title, paragraphs[:2] + ["Der Gemeinderat stimmt im Mai ab."], date=date)
+    )
     serve_story(srv, "buchmesse")
-    srv.route("/feed.xml", rss([item("/artikel/buchmesse", "Buchmesse"),
-                                item("/artikel/waermespeicher", STORIES["waermespeicher"][0]),  # as before
-                                item("/artikel/tramlinie", "Tramlinie", date="Tue, 17 Mar 2026 09:00:00 +0100")]),
-              "application/rss+xml")
+    srv.route(
+        "/feed.xml",
+        rss(
+            [
+                item("/artikel/buchmesse", "Buchmesse"),
+                item("/artikel/waermespeicher", STORIES["waermespeicher"][0]),  # as before
+                item("/artikel/tramlinie", "Tramlinie", date="Tue, 17 Mar 2026 09:00:00 +0100"),
+            ]
+        ),
+        "application/rss+xml",
+    )
     srv.reset_counts()
     report = run(library, registry)
     statuses = {e.url.rsplit("/", 1)[-1]: e.status for e in report.feeds[0].entries}
@@ -133,8 +164,17 @@ def test_an_updated_entry_is_updated_a_new_one_added_and_the_others_not_fetched(
 def test_a_404_entry_is_reported_and_the_rest_goes_on(library, registry, srv):
     serve_story(srv, "waermespeicher")
     srv.route("/kaputt", b"boom", "text/plain", status=500)
-    srv.route("/feed.xml", rss([item("/artikel/fehlt", "Gibt es nicht"), item("/kaputt", "Serverfehler"),
-                                item("/artikel/waermespeicher", "Wärmespeicher")]), "application/rss+xml")
+    srv.route(
+        "/feed.xml",
+        rss(
+            [
+                item("/artikel/fehlt", "Gibt es nicht"),
+                item("/kaputt", "Serverfehler"),
+                item("/artikel/waermespeicher", "Wärmespeicher"),
+            ]
+        ),
+        "application/rss+xml",
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     failed = {e.url.rsplit("/", 1)[-1]: e.message for e in report.feeds[0].entries if e.status == "failed"}
@@ -149,15 +189,31 @@ def test_a_404_entry_is_reported_and_the_rest_goes_on(library, registry, srv):
 
 # --- fallbacks, metadata from the feed, odd entries -------------------------------------------------------
 
+
 def test_feed_full_text_is_used_when_the_page_fails_or_has_no_text_and_says_so(library, registry, srv):
-    full = ("<p>Der Gemeinderat hat den Haushalt mit 1,2 Milliarden Euro beschlossen.</p>"
-            "<p>Die Opposition stimmte dagegen und kritisierte die neuen Schulden.</p>")
-    srv.page("/artikel/leer", "<html><head><title>Leer</title></head><body><nav><a href='/'>Start</a></nav></body></html>")
-    srv.route("/feed.xml", rss([
-        item("/artikel/weg", "Haushalt beschlossen", content=full, date="Wed, 18 Mar 2026 10:00:00 +0100"),
-        item("/artikel/leer", "Video: Die Sitzung", content="<p>Die Sitzung dauerte sieben Stunden und endete nach Mitternacht.</p>"),
-        item("/artikel/auch-weg", "Ohne Volltext", summary="Nur ein kurzer Anreißer."),
-    ], title="Rathausblatt"), "application/rss+xml")
+    full = (
+        "<p>Der Gemeinderat hat den Haushalt mit 1,2 Milliarden Euro beschlossen.</p>"
+        "<p>Die Opposition stimmte dagegen und kritisierte die neuen Schulden.</p>"
+    )
+    srv.page(
+        "/artikel/leer", "<html><head><title>Leer</title></head><body><nav><a href='/'>Start</a></nav></body></html>"
+    )
+    srv.route(
+        "/feed.xml",
+        rss(
+            [
+                item("/artikel/weg", "Haushalt beschlossen", content=full, date="Wed, 18 Mar 2026 10:00:00 +0100"),
+                item(
+                    "/artikel/leer",
+                    "Video: Die Sitzung",
+                    content="<p>Die Sitzung dauerte sieben Stunden und endete nach Mitternacht.</p>",
+                ),
+                item("/artikel/auch-weg", "Ohne Volltext", summary="Nur ein kurzer Anreißer."),
+            ],
+            title="Rathausblatt",
+        ),
+        "application/rss+xml",
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     entries = {e.url.rsplit("/", 1)[-1]: e for e in report.feeds[0].entries}
@@ -172,13 +228,30 @@ def test_feed_full_text_is_used_when_the_page_fails_or_has_no_text_and_says_so(l
 
 
 def test_feed_metadata_fills_what_the_page_lacks(library, registry, srv):
-    srv.page("/artikel/ohne-meta", "<html><body><article><h1>Hafen wird ausgebaut</h1>"
-             "<p>Der Rheinhafen in Kehl bekommt bis 2030 ein neues Containerterminal für 80 Millionen Euro.</p>"
-             "<p>Die Arbeiten beginnen nach Angaben der Hafenverwaltung im kommenden Frühjahr.</p></article></body></html>")
-    summary = "Kehl investiert in seine Zukunft als Logistikstandort und setzt dabei auf Bahn und Schiff statt Lastwagen."
-    srv.route("/feed.xml", rss([item("/artikel/ohne-meta", "Hafen wird ausgebaut", summary=summary,
-                                     date="Thu, 19 Mar 2026 23:30:00 +0100")], title="Ortenau-Bote"),
-              "application/rss+xml")
+    srv.page(
+        "/artikel/ohne-meta",
+        "<html><body><article><h1>Hafen wird ausgebaut</h1>"
+        "<p>Der Rheinhafen in Kehl bekommt bis 2030 ein neues Containerterminal für 80 Millionen Euro.</p>"
+        "<p>Die Arbeiten beginnen nach Angaben der Hafenverwaltung im kommenden Frühjahr.</p></article></body></html>",
+    )
+    summary = (
+        "Kehl investiert in seine Zukunft als Logistikstandort und setzt dabei auf Bahn und Schiff statt Lastwagen."
+    )
+    srv.route(
+        "/feed.xml",
+        rss(
+            [
+                item(
+                    "/artikel/ohne-meta",
+                    "Hafen wird ausgebaut",
+                    summary=summary,
+                    date="Thu, 19 Mar 2026 23:30:00 +0100",
+                )
+            ],
+            title="Ortenau-Bote",
+        ),
+        "application/rss+xml",
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     run(library, registry)
     a = by_url(library)[srv.url("/artikel/ohne-meta")]
@@ -197,8 +270,9 @@ def test_with_lead_keeps_out_short_cut_off_and_known_summaries():
 
 def test_entry_without_link_fails_once_with_a_reason(library, registry, srv):
     serve_story(srv, "tramlinie")
-    srv.route("/feed.xml", rss([item(None, "Eintrag ohne Link"), item("/artikel/tramlinie", "Tram")]),
-              "application/rss+xml")
+    srv.route(
+        "/feed.xml", rss([item(None, "Eintrag ohne Link"), item("/artikel/tramlinie", "Tram")]), "application/rss+xml"
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     [bad] = [e for e in report.feeds[0].entries if e.status == "failed"]
@@ -207,10 +281,17 @@ def test_entry_without_link_fails_once_with_a_reason(library, registry, srv):
 
 
 def test_a_pdf_page_is_read_with_the_pdf_loader(library, registry, srv, tmp_path):
-    pdf = write_pdf(tmp_path / "bericht.pdf", [["Jahresbericht der Stadtwerke",
-                                                "Die Stadtwerke haben im Jahr 2025 einen Gewinn von 18 Millionen Euro erzielt.",
-                                                "Der Umsatz stieg um sieben Prozent auf 410 Millionen Euro."]],
-                    title="Jahresbericht 2025")
+    pdf = write_pdf(
+        tmp_path / "bericht.pdf",
+        [
+            [
+                "Jahresbericht der Stadtwerke",
+                "Die Stadtwerke haben im Jahr 2025 einen Gewinn von 18 Millionen Euro erzielt.",
+                "Der Umsatz stieg um sieben Prozent auf 410 Millionen Euro.",
+            ]
+        ],
+        title="Jahresbericht 2025",
+    )
     srv.route("/berichte/jahresbericht.pdf", pdf.read_bytes(), "application/pdf")
     srv.route("/feed.xml", rss([item("/berichte/jahresbericht.pdf", "Jahresbericht")]), "application/rss+xml")
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
@@ -226,8 +307,12 @@ def test_redirects_gzip_and_tracking_parameters_give_one_article_under_its_canon
     title, date, paragraphs = STORIES["waermespeicher"]
     srv.page("/artikel/waermespeicher", article_html(title, paragraphs, date=date), gzip=True)
     srv.route("/r/1", location=srv.url("/artikel/waermespeicher?utm_source=rss"), status=301)
-    srv.route("/feed.xml", rss([item("/r/1", title), item("/artikel/waermespeicher?utm_medium=feed", title)]),
-              "application/rss+xml", gzip=True)
+    srv.route(
+        "/feed.xml",
+        rss([item("/r/1", title), item("/artikel/waermespeicher?utm_medium=feed", title)]),
+        "application/rss+xml",
+        gzip=True,
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     entries = report.feeds[0].entries
@@ -242,8 +327,11 @@ def test_the_same_text_under_two_urls_is_stored_once(library, registry, srv):
     title, date, paragraphs = STORIES["buchmesse"]
     srv.page("/artikel/buchmesse", article_html(title, paragraphs, date=date))
     srv.page("/partner/buchmesse-rekord", article_html(title, paragraphs, date=date, site="Partnerblatt"))
-    srv.route("/feed.xml", rss([item("/artikel/buchmesse", title), item("/partner/buchmesse-rekord", title)]),
-              "application/rss+xml")
+    srv.route(
+        "/feed.xml",
+        rss([item("/artikel/buchmesse", title), item("/partner/buchmesse-rekord", title)]),
+        "application/rss+xml",
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     first, second = report.feeds[0].entries
@@ -258,16 +346,26 @@ def test_canonical_url_normalises_and_drops_tracking():
     assert canonical_url("HTTP://Example.ORG:80/a/b?utm_source=x&id=3&fbclid=1#top") == "http://example.org/a/b?id=3"
     assert canonical_url("https://example.org") == "https://example.org/"
     assert article_id_for("https://www.example.org/2026/03/alibaba-ki-offensive.html").startswith(
-        "example-org-alibaba-ki-offensive-")
+        "example-org-alibaba-ki-offensive-"
+    )
 
 
 # --- other kinds: Atom, sitemaps, a single page ----------------------------------------------------------
 
+
 def test_atom_feed(library, registry, srv):
     for slug in ("waermespeicher", "tramlinie"):
         serve_story(srv, slug)
-    srv.route("/atom.xml", atom([(srv.url("/artikel/waermespeicher"), "Wärme", "2026-03-14T08:00:00Z"),
-                                 ("/artikel/tramlinie", "Tram", "2026-03-15T08:00:00Z")]), "application/atom+xml")
+    srv.route(
+        "/atom.xml",
+        atom(
+            [
+                (srv.url("/artikel/waermespeicher"), "Wärme", "2026-03-14T08:00:00Z"),
+                ("/artikel/tramlinie", "Tram", "2026-03-15T08:00:00Z"),
+            ]
+        ),
+        "application/atom+xml",
+    )
     got = add_feed(registry, library.settings, srv.url("/atom.xml"), feed_settings=FAST)
     assert got.feed.kind == "feed" and got.feed.name == "Atom-Kurier"
     assert run(library, registry).summary()["new"] == 2
@@ -276,13 +374,27 @@ def test_atom_feed(library, registry, srv):
 def test_sitemap_index_with_a_news_sitemap_and_a_gzipped_sitemap(library, registry, srv):
     for slug in STORIES:
         serve_story(srv, slug)
-    srv.route("/sitemap-news.xml", sitemap([(srv.url("/artikel/waermespeicher"), "2026-03-14T08:00:00+01:00"),
-                                            (srv.url("/artikel/tramlinie"), "2026-03-15")], news=True),
-              "application/xml")
-    srv.route("/sitemap-2026.xml.gz", gzip.compress(sitemap([(srv.url("/artikel/buchmesse"), "2026-03-16")]).encode()),
-              "application/x-gzip")
-    srv.route("/sitemap.xml", sitemap_index([srv.url("/sitemap-news.xml"), srv.url("/sitemap-2026.xml.gz")]),
-              "application/xml")
+    srv.route(
+        "/sitemap-news.xml",
+        sitemap(
+            [
+                (srv.url("/artikel/waermespeicher"), "2026-03-14T08:00:00+01:00"),
+                (srv.url("/artikel/tramlinie"), "2026-03-15"),
+            ],
+            news=True,
+        ),
+        "application/xml",
+    )
+    srv.route(
+        "/sitemap-2026.xml.gz",
+        gzip.compress(sitemap([(srv.url("/artikel/buchmesse"), "2026-03-16")]).encode()),
+        "application/x-gzip",
+    )
+    srv.route(
+        "/sitemap.xml",
+        sitemap_index([srv.url("/sitemap-news.xml"), srv.url("/sitemap-2026.xml.gz")]),
+        "application/xml",
+    )
     got = add_feed(registry, library.settings, srv.url("/sitemap.xml"), feed_settings=FAST)
     assert got.feed.kind == "sitemap"
     report = run(library, registry)
@@ -322,6 +434,7 @@ def test_sync_of_urls_that_are_not_stored(library, registry, srv):
 
 # --- bad input: a clear line per URL, the rest continues -------------------------------------------------
 
+
 def test_bad_feeds_each_fail_with_a_clear_reason_and_the_good_one_is_synced(library, registry, srv):
     import socket
 
@@ -329,8 +442,11 @@ def test_bad_feeds_each_fail_with_a_clear_reason_and_the_good_one_is_synced(libr
     srv.route("/langsam.xml", rss([]), "application/rss+xml", delay=3)
     srv.route("/weg.xml", b"gone", "text/plain", status=410)
     srv.route("/fehler.xml", b"oops", "text/plain", status=500)
-    srv.page("/seite.xml", "<!DOCTYPE html><html><head><link rel='alternate' type='application/rss+xml' "
-                           "href='/feed.xml'></head><body><p>Startseite</p></body></html>")
+    srv.page(
+        "/seite.xml",
+        "<!DOCTYPE html><html><head><link rel='alternate' type='application/rss+xml' "
+        "href='/feed.xml'></head><body><p>Startseite</p></body></html>",
+    )
     srv.route("/kaputt.xml", "<?xml version='1.0'?><rss><channel><title>x</title><<<&&&", "application/rss+xml")
     srv.route("/anderes.xml", "<?xml version='1.0'?><kml><Document/></kml>", "application/xml")
     with socket.socket() as s:  # a port nobody listens on
@@ -381,8 +497,12 @@ def test_a_feed_of_10000_entries_is_worked_off_max_entries_per_pass(library, reg
     def page(path: str):
         if path.startswith("/gen/"):
             i = int(path.rsplit("/", 1)[1])
-            return Route(article_html(f"Meldung {i}", [f"Die Meldung Nummer {i} berichtet über den Bau von "
-                                                       f"{i + 3} neuen Radwegen im Landkreis."]).encode())
+            return Route(
+                article_html(
+                    f"Meldung {i}",
+                    [f"Die Meldung Nummer {i} berichtet über den Bau von {i + 3} neuen Radwegen im Landkreis."],
+                ).encode()
+            )
         return None
 
     srv.generate = page
@@ -401,12 +521,18 @@ def test_a_feed_of_10000_entries_is_worked_off_max_entries_per_pass(library, reg
 
 # --- politeness -------------------------------------------------------------------------------------------
 
+
 def test_robots_txt_is_honoured(library, registry, srv):
     serve_story(srv, "waermespeicher")
-    srv.page("/intern/geheim", article_html("Geheim", ["Dieser Text darf nicht abgerufen werden, sagt die robots.txt."]))
+    srv.page(
+        "/intern/geheim", article_html("Geheim", ["Dieser Text darf nicht abgerufen werden, sagt die robots.txt."])
+    )
     srv.route("/robots.txt", "User-agent: *\nDisallow: /intern/\n", "text/plain")
-    srv.route("/feed.xml", rss([item("/intern/geheim", "Geheim"), item("/artikel/waermespeicher", "Wärme")]),
-              "application/rss+xml")
+    srv.route(
+        "/feed.xml",
+        rss([item("/intern/geheim", "Geheim"), item("/artikel/waermespeicher", "Wärme")]),
+        "application/rss+xml",
+    )
     add_feed(registry, library.settings, srv.url("/feed.xml"), feed_settings=FAST)
     report = run(library, registry)
     [bad] = [e for e in report.feeds[0].entries if e.status == "failed"]
@@ -446,6 +572,7 @@ def test_the_size_limit_applies_to_pages(resources, registry, srv):
 
 
 # --- stopping, registry -------------------------------------------------------------------------------------
+
 
 def test_a_stop_ends_the_pass_between_entries_and_the_next_pass_finishes(library, registry, srv):
     news_site(srv)
@@ -489,6 +616,7 @@ def test_feeds_add_list_remove_keeps_or_deletes_articles(library, registry, srv)
 
 # --- parsing units ----------------------------------------------------------------------------------------
 
+
 def test_parse_document_kinds():
     base = "http://127.0.0.1/"
     doc = parse_document(rss([item("/a", "A & B", content="<p>x</p>")]).encode(), base + "feed.xml")
@@ -499,8 +627,7 @@ def test_parse_document_kinds():
     assert parse_document(b"<!doctype html><html><body>x</body></html>", base).kind == "html"
     with pytest.raises(ParseError, match="malformed XML"):
         parse_document(b"<?xml version='1.0'?><rss><channel><<<", base)
-    lenient = parse_document(b"<rss><channel><item><title>A</title><link>http://x/a</link></item><item>&&& <b>",
-                             base)
+    lenient = parse_document(b"<rss><channel><item><title>A</title><link>http://x/a</link></item><item>&&& <b>", base)
     assert lenient.entries and "read leniently" in lenient.notes[0]
 
 
@@ -512,8 +639,10 @@ def test_parse_interval():
 
 
 def test_sitemap_entries_newest_first():
-    doc = parse_document(sitemap([("http://x/alt", "2025-01-01"), ("http://x/neu", "2026-03-01"),
-                                  ("http://x/ohne", "")]).encode(), "http://x/sitemap.xml")
+    doc = parse_document(
+        sitemap([("http://x/alt", "2025-01-01"), ("http://x/neu", "2026-03-01"), ("http://x/ohne", "")]).encode(),
+        "http://x/sitemap.xml",
+    )
     assert [e.link.rsplit("/", 1)[1] for e in doc.entries] == ["neu", "alt", "ohne"]
 
 

@@ -21,14 +21,22 @@ from tests.test_feeds import STORIES, news_site
 
 
 def env_for(data_dir: Path, **extra) -> dict:
-    return {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_FEED_RATE": "0", "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1", "COLUMNS": "250", **extra}
+    return {
+        **os.environ,
+        "QUELLE_DATA_DIR": str(data_dir),
+        "QUELLE_FEED_RATE": "0",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "COLUMNS": "250",
+        **extra,
+    }
 
 
 @pytest.fixture
 def cli(quelle_cli):
     """The commands in-process (tests/conftest.py quelle_cli; an exception fails the test with its traceback);
     Ctrl-C and kill -9 below need real processes (popen_sync)."""
+
     def run(*args, data_dir: Path, check: bool = True):
         return quelle_cli(*args, data_dir=data_dir, check=check, env={"QUELLE_FEED_RATE": "0", "COLUMNS": "250"})
 
@@ -54,8 +62,11 @@ def test_feeds_add_sync_ask_cites_the_url_list_remove(srv, tmp_path, cli):
     assert last_line(first.stderr) == "new: 3 · updated: 0 · unchanged: 0 · failed: 0"
     assert "Stadtkurier – Nachrichten (RSS/Atom): neu: 3" in first.stderr
 
-    answer = json.loads(cli("ask", "Wie viele Kubikmeter Wasser fasst der Wärmespeicher der Stadtwerke Freiburg?",
-                            "--json", data_dir=d).stdout)
+    answer = json.loads(
+        cli(
+            "ask", "Wie viele Kubikmeter Wasser fasst der Wärmespeicher der Stadtwerke Freiburg?", "--json", data_dir=d
+        ).stdout
+    )
     top = answer["citations"][0]
     assert top["url"] == srv.url("/artikel/waermespeicher")
     assert top["title"] == "Freiburg baut Wärmespeicher am Rhein" and top["date"] == "2026-03-14"
@@ -127,8 +138,14 @@ class Reader:
 
 
 def popen_sync(data_dir: Path, *args) -> tuple[subprocess.Popen, Reader]:
-    p = subprocess.Popen([sys.executable, "-m", "quelle", "sync", *args], env=env_for(data_dir), cwd=ROOT,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "quelle", "sync", *args],
+        env=env_for(data_dir),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return p, Reader(p.stderr)
 
 
@@ -195,8 +212,10 @@ def snapshot(data_dir: Path, embedder) -> dict:
 
     res = Resources.open(Settings(data_dir=data_dir, llm="extractive"), embedder=embedder)
     got = res.store.collection.get(include=["documents", "metadatas"])
-    return {cid: (m.get("article_id"), m.get("content_hash"), m.get("url"), m.get("title"), doc)
-            for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"])}
+    return {
+        cid: (m.get("article_id"), m.get("content_hash"), m.get("url"), m.get("title"), doc)
+        for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"])
+    }
 
 
 @pytest.mark.slow
@@ -206,9 +225,16 @@ def test_kill_9_during_sync_then_the_same_sync_equals_one_clean_sync(srv, tmp_pa
     def page(path: str):
         if path.startswith("/gen/"):
             i = int(path.rsplit("/", 1)[1])
-            return Route(article_html(f"Meldung {i}", [
-                f"Die Meldung Nummer {i} berichtet über den Bau von {i + 3} neuen Radwegen im Landkreis.",
-                f"Der Kreistag hat dafür {i * 7 + 11} Millionen Euro bereitgestellt."]).encode(), delay=0.02)
+            return Route(
+                article_html(
+                    f"Meldung {i}",
+                    [
+                        f"Die Meldung Nummer {i} berichtet über den Bau von {i + 3} neuen Radwegen im Landkreis.",
+                        f"Der Kreistag hat dafür {i * 7 + 11} Millionen Euro bereitgestellt.",
+                    ],
+                ).encode(),
+                delay=0.02,
+            )
         return None
 
     srv.generate = page
@@ -222,8 +248,13 @@ def test_kill_9_during_sync_then_the_same_sync_equals_one_clean_sync(srv, tmp_pa
 
     killed_at = None
     for _ in range(3):  # the kill must land after the first write and before the last
-        p = subprocess.Popen([sys.executable, "-m", "quelle", "sync"], env=env_for(crash_dir), cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [sys.executable, "-m", "quelle", "sync"],
+            env=env_for(crash_dir),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 240
         while p.poll() is None and time.monotonic() < deadline:
             rows = stored_rows(crash_dir)

@@ -25,9 +25,14 @@ def test_feeds_section_adds_syncs_lists_and_removes(monkeypatch, tmp_path):
     with FeedServer() as srv:
         for slug in ("waermespeicher", "tramlinie"):
             serve_story(srv, slug)
-        srv.route("/feed.xml", rss([item(f"/artikel/{s}", STORIES[s][0]) for s in ("waermespeicher", "tramlinie")]
-                                   + [item("/artikel/fehlt", "Fehlt <script>alert(1)</script>")]),
-                  "application/rss+xml")
+        srv.route(
+            "/feed.xml",
+            rss(
+                [item(f"/artikel/{s}", STORIES[s][0]) for s in ("waermespeicher", "tramlinie")]
+                + [item("/artikel/fehlt", "Fehlt <script>alert(1)</script>")]
+            ),
+            "application/rss+xml",
+        )
         at = open_app(monkeypatch, tmp_path / "index", QUELLE_FEED_RATE="0")
         at.switch_page("quelle/ui/pages/articles.py").run()
         assert not at.exception, at.exception

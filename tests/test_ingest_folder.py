@@ -66,7 +66,12 @@ def test_folder_with_good_and_bad_files_reports_each_bad_file_and_keeps_the_stor
     assert "geheim.txt" not in by_name and ".notiz.md" not in by_name  # hidden files and folders are skipped
     assert {n for n, f in by_name.items() if f.status == "added"} == {"hafen.html", "bruecke.pdf", "tram.txt"}
     assert {n: f.status for n, f in by_name.items() if f.status in ("failed", "skipped")} == {
-        "scan.pdf": "failed", "leer.txt": "failed", "kaputt.json": "failed", "foto.jpg": "skipped", "alt.doc": "skipped"}
+        "scan.pdf": "failed",
+        "leer.txt": "failed",
+        "kaputt.json": "failed",
+        "foto.jpg": "skipped",
+        "alt.doc": "skipped",
+    }
     assert "scanned PDF without a text layer" in by_name["scan.pdf"].message
     assert "invalid JSON at line 1" in by_name["kaputt.json"].message
     assert "unsupported file type '.jpg'" in by_name["foto.jpg"].message
@@ -96,16 +101,25 @@ def test_cli_exit_codes_summary_lines_field_mapping_and_sources(tmp_path, quelle
 
     folder = _mixed_folder(tmp_path / "korb")
     (folder / "gut" / "dump.jsonl").write_text(
-        json.dumps({"kopf": "Fähre fällt aus", "langtext": "Wegen Sturm fällt die Fähre nach Helgoland aus."},
-                   ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(
+            {"kopf": "Fähre fällt aus", "langtext": "Wegen Sturm fällt die Fähre nach Helgoland aus."},
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     (folder / "gut" / "tram-kopie.txt").write_bytes(TRAM_TEXT.encode("utf-16"))
     idx = tmp_path / "idx"
     p = _cli("ingest", str(folder), "--field", "text=langtext,title=kopf", data_dir=idx)
     assert p.exit_code == 0, p.stderr
     assert "added: 4 · updated: 0 · unchanged: 0 · duplicate: 1 · failed: 3 · skipped: 2" in p.stderr
     lines = p.stderr.splitlines()
-    for name, problem in [("scan.pdf", "scanned PDF without a text layer"), ("leer.txt", "empty file"),
-                          ("kaputt.json", "invalid JSON at line 1"), ("foto.jpg", "unsupported file type")]:
+    for name, problem in [
+        ("scan.pdf", "scanned PDF without a text layer"),
+        ("leer.txt", "empty file"),
+        ("kaputt.json", "invalid JSON at line 1"),
+        ("foto.jpg", "unsupported file type"),
+    ]:
         assert [ln for ln in lines if f"{name}: " in ln and problem in ln], name
     assert "Traceback" not in p.stderr
 

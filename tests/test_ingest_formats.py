@@ -11,8 +11,18 @@ from quelle.answering.pipeline import ask
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings
-from tests.ingest_fixtures import (BEES_PARAGRAPHS, BRIDGE_PAGES, CLUTTER, CSV_DUMP, ENGLISH_TEXT, FERRY_ROWS,
-                                   NEWS_PAGE, TRAM_TEXT, write_docx, write_pdf)
+from tests.ingest_fixtures import (
+    BEES_PARAGRAPHS,
+    BRIDGE_PAGES,
+    CLUTTER,
+    CSV_DUMP,
+    ENGLISH_TEXT,
+    FERRY_ROWS,
+    NEWS_PAGE,
+    TRAM_TEXT,
+    write_docx,
+    write_pdf,
+)
 
 FERRY_FIELDS = {"text": "body", "title": "headline", "date": "published", "source": "outlet"}
 
@@ -23,8 +33,9 @@ def make_folder(folder):
     (folder / "web" / "hafen.html").write_text(NEWS_PAGE, encoding="utf-8")
     write_pdf(folder / "bruecke.pdf", BRIDGE_PAGES, author="Lena Krause")
     write_docx(folder / "bienen.docx", "Bienen in der Stadt", BEES_PARAGRAPHS)
-    (folder / "inseln.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in FERRY_ROWS) + "\n",
-                                         encoding="utf-8")
+    (folder / "inseln.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in FERRY_ROWS) + "\n", encoding="utf-8"
+    )
     (folder / "sport.csv").write_bytes(CSV_DUMP.encode("cp1252"))
     (folder / "tram.txt").write_bytes(TRAM_TEXT.encode("cp1252"))
     (folder / "harbour.md").write_bytes(ENGLISH_TEXT.encode("utf-16"))
@@ -36,8 +47,9 @@ def mixed(tmp_path_factory, embedder):
     folder = make_folder(tmp_path_factory.mktemp("mixed"))
     s = Settings(data_dir=tmp_path_factory.mktemp("mixed-index") / "index", llm="extractive")
     res = Resources.open(s, embedder=embedder)
-    report = Library(res).ingest([folder], fields={"text": "body", "title": "headline", "date": "published",
-                                                   "source": "outlet"})
+    report = Library(res).ingest(
+        [folder], fields={"text": "body", "title": "headline", "date": "published", "source": "outlet"}
+    )
     return folder, s, res, report
 
 
@@ -48,7 +60,11 @@ def test_html_news_page_keeps_the_article_and_its_metadata_without_nav_ads_comme
     (art,) = load_file(p)
     assert art.title == "Hafen Hamburg baut Containerterminal aus"
     assert (art.date, art.author, art.source, art.url) == (
-        "2026-03-12", "Jana Petersen", "Nordkurier Digital", "https://nordkurier.example/wirtschaft/hafen-terminal")
+        "2026-03-12",
+        "Jana Petersen",
+        "Nordkurier Digital",
+        "https://nordkurier.example/wirtschaft/hafen-terminal",
+    )
     assert art.text.startswith("Der Hamburger Hafen investiert 480 Millionen Euro")
     assert "Baggerung" in art.text and art.language == "de"
     assert [w for w in CLUTTER if w in art.text] == []
@@ -56,13 +72,19 @@ def test_html_news_page_keeps_the_article_and_its_metadata_without_nav_ads_comme
 
 def test_html_page_without_an_article_is_a_clear_error_and_a_short_article_is_kept(tmp_path):
     menu = tmp_path / "menu.html"
-    menu.write_text("<html><body><nav><a href='/'>Start</a> <a href='/p'>Politik</a></nav>"
-                    "<div class='cookie-banner'>Wir nutzen Cookies.</div></body></html>", encoding="utf-8")
+    menu.write_text(
+        "<html><body><nav><a href='/'>Start</a> <a href='/p'>Politik</a></nav>"
+        "<div class='cookie-banner'>Wir nutzen Cookies.</div></body></html>",
+        encoding="utf-8",
+    )
     with pytest.raises(IngestError, match="menu.html: no article text found in the HTML page"):
         load_file(menu)
     short = tmp_path / "kurz.html"
-    short.write_text("<html><head><title>Haushalt beschlossen</title></head><body>"
-                     "<p>Der Rat hat heute den Haushalt beschlossen.</p></body></html>", encoding="utf-8")
+    short.write_text(
+        "<html><head><title>Haushalt beschlossen</title></head><body>"
+        "<p>Der Rat hat heute den Haushalt beschlossen.</p></body></html>",
+        encoding="utf-8",
+    )
     (art,) = load_file(short)
     assert (art.title, art.text) == ("Haushalt beschlossen", "Der Rat hat heute den Haushalt beschlossen.")
 
@@ -123,8 +145,12 @@ def test_jsonl_dump_with_mapped_fields_gives_one_article_per_line(tmp_path):
     p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in FERRY_ROWS) + "\n{kaputt\n", encoding="utf-8")
     got = load(p, fields=FERRY_FIELDS)
     a, b = got.articles
-    assert (a.title, a.date, a.source, a.url) == ("Fähre nach Helgoland fällt aus", "2026-02-03", "Inselbote",
-                                                  "https://inselbote.example/faehre")
+    assert (a.title, a.date, a.source, a.url) == (
+        "Fähre nach Helgoland fällt aus",
+        "2026-02-03",
+        "Inselbote",
+        "https://inselbote.example/faehre",
+    )
     assert a.text.startswith("Wegen eines Sturms") and b.date == "2026-03-04"
     assert a.article_id != b.article_id
     assert any("line 3" in n for n in got.notes)  # the broken line is reported, the others are kept
@@ -132,12 +158,23 @@ def test_jsonl_dump_with_mapped_fields_gives_one_article_per_line(tmp_path):
 
 def test_json_list_and_known_field_names_need_no_mapping(tmp_path):
     p = tmp_path / "export.json"
-    rows = [{"Title": "Neue Radwege", "Content": "<p>Die Stadt Bonn baut <b>zwölf Kilometer</b> Radwege.</p>",
-             "Date": "2026-01-05T09:00:00Z", "Source": {"name": "Bonner Blatt"}, "id": "bonn-radwege"}]
+    rows = [
+        {
+            "Title": "Neue Radwege",
+            "Content": "<p>Die Stadt Bonn baut <b>zwölf Kilometer</b> Radwege.</p>",
+            "Date": "2026-01-05T09:00:00Z",
+            "Source": {"name": "Bonner Blatt"},
+            "id": "bonn-radwege",
+        }
+    ]
     p.write_text(json.dumps({"articles": rows}), encoding="utf-8")
     (art,) = load_file(p)
-    assert (art.article_id, art.title, art.date, art.source) == ("bonn-radwege", "Neue Radwege", "2026-01-05",
-                                                                 "Bonner Blatt")
+    assert (art.article_id, art.title, art.date, art.source) == (
+        "bonn-radwege",
+        "Neue Radwege",
+        "2026-01-05",
+        "Bonner Blatt",
+    )
     assert art.text == "Die Stadt Bonn baut zwölf Kilometer Radwege."
 
 
@@ -191,12 +228,23 @@ def test_language_is_detected_per_article_and_front_matter_dates_normalised(tmp_
     assert (art.language, art.date, art.title) == ("en", "2026-11-24", "Harbour bridge closes for repairs")
 
 
-@pytest.mark.parametrize("value,iso", [
-    ("24. November 2026", "2026-11-24"), ("24.11.2026", "2026-11-24"), ("3. März 2025", "2025-03-03"),
-    ("Nov 24, 2026", "2026-11-24"), ("24 November 2026", "2026-11-24"), ("2026-11-24T08:30:00+01:00", "2026-11-24"),
-    ("Tue, 24 Nov 2026 10:00:00 +0100", "2026-11-24"), ("Mo, 24.11.26 14:30 Uhr", "2026-11-24"),
-    ("11/24/2026", "2026-11-24"), ("03/04/2026", "2026-04-03"), ("November 2026", "2026-11"), ("gestern", ""),
-])
+@pytest.mark.parametrize(
+    "value,iso",
+    [
+        ("24. November 2026", "2026-11-24"),
+        ("24.11.2026", "2026-11-24"),
+        ("3. März 2025", "2025-03-03"),
+        ("Nov 24, 2026", "2026-11-24"),
+        ("24 November 2026", "2026-11-24"),
+        ("2026-11-24T08:30:00+01:00", "2026-11-24"),
+        ("Tue, 24 Nov 2026 10:00:00 +0100", "2026-11-24"),
+        ("Mo, 24.11.26 14:30 Uhr", "2026-11-24"),
+        ("11/24/2026", "2026-11-24"),
+        ("03/04/2026", "2026-04-03"),
+        ("November 2026", "2026-11"),
+        ("gestern", ""),
+    ],
+)
 def test_dates_are_normalised_to_iso_8601(value, iso):
     from ingest.dates import normalise_date
 
@@ -213,20 +261,48 @@ def test_mixed_folder_ingests_every_format(mixed):
     assert meta["bruecke"]["author"] == "Lena Krause"
 
 
-@pytest.mark.parametrize("question,title,date,page,needle", [
-    ("Auf wie viele Standardcontainer im Jahr steigt die Kapazität des Terminals?", "Hafen Hamburg baut Containerterminal aus",
-     "2026-03-12", None, "2,4 Millionen"),
-    ("Wann beginnen die Bauarbeiten an der Rheinbrücke in Duisburg?", "Neue Brücke über den Rhein in Duisburg",
-     "2026-05-14", 2, "Frühjahr 2027"),
-    ("Wie viele Bienenvölker leben auf den Dächern von Berlin?", "Bienen in der Stadt", "2026-06-02", None, "400"),
-    ("Warum fällt die Fähre nach Helgoland aus?", "Fähre nach Helgoland fällt aus", "2026-02-03", None, "Sturms"),
-    ("Wie viele Läuferinnen und Läufer sind beim München-Marathon gestartet?", "Marathon in München", "2025-10-12",
-     None, "24.000"),
-    ("Auf wie viele Minuten wird der Takt der Würzburger Straßenbahn verkürzt?", "Straßenbahn in Würzburg", "", None,
-     "zehn Minuten"),
-    ("Why will the harbour bridge in Portsmouth close?", "Harbour bridge closes for repairs", "2026-11-24", None,
-     "rust"),
-])
+@pytest.mark.parametrize(
+    "question,title,date,page,needle",
+    [
+        (
+            "Auf wie viele Standardcontainer im Jahr steigt die Kapazität des Terminals?",
+            "Hafen Hamburg baut Containerterminal aus",
+            "2026-03-12",
+            None,
+            "2,4 Millionen",
+        ),
+        (
+            "Wann beginnen die Bauarbeiten an der Rheinbrücke in Duisburg?",
+            "Neue Brücke über den Rhein in Duisburg",
+            "2026-05-14",
+            2,
+            "Frühjahr 2027",
+        ),
+        ("Wie viele Bienenvölker leben auf den Dächern von Berlin?", "Bienen in der Stadt", "2026-06-02", None, "400"),
+        ("Warum fällt die Fähre nach Helgoland aus?", "Fähre nach Helgoland fällt aus", "2026-02-03", None, "Sturms"),
+        (
+            "Wie viele Läuferinnen und Läufer sind beim München-Marathon gestartet?",
+            "Marathon in München",
+            "2025-10-12",
+            None,
+            "24.000",
+        ),
+        (
+            "Auf wie viele Minuten wird der Takt der Würzburger Straßenbahn verkürzt?",
+            "Straßenbahn in Würzburg",
+            "",
+            None,
+            "zehn Minuten",
+        ),
+        (
+            "Why will the harbour bridge in Portsmouth close?",
+            "Harbour bridge closes for repairs",
+            "2026-11-24",
+            None,
+            "rust",
+        ),
+    ],
+)
 def test_questions_about_each_format_are_answered_with_the_right_citation(mixed, question, title, date, page, needle):
     _, s, res, _ = mixed
     answer = ask(question, s, resources=res)

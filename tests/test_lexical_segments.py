@@ -13,7 +13,9 @@ from vectorstore.segment import signature
 from vectorstore.store import StoredChunk
 
 # six letters each, left alone by the stemmer: every text of 4 of them has the same length in words and in 4-grams
-WORDS = "kobalt zinkum fjordl gravik plomba quarzk wolfrm borakx lithuk natrux kaliux magnuk silizk titanx vanadx".split()
+WORDS = (
+    "kobalt zinkum fjordl gravik plomba quarzk wolfrm borakx lithuk natrux kaliux magnuk silizk titanx vanadx".split()
+)
 
 
 class FakeStore:
@@ -27,8 +29,15 @@ class FakeStore:
         for cid in [c for c in self.chunks if c.startswith(article + "::")]:
             del self.chunks[cid]
         for i, text in enumerate(texts):
-            meta = {"article_id": article, "content_hash": version, "chunk_index": i, "title": "",
-                    "source": "S", "date_int": 20260101, "language": "de"}
+            meta = {
+                "article_id": article,
+                "content_hash": version,
+                "chunk_index": i,
+                "title": "",
+                "source": "S",
+                "date_int": 20260101,
+                "language": "de",
+            }
             self.chunks[f"{article}::{i:05d}"] = StoredChunk(f"{article}::{i:05d}", text, meta)
 
     def listing(self) -> dict[str, str]:
@@ -221,15 +230,18 @@ def test_reading_the_index_again_reuses_the_segments_already_in_memory(tmp_path,
     assert read == [back.segments[1].name]
 
 
-def test_questions_during_our_own_write_use_the_index_as_it_was_and_nothing_is_reindexed(tmp_path, library,
-                                                                                           monkeypatch):
+def test_questions_during_our_own_write_use_the_index_as_it_was_and_nothing_is_reindexed(
+    tmp_path, library, monkeypatch
+):
     folder = tmp_path / "in"
     write_article(folder, "wal.md", "Der Blauwal ist das größte Tier der Erde.", title="Wale")
     library.ingest([folder])
     retriever = library.r.retriever
     listed = []
     real_listing = library.r.store.listing
-    monkeypatch.setattr(library.r.store, "listing", lambda articles=None: listed.append(articles) or real_listing(articles))
+    monkeypatch.setattr(
+        library.r.store, "listing", lambda articles=None: listed.append(articles) or real_listing(articles)
+    )
     write = retriever.begin_write()
     write.articles.add("wal")
     assert retriever.retrieve("Blauwal", 1, mode="bm25")[0].meta["article_id"] == "wal"  # mid-write question

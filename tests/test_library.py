@@ -9,11 +9,23 @@ BODY = "Die Stadt Musterhausen baut ein neues Rechenzentrum. " * 3 + "Der Bau be
 
 
 def test_article_title_and_metadata_come_from_front_matter(tmp_path):
-    p = write_article(tmp_path, "bau.md", BODY, title="Neues Rechenzentrum", date="2026-01-15", source="Lokalblatt",
-                      url="https://example.org/bau")
+    p = write_article(
+        tmp_path,
+        "bau.md",
+        BODY,
+        title="Neues Rechenzentrum",
+        date="2026-01-15",
+        source="Lokalblatt",
+        url="https://example.org/bau",
+    )
     (art,) = load_file(p)
     assert (art.article_id, art.title, art.date, art.source, art.url) == (
-        "bau", "Neues Rechenzentrum", "2026-01-15", "Lokalblatt", "https://example.org/bau")
+        "bau",
+        "Neues Rechenzentrum",
+        "2026-01-15",
+        "Lokalblatt",
+        "https://example.org/bau",
+    )
     assert art.text.startswith("Die Stadt Musterhausen")
 
 
@@ -32,7 +44,9 @@ def test_reingest_of_unchanged_article_adds_no_chunks_and_embeds_nothing(tmp_pat
     n = library.r.store.count()
     calls = []
     original = library.r.embedder.embed_passages
-    monkeypatch.setattr(library.r.embedder, "embed_passages", lambda texts, **kw: calls.append(texts) or original(texts))
+    monkeypatch.setattr(
+        library.r.embedder, "embed_passages", lambda texts, **kw: calls.append(texts) or original(texts)
+    )
     second = library.ingest([p])
     assert second.summary()["unchanged"] == 1
     assert library.r.store.count() == n
@@ -52,7 +66,9 @@ def test_changed_article_replaces_all_its_chunks(tmp_path, library):
 
 
 def test_delete_removes_the_article_and_its_chunks(tmp_path, library):
-    library.ingest([write_article(tmp_path, "a.md", BODY, title="A"), write_article(tmp_path, "b.md", "Nur B.", title="B")])
+    library.ingest(
+        [write_article(tmp_path, "a.md", BODY, title="A"), write_article(tmp_path, "b.md", "Nur B.", title="B")]
+    )
     assert library.delete("a") > 0
     assert [a["article_id"] for a in library.articles()] == ["b"]
     assert library.delete("a") == 0

@@ -14,10 +14,17 @@ QUESTION = "Wo plant Alibaba neue Rechenzentren?"
 @pytest.fixture
 def run_ask(quelle_cli):
     """`quelle ask QUESTION *args` in-process (tests/conftest.py quelle_cli) against the fake OpenAI server."""
+
     def run(*args, data_dir, base_url):
-        env = {"QUELLE_LLM": "openai", "OPENAI_BASE_URL": base_url, "QUELLE_LLM_MODEL": "fake-gpt",
-               "QUELLE_LLM_RETRIES": "1", "QUELLE_LLM_BACKOFF_INITIAL": "0.01", "QUELLE_LLM_TIMEOUT": "10",
-               "OPENAI_API_KEY": None}
+        env = {
+            "QUELLE_LLM": "openai",
+            "OPENAI_BASE_URL": base_url,
+            "QUELLE_LLM_MODEL": "fake-gpt",
+            "QUELLE_LLM_RETRIES": "1",
+            "QUELLE_LLM_BACKOFF_INITIAL": "0.01",
+            "QUELLE_LLM_TIMEOUT": "10",
+            "OPENAI_API_KEY": None,
+        }
         return quelle_cli("ask", QUESTION, *args, data_dir=data_dir, env=env)
 
     return run

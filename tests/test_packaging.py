@@ -51,16 +51,41 @@ def test_bundled_files_have_one_copy():
 @pytest.mark.slow
 def test_wheel_holds_the_bundled_files_and_every_package(tmp_path):
     src = tmp_path / "src"  # a copy (symlinks kept), so the build leaves nothing in the work tree
-    shutil.copytree(ROOT, src, symlinks=True, ignore=shutil.ignore_patterns(
-        ".*", "build", "dist", "*.egg-info", "__pycache__", "index", "eval-*", "out", "tests", "bench", "docs"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp_path), str(src)], check=True, cwd=tmp_path, capture_output=True)
+    shutil.copytree(
+        ROOT,
+        src,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".*", "build", "dist", "*.egg-info", "__pycache__", "index", "eval-*", "out", "tests", "bench", "docs"
+        ),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        cwd=tmp_path,
+        capture_output=True,
+    )
     (wheel,) = tmp_path.glob("quelle-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"quelle/bundled/prompts/{p}" for p in PROMPTS} <= names
     assert {"quelle/bundled/demo/gold.jsonl", "quelle/bundled/demo/articles/alibaba-ki-offensive.md"} <= names
-    sources = {str(p.relative_to(ROOT)) for d in ("quelle", "ingest", "vectorstore") for p in (ROOT / d).rglob("*.py")
-               if "pages" not in p.parts}
+    sources = {
+        str(p.relative_to(ROOT))
+        for d in ("quelle", "ingest", "vectorstore")
+        for p in (ROOT / d).rglob("*.py")
+        if "pages" not in p.parts
+    }
     assert sources <= names, sorted(sources - names)
 
 

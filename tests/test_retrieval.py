@@ -40,12 +40,30 @@ def test_numbers_stay_whole_and_umlauts_fold():
 @pytest.fixture
 def three_articles(tmp_path, library):
     folder = tmp_path / "in"
-    write_article(folder, "cloud.md", "Die Cloudsparte des Konzerns wuchs im Sommer um 26 Prozent. Die Zahlen "
-                  "überraschten Analysten.", title="Konzernbericht", date="2025-06-01", source="Wirtschaft")
-    write_article(folder, "zentrum.md", "In Leipzig eröffnet ein neues Rechenzentrum für Forschung und Lehre. "
-                  "Es kostet 40 Millionen Euro.", title="Neues Rechenzentrum", date="2026-02-01", source="Lokales")
-    write_article(folder, "wetter.md", "Am Wochenende wird es in Bayern sonnig und warm, mit bis zu 30 Grad.",
-                  title="Wetter", date="2026-05-01", source="Lokales")
+    write_article(
+        folder,
+        "cloud.md",
+        "Die Cloudsparte des Konzerns wuchs im Sommer um 26 Prozent. Die Zahlen überraschten Analysten.",
+        title="Konzernbericht",
+        date="2025-06-01",
+        source="Wirtschaft",
+    )
+    write_article(
+        folder,
+        "zentrum.md",
+        "In Leipzig eröffnet ein neues Rechenzentrum für Forschung und Lehre. Es kostet 40 Millionen Euro.",
+        title="Neues Rechenzentrum",
+        date="2026-02-01",
+        source="Lokales",
+    )
+    write_article(
+        folder,
+        "wetter.md",
+        "Am Wochenende wird es in Bayern sonnig und warm, mit bis zu 30 Grad.",
+        title="Wetter",
+        date="2026-05-01",
+        source="Lokales",
+    )
     library.ingest([folder])
     return library
 
@@ -62,8 +80,9 @@ def test_filters_exclude_the_same_articles_on_every_retriever(three_articles, mo
     q = "Rechenzentrum Cloudsparte Wetter"
     assert set(_ids(r.retrieve(q, 10, mode=mode))) == {"cloud", "zentrum", "wetter"}
     assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(sources=["Lokales"])))) == {"zentrum", "wetter"}
-    assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(since="2026-01-01", until="2026-03-31")))) \
-        == {"zentrum"}
+    assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(since="2026-01-01", until="2026-03-31")))) == {
+        "zentrum"
+    }
     assert set(_ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(article_ids=["wetter"])))) == {"wetter"}
     assert _ids(r.retrieve(q, 10, mode=mode, filters=Filters.make(until="2020"))) == []
 
@@ -79,8 +98,14 @@ def test_lexical_index_follows_ingest_update_and_delete(tmp_path, three_articles
     lib = three_articles
     r = lib.r.retriever
     assert len(r.lexical) == lib.r.store.count()
-    write_article(tmp_path / "in", "wetter.md", "Am Wochenende schneit es in Bayern bei minus 5 Grad.",
-                  title="Wetter", date="2026-05-01", source="Lokales")
+    write_article(
+        tmp_path / "in",
+        "wetter.md",
+        "Am Wochenende schneit es in Bayern bei minus 5 Grad.",
+        title="Wetter",
+        date="2026-05-01",
+        source="Lokales",
+    )
     lib.ingest([tmp_path / "in"])
     hit = r.retrieve("schneit", 1, mode="bm25")
     assert _ids(hit) == ["wetter"] and "schneit" in hit[0].text
@@ -116,8 +141,12 @@ def test_hybrid_is_the_default_and_answers_with_filters(three_articles):
     assert s.retrieval_mode == "hybrid"
     a = ask("Um wie viel Prozent wuchs die Cloudsparte?", s, resources=three_articles.r)
     assert "26 Prozent" in a.answer and a.citations[0].article_id == "cloud"
-    b = ask("Um wie viel Prozent wuchs die Cloudsparte?", s, resources=three_articles.r,
-            filters=Filters.make(sources=["Lokales"]))
+    b = ask(
+        "Um wie viel Prozent wuchs die Cloudsparte?",
+        s,
+        resources=three_articles.r,
+        filters=Filters.make(sources=["Lokales"]),
+    )
     assert "26 Prozent" not in b.answer and all(c.article_id != "cloud" for c in b.citations)
     c = ask("Was kostet das Rechenzentrum?", s, resources=three_articles.r, filters=Filters.make(sources=["Lokales"]))
     assert c.citations and {x.article_id for x in c.citations} == {"zentrum"} and "40 Millionen" in c.answer
@@ -160,7 +189,10 @@ def test_outside_vectorstore_the_index_is_reached_through_index():
     root = Path(__file__).resolve().parents[1]
     files = [*root.joinpath("quelle").rglob("*.py"), root / "app.py", *root.joinpath("bench").glob("*.py")]
     bad = re.compile(r"\.(store|retriever)\.(?!collection\b)\w+|\b(?:store|index)\._(?!_)\w+|\._batch\b")
-    found = [f"{f.relative_to(root)}:{i}: {line.strip()}" for f in files
-             for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
-             if bad.search(line) and "self.store" not in line and "FeedbackStore" not in line]
+    found = [
+        f"{f.relative_to(root)}:{i}: {line.strip()}"
+        for f in files
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+        if bad.search(line) and "self.store" not in line and "FeedbackStore" not in line
+    ]
     assert found == []

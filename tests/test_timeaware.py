@@ -71,8 +71,7 @@ def test_the_reference_date_decides_what_is_current(dated):
 
 # --- conflicts ----------------------------------------------------------------------------------------------------
 def test_conflicting_reports_newest_first_with_dates_and_citations(dated):
-    a = ask("Wie hoch waren die Baukosten der Rheinbrücke bei Kellbach 2025?", at(dated, "2025-09-30"),
-            resources=dated)
+    a = ask("Wie hoch waren die Baukosten der Rheinbrücke bei Kellbach 2025?", at(dated, "2025-09-30"), resources=dated)
     assert "conflict" in a.flags
     assert a.answer.startswith("Stand 22.07.2025 (Quelle [1]): ") and "188 Millionen" in a.answer
     assert "171" not in a.answer  # the earlier figure is not the answer …
@@ -94,8 +93,11 @@ def test_conflicts_cover_names_too(dated):
 
 # --- timelines ----------------------------------------------------------------------------------------------------
 def test_timeline_question_lists_dated_cited_sentences_oldest_first(dated):
-    a = ask("Wie hat sich der Preis der Monatskarte im Verkehrsverbund Saaltal entwickelt?", at(dated, "2025-09-30"),
-            resources=dated)
+    a = ask(
+        "Wie hat sich der Preis der Monatskarte im Verkehrsverbund Saaltal entwickelt?",
+        at(dated, "2025-09-30"),
+        resources=dated,
+    )
     assert "timeline" in a.flags and a.answer.startswith("Chronologie:")
     dates = [t["date"] for t in a.timeline]
     assert dates == sorted(dates) and len(dates) >= 3
@@ -111,8 +113,13 @@ def test_timeline_question_lists_dated_cited_sentences_oldest_first(dated):
 def test_a_date_in_the_question_filters_and_is_visible(dated):
     a = ask("Wie viele Mitarbeiter hatte Flinkwerk im April 2025?", at(dated, "2025-10-01"), resources=dated)
     # the period is April; the window applied to publication dates reaches REPORT_LAG_DAYS (45) beyond its end
-    assert a.to_dict()["time_filter"] == {"since": "2025-04-01", "until": "2025-06-14", "from_text": "im April 2025",
-                                          "applied": True, "period": {"since": "2025-04-01", "until": "2025-04-30"}}
+    assert a.to_dict()["time_filter"] == {
+        "since": "2025-04-01",
+        "until": "2025-06-14",
+        "from_text": "im April 2025",
+        "applied": True,
+        "period": {"since": "2025-04-01", "until": "2025-04-30"},
+    }
     assert "120 Mitarbeiter" in a.sentences[0].text
     assert a.citations and all("2025-04-01" <= c.date <= "2025-06-14" for c in a.citations)
     assert "time_filter" in a.flags
@@ -120,20 +127,35 @@ def test_a_date_in_the_question_filters_and_is_visible(dated):
 
 def test_a_filter_that_leaves_nothing_is_dropped_and_flagged(dated):
     a = ask("Wie viele Mitarbeiter hatte Flinkwerk im Jahr 2016?", at(dated, "2025-10-01"), resources=dated)
-    assert a.time_filter == {"since": "2016-01-01", "until": "2017-02-14", "from_text": "im Jahr 2016",
-                             "applied": False, "period": {"since": "2016-01-01", "until": "2016-12-31"}}
+    assert a.time_filter == {
+        "since": "2016-01-01",
+        "until": "2017-02-14",
+        "from_text": "im Jahr 2016",
+        "applied": False,
+        "period": {"since": "2016-01-01", "until": "2016-12-31"},
+    }
     assert "time_filter_dropped" in a.flags and "time_filter" not in a.flags
     assert not a.abstained and a.citations[0].article_id.startswith("flinkwerk")
 
 
 def test_time_aware_false_ignores_the_time_words(dated):
-    a = ask("Wie viele Mitarbeiter hatte Flinkwerk im April 2025?", at(dated, "2025-10-01"), resources=dated,
-            time_aware=False)
+    a = ask(
+        "Wie viele Mitarbeiter hatte Flinkwerk im April 2025?",
+        at(dated, "2025-10-01"),
+        resources=dated,
+        time_aware=False,
+    )
     assert a.time_filter is None and a.timeline == [] and not any(f.startswith("time") for f in a.flags)
 
 
-@pytest.mark.parametrize("question", ["Wer ist Trainer des SV Morgenrot?", "Wie viele Mitarbeiter hat Flinkwerk?",
-                                      "Wie teuer ist die Monatskarte im Verkehrsverbund Saaltal?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wer ist Trainer des SV Morgenrot?",
+        "Wie viele Mitarbeiter hat Flinkwerk?",
+        "Wie teuer ist die Monatskarte im Verkehrsverbund Saaltal?",
+    ],
+)
 def test_questions_without_a_time_word_answer_exactly_as_before(dated, question):
     s = at(dated, "2025-10-01")
     new = ask(question, s, resources=dated).to_dict(with_retrieved=True)
@@ -159,8 +181,9 @@ def test_llm_prompt_carries_each_source_date_and_the_reference_date(dated):
     from fake_openai import FakeOpenAI
 
     with FakeOpenAI(replies=["Flinkwerk beschäftigt 95 Mitarbeiter [1]."]) as srv:
-        s = at(dated, "2025-10-01").with_(llm="openai", openai_base_url=srv.base_url, llm_model="fake",
-                                          llm_retries=1, llm_timeout=5.0)
+        s = at(dated, "2025-10-01").with_(
+            llm="openai", openai_base_url=srv.base_url, llm_model="fake", llm_retries=1, llm_timeout=5.0
+        )
         a = ask("Wie viele Mitarbeiter hat Flinkwerk aktuell?", s, resources=dated)
         messages = srv.requests[0]["messages"]
     system = messages[0]["content"]
@@ -178,8 +201,9 @@ def test_eval_reports_the_newest_fact_share_on_the_held_out_stories(dated, tmp_p
 
     questions = read_gold(DATED / "gold_heldout.jsonl")
     assert {q.extra["split"] for q in questions} == {"heldout"} and all(q.extra["as_of"] for q in questions)
-    result = run_evaluation(questions, [EvalConfig("standard", dated.settings)], dated, lambda: [],
-                            tmp_path / "results.jsonl")
+    result = run_evaluation(
+        questions, [EvalConfig("standard", dated.settings)], dated, lambda: [], tmp_path / "results.jsonl"
+    )
     m = result.metrics["standard"]
     assert m["n_dated"] == 21  # 16 rows of the first four held-out stories, 5 of the two event-time ones
     assert m["newest_fact"] >= 0.9

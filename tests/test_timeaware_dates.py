@@ -42,8 +42,13 @@ TABLE = [
     ("Was geschah nach 2020?", "2021-01-01", None, "nach 2020", "wrong"),
     ("Was geschah bis März?", None, "2025-03-31", "bis März", "point"),
     ("Was war am Montag?", "2025-09-22", "2025-09-22", "am Montag", "point"),
-    ("Wie viele Tage wurde in den letzten drei Monaten gestreikt?", "2025-06-24", "2025-09-24",
-     "in den letzten drei Monaten", "point"),
+    (
+        "Wie viele Tage wurde in den letzten drei Monaten gestreikt?",
+        "2025-06-24",
+        "2025-09-24",
+        "in den letzten drei Monaten",
+        "point",
+    ),
     ("Wie viel kostete die Brücke im Sept. 2024?", "2024-09-01", "2024-09-30", "im Sept. 2024", "wrong"),
     ("Was geschah 2016 in Köln?", "2016-01-01", "2016-12-31", "2016", "point"),
     # English
@@ -53,8 +58,13 @@ TABLE = [
     ("What happened since January?", "2025-01-01", None, "since January", "point"),
     ("What happened yesterday?", "2025-09-23", "2025-09-23", "yesterday", "point"),
     ("What happened on May 3, 2016?", "2016-05-03", "2016-05-03", "on May 3, 2016", "point"),
-    ("What was the forecast in the first quarter of 2025?", "2025-01-01", "2025-03-31",
-     "in the first quarter of 2025", "wrong"),
+    (
+        "What was the forecast in the first quarter of 2025?",
+        "2025-01-01",
+        "2025-03-31",
+        "in the first quarter of 2025",
+        "wrong",
+    ),
     ("What happened between 2020 and 2022?", "2020-01-01", "2022-12-31", "between 2020 and 2022", "point"),
 ]
 
@@ -75,7 +85,7 @@ def test_date_phrase_becomes_the_right_range(question, since, until, from_text, 
     assert tf is not None, question
     assert (tf.since, tf.until) == (since, until)
     assert tf.from_text == from_text
-    assert question[tf.start:tf.end] == from_text
+    assert question[tf.start : tf.end] == from_text
     assert tf.to_dict() == {"since": since, "until": until, "from_text": from_text}
 
 
@@ -87,8 +97,11 @@ def test_question_without_a_date_gets_no_filter(question):
 def _dateparser_alone(question: str, since: str | None, until: str | None) -> str:
     from dateparser.search import search_dates
 
-    found = search_dates(question, languages=["de", "en"],
-                         settings={"RELATIVE_BASE": dt.datetime(2025, 9, 24, 12), "PREFER_DATES_FROM": "past"})
+    found = search_dates(
+        question,
+        languages=["de", "en"],
+        settings={"RELATIVE_BASE": dt.datetime(2025, 9, 24, 12), "PREFER_DATES_FROM": "past"},
+    )
     if not found:
         return "miss"
     lo = dt.date.fromisoformat(since) if since else dt.date.min
@@ -115,14 +128,24 @@ def test_relative_dates_follow_the_reference_date():
 
 
 def test_recency_and_timeline_words():
-    for q in ("Wie hoch ist die Prognose aktuell?", "Wer ist derzeit Trainer?", "Was kostet die Karte jetzt?",
-              "Wie viele Mitarbeiter hat Flinkwerk noch?", "What is the latest forecast?", "Who is currently coach?"):
+    for q in (
+        "Wie hoch ist die Prognose aktuell?",
+        "Wer ist derzeit Trainer?",
+        "Was kostet die Karte jetzt?",
+        "Wie viele Mitarbeiter hat Flinkwerk noch?",
+        "What is the latest forecast?",
+        "Who is currently coach?",
+    ):
         assert wants_latest(q), q
     for q in ("Wo plant Alibaba neue Rechenzentren?", "Wer ist Trainer des SV Morgenrot?", "Wann war die Wahl?"):
         assert not wants_latest(q) and not wants_timeline(q), q
-    for q in ("Wie hat sich der Preis der Monatskarte entwickelt?", "Chronologie des Tarifstreits in Lindenau",
-              "Was ist seit Januar bei Flinkwerk passiert?", "How has the ticket price changed?",
-              "Timeline of the bridge"):
+    for q in (
+        "Wie hat sich der Preis der Monatskarte entwickelt?",
+        "Chronologie des Tarifstreits in Lindenau",
+        "Was ist seit Januar bei Flinkwerk passiert?",
+        "How has the ticket price changed?",
+        "Timeline of the bridge",
+    ):
         assert wants_timeline(q), q
 
 
@@ -131,5 +154,7 @@ def test_the_topic_is_the_question_without_its_time_words():
     tf = question_dates(q, AS_OF)
     assert tf.since == "2024-01-01" and tf.until is None
     assert without(q, [(tf.start, tf.end)], timeline=True) == "der Preis der Monatskarte?"
-    assert without("Wie viele Mitarbeiter hat Flinkwerk aktuell?", [], recency=True) == \
-        "Wie viele Mitarbeiter hat Flinkwerk?"
+    assert (
+        without("Wie viele Mitarbeiter hat Flinkwerk aktuell?", [], recency=True)
+        == "Wie viele Mitarbeiter hat Flinkwerk?"
+    )

@@ -22,10 +22,16 @@ AS_OF = dt.date(2026, 3, 1)
 WINDOWS = [
     ("Wie viele Wohnungen wurden 2025 fertiggestellt?", ("2025-01-01", "2025-12-31"), ("2025-01-01", "2026-02-14")),
     ("Wie viele Windräder wurden bis Ende Oktober 2025 genehmigt?", (None, "2025-10-31"), (None, "2025-12-15")),
-    ("Wie viele Passagiere zählte der Flughafen im März 2025?", ("2025-03-01", "2025-03-31"),
-     ("2025-03-01", "2025-05-15")),
-    ("Wie viele Container wurden im ersten Quartal 2025 umgeschlagen?", ("2025-01-01", "2025-03-31"),
-     ("2025-01-01", "2025-05-15")),
+    (
+        "Wie viele Passagiere zählte der Flughafen im März 2025?",
+        ("2025-03-01", "2025-03-31"),
+        ("2025-03-01", "2025-05-15"),
+    ),
+    (
+        "Wie viele Container wurden im ersten Quartal 2025 umgeschlagen?",
+        ("2025-01-01", "2025-03-31"),
+        ("2025-01-01", "2025-05-15"),
+    ),
     ("Was geschah am 3. Mai 2025?", ("2025-05-03", "2025-05-03"), ("2025-05-03", "2025-06-17")),
     ("Was ist seit Januar 2025 passiert?", ("2025-01-01", None), ("2025-01-01", None)),  # open end stays open
     ("Wie hoch war die Quote vor 2016?", (None, "2015-12-31"), (None, "2016-02-14")),  # „vor“: the event before 2016
@@ -94,12 +100,21 @@ def test_a_report_is_about_the_period_when_dated_in_it_or_naming_it(text, date, 
 
 
 # --- the two demo questions the publication-date filter broke -----------------------------------------------------
-@pytest.mark.parametrize("question,gold,article", [
-    ("Wie viele Windräder haben Niedersachsens Behörden bis Ende Oktober 2025 genehmigt?", "412",
-     "energiewende-windkraft"),  # dated 2025-11-12, twelve days after the event bound
-    ("Wie viele Wohnungen wurden 2025 in Deutschland fertiggestellt?", "205.000",
-     "mietmarkt-grossstaedte"),  # dated 2026-01-20, reports the 2025 figure
-])
+@pytest.mark.parametrize(
+    "question,gold,article",
+    [
+        (
+            "Wie viele Windräder haben Niedersachsens Behörden bis Ende Oktober 2025 genehmigt?",
+            "412",
+            "energiewende-windkraft",
+        ),  # dated 2025-11-12, twelve days after the event bound
+        (
+            "Wie viele Wohnungen wurden 2025 in Deutschland fertiggestellt?",
+            "205.000",
+            "mietmarkt-grossstaedte",
+        ),  # dated 2026-01-20, reports the 2025 figure
+    ],
+)
 def test_demo_questions_about_an_event_time_answer_with_the_later_report(demo_store, question, gold, article):
     a = ask(question, demo_store.settings.with_(as_of="2026-11-26"), resources=demo_store)
     assert not a.abstained and gold in a.sentences[0].text

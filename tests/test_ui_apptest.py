@@ -123,8 +123,14 @@ def test_sidebar_shows_collection_statistics_and_retrieval_options(demo_app, dem
     at.radio(key="mode").set_value("bm25").run()
     at.slider(key="top_k").set_value(2).run()
     at = ask(at, "Wo plant Alibaba neue Rechenzentren?")
-    assert len(at.session_state.messages[-1]["answer"]["retrieved"] if "retrieved" in
-               at.session_state.messages[-1]["answer"] else []) <= 2
+    assert (
+        len(
+            at.session_state.messages[-1]["answer"]["retrieved"]
+            if "retrieved" in at.session_state.messages[-1]["answer"]
+            else []
+        )
+        <= 2
+    )
     assert at.session_state.request.settings.retrieval_mode == "bm25"
     assert at.session_state.request.settings.top_k == 2
 
@@ -163,9 +169,11 @@ def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     return at
 
 
-GOOD = ("---\ntitle: Neue Seilbahn für Wuppertal\ndate: 2025-05-02\nsource: Lokalblatt Test\n---\n\n"
-        "Die Stadt Wuppertal baut eine Seilbahn vom Hauptbahnhof zur Universität. Die Bauzeit beträgt zwei Jahre. "
-        "Die Kosten liegen bei 80 Millionen Euro.\n").encode()
+GOOD = (
+    "---\ntitle: Neue Seilbahn für Wuppertal\ndate: 2025-05-02\nsource: Lokalblatt Test\n---\n\n"
+    "Die Stadt Wuppertal baut eine Seilbahn vom Hauptbahnhof zur Universität. Die Bauzeit beträgt zwei Jahre. "
+    "Die Kosten liegen bei 80 Millionen Euro.\n"
+).encode()
 
 
 def test_upload_reports_each_file_and_the_article_can_be_asked_about(empty_app):
@@ -192,7 +200,9 @@ def test_upload_over_the_size_limit_fails_with_the_reason(monkeypatch, tmp_path)
     at = open_app(monkeypatch, tmp_path / "index", QUELLE_MAX_FILE_MB="0.001")
     at = upload(at, ("gross.txt", b"Ein Satz. " * 200))
     lines = [unescape(m.value) for m in at.markdown]
-    assert any("gross.txt" in line and "fehlgeschlagen" in line and "QUELLE_MAX_FILE_MB" in line for line in lines), lines
+    assert any("gross.txt" in line and "fehlgeschlagen" in line and "QUELLE_MAX_FILE_MB" in line for line in lines), (
+        lines
+    )
 
 
 def test_article_can_be_found_and_deleted(empty_app):
@@ -207,9 +217,11 @@ def test_article_can_be_found_and_deleted(empty_app):
     assert "Keine Artikel" in texts(at)
 
 
-HOSTILE = ("---\ntitle: 'Sicherheit <b>fett</b> [klick](javascript:alert(3))'\nsource: Testquelle\n---\n\n"
-           "Die Stadtverwaltung Musterhausen prüft ihre Webseite mit <script>alert(1)</script> und "
-           "<img src=x onerror=alert(2)> sowie [Link](javascript:alert(3)) und :red[rot] gegen Angriffe.\n").encode()
+HOSTILE = (
+    "---\ntitle: 'Sicherheit <b>fett</b> [klick](javascript:alert(3))'\nsource: Testquelle\n---\n\n"
+    "Die Stadtverwaltung Musterhausen prüft ihre Webseite mit <script>alert(1)</script> und "
+    "<img src=x onerror=alert(2)> sowie [Link](javascript:alert(3)) und :red[rot] gegen Angriffe.\n"
+).encode()
 
 
 def test_article_markup_is_shown_as_text(empty_app):
@@ -227,6 +239,7 @@ def test_article_markup_is_shown_as_text(empty_app):
 
 
 # --- the rendering helpers -------------------------------------------------------------------------------------
+
 
 def test_md_escape_neutralises_markdown_and_html():
     escaped = md_escape("<script>x</script> **b** [l](u) :red[r] # h\n    code")
@@ -257,9 +270,14 @@ def test_only_http_urls_become_links():
 def test_unsupported_sentences_are_found_in_the_answer_despite_citation_markers():
     from quelle.ui.render import unsupported_spans
 
-    answer = {"answer": "A ist wahr [1]. B ist falsch [1, 2]. C fehlt.",
-              "sentences": [{"text": "A ist wahr.", "supported": True}, {"text": "B ist falsch.", "supported": False},
-                            {"text": "Nirgends.", "supported": False}]}
+    answer = {
+        "answer": "A ist wahr [1]. B ist falsch [1, 2]. C fehlt.",
+        "sentences": [
+            {"text": "A ist wahr.", "supported": True},
+            {"text": "B ist falsch.", "supported": False},
+            {"text": "Nirgends.", "supported": False},
+        ],
+    }
     spans, missing = unsupported_spans(answer)
     assert [answer["answer"][s:e] for s, e in spans] == ["B ist falsch [1, 2]."]
     assert missing == ["Nirgends."]
@@ -285,6 +303,7 @@ def test_uploaded_file_names_cannot_leave_the_upload_folder():
 
 # --- batch and evaluation pages ---------------------------------------------------------------------------------
 
+
 def test_batch_page_answers_a_question_file_and_offers_the_download(demo_app):
     at = demo_app
     at.switch_page("quelle/ui/pages/batch.py").run()
@@ -306,8 +325,10 @@ def test_evaluation_page_runs_gold_questions_and_shows_metrics_and_plots(demo_ap
     at = demo_app
     at.switch_page("quelle/ui/pages/evaluation.py").run()
     assert not at.exception, at.exception
-    gold = ('{"id": "g1", "question": "Wo plant Alibaba neue Rechenzentren?", '
-            '"answers": ["Brasilien, Frankreich und den Niederlanden"], "source": "alibaba-ki-offensive"}\n')
+    gold = (
+        '{"id": "g1", "question": "Wo plant Alibaba neue Rechenzentren?", '
+        '"answers": ["Brasilien, Frankreich und den Niederlanden"], "source": "alibaba-ki-offensive"}\n'
+    )
     at.file_uploader[0].set_value(("gold.jsonl", gold.encode(), "application/json"))
     at.button[0].click().run(timeout=600)
     assert not at.exception, at.exception
@@ -332,19 +353,30 @@ def fake_openai():
 
 def cites_source_with(template: str, needle: str = "Brasilien"):
     """A scripted LLM reply citing the prompt's source that contains `needle` as {k}."""
+
     def reply(request: dict) -> str:
         user = request["messages"][-1]["content"]
         for m in re.finditer(r'<quelle nr="(\d+)">(.*?)</quelle>', user, re.S):
             if needle in m.group(2):
                 return template.format(k=m.group(1))
         raise AssertionError(f"no source with {needle!r} in the prompt")
+
     return reply
 
 
 def llm_app(monkeypatch, data_dir: Path, srv) -> AppTest:
-    return open_app(monkeypatch, data_dir, QUELLE_LLM="openai", OPENAI_BASE_URL=srv.base_url, OPENAI_API_KEY="sk-test",
-                    QUELLE_LLM_MODEL="fake-gpt", QUELLE_LLM_TIMEOUT="5", QUELLE_LLM_RETRIES="1",
-                    QUELLE_LLM_BACKOFF_INITIAL="0.01", QUELLE_LLM_BACKOFF_MAX="0.02")
+    return open_app(
+        monkeypatch,
+        data_dir,
+        QUELLE_LLM="openai",
+        OPENAI_BASE_URL=srv.base_url,
+        OPENAI_API_KEY="sk-test",
+        QUELLE_LLM_MODEL="fake-gpt",
+        QUELLE_LLM_TIMEOUT="5",
+        QUELLE_LLM_RETRIES="1",
+        QUELLE_LLM_BACKOFF_INITIAL="0.01",
+        QUELLE_LLM_BACKOFF_MAX="0.02",
+    )
 
 
 def test_llm_answer_is_streamed_and_shown_with_its_sources(monkeypatch, demo_store):
@@ -372,8 +404,10 @@ def test_llm_fault_shows_the_fallback_notice_and_the_extractive_answer(monkeypat
 
 
 def test_unsupported_sentence_is_marked_and_explained(monkeypatch, demo_store):
-    reply = cites_source_with(CLAIM + " [{k}]. Die Rechenzentren entstehen zudem auf dem Mond [{k}]. "
-                              "Der Konzern zahlt dafür eine Billion Euro an Elon Musk [{k}].")
+    reply = cites_source_with(
+        CLAIM + " [{k}]. Die Rechenzentren entstehen zudem auf dem Mond [{k}]. "
+        "Der Konzern zahlt dafür eine Billion Euro an Elon Musk [{k}]."
+    )
     with fake_openai().FakeOpenAI(replies=[reply]) as srv:
         at = ask(llm_app(monkeypatch, demo_store.settings.data_dir, srv), QUESTION)
     sentences = at.session_state.messages[-1]["answer"]["sentences"]

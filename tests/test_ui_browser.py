@@ -20,10 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("QUELLE_CHROMIUM", "/usr/bin/chromium"))
 # The README's screenshot is refreshed only on request (QUELLE_UPDATE_SCREENSHOT=1); otherwise the test writes
 # its screenshot under test-artifacts/ so a test run leaves the tracked file alone.
-SCREENSHOT = (ROOT / "docs" / "screenshot-chat.png" if os.environ.get("QUELLE_UPDATE_SCREENSHOT")
-              else ROOT / "test-artifacts" / "screenshot-chat.png")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+SCREENSHOT = (
+    ROOT / "docs" / "screenshot-chat.png"
+    if os.environ.get("QUELLE_UPDATE_SCREENSHOT")
+    else ROOT / "test-artifacts" / "screenshot-chat.png"
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ANSWER_TIMEOUT_MS = 180_000
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -56,17 +65,48 @@ def server(tmp_path_factory):
     """A Streamlit server on a free port over a temp store holding the demo corpus."""
     _require_browser()
     data_dir = tmp_path_factory.mktemp("browser") / "index"
-    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "QUELLE_LLM": "extractive", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    env = {
+        **os.environ,
+        "QUELLE_DATA_DIR": str(data_dir),
+        "QUELLE_LLM": "extractive",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
     env.pop("OPENAI_API_KEY", None)
-    subprocess.run([sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")], cwd=ROOT,
-                   env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     port = free_port()
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -142,15 +182,18 @@ def test_chat_answers_with_the_three_countries_and_opens_the_alibaba_source(serv
     assert SCREENSHOT.stat().st_size > 10_000
 
 
-HOSTILE = ("---\ntitle: 'Sicherheitstest <b>fett</b>'\nsource: Testquelle\ndate: 2025-03-01\n---\n\n"
-           "Die Stadtverwaltung Musterhausen prüft ihre Webseite mit <script>alert(1)</script> und "
-           "<img src=x onerror=alert(2)> sowie [Link](javascript:alert(3)) gegen Angriffe.\n")
+HOSTILE = (
+    "---\ntitle: 'Sicherheitstest <b>fett</b>'\nsource: Testquelle\ndate: 2025-03-01\n---\n\n"
+    "Die Stadtverwaltung Musterhausen prüft ihre Webseite mit <script>alert(1)</script> und "
+    "<img src=x onerror=alert(2)> sowie [Link](javascript:alert(3)) gegen Angriffe.\n"
+)
 
 
 def test_uploaded_article_markup_is_shown_as_text_and_never_runs(server, page):
     page.goto(server + "/articles")
     page.locator("input[type=file]").set_input_files(
-        files=[{"name": "angriff.md", "mimeType": "text/markdown", "buffer": HOSTILE.encode()}])
+        files=[{"name": "angriff.md", "mimeType": "text/markdown", "buffer": HOSTILE.encode()}]
+    )
     page.get_by_text("angriff.md").first.wait_for(timeout=30_000)
     page.get_by_test_id("stBaseButton-primaryFormSubmit").click()
     page.get_by_text("hinzugefügt").first.wait_for(timeout=ANSWER_TIMEOUT_MS)

@@ -39,11 +39,19 @@ def test_check_counts_megabytes_as_library_ingest_does():
 
 def test_results_per_file_in_order_with_safe_names_and_progress():
     library, steps = FakeLibrary(), []
-    files = [Incoming.from_bytes("../../a.md", b"eins"), Incoming.from_bytes("gross.md", b"x" * 2_000_001),
-             Incoming.from_file("a.md", io.BytesIO(b"zwei")), Incoming.from_bytes("b.exe", b"MZ")]
+    files = [
+        Incoming.from_bytes("../../a.md", b"eins"),
+        Incoming.from_bytes("gross.md", b"x" * 2_000_001),
+        Incoming.from_file("a.md", io.BytesIO(b"zwei")),
+        Incoming.from_bytes("b.exe", b"MZ"),
+    ]
     results = ingest_uploads(library, files, 2.0, progress=lambda done, of, name: steps.append((done, of, name)))
-    assert [(r.name, r.status) for r in results] == [("../../a.md", "added"), ("gross.md", "failed"),
-                                                     ("a.md", "added"), ("b.exe", "failed")]
+    assert [(r.name, r.status) for r in results] == [
+        ("../../a.md", "added"),
+        ("gross.md", "failed"),
+        ("a.md", "added"),
+        ("b.exe", "failed"),
+    ]
     assert library.seen == {"a.md": b"eins", "a-2.md": b"zwei"}  # safe and unique names, bytes as uploaded
     assert [r.refusal.code if r.refusal else None for r in results] == [None, TOO_LARGE, None, UNSUPPORTED]
     assert results[0].articles == ("a",) and steps == [(1, 2, "a.md"), (2, 2, "a-2.md")]
@@ -55,6 +63,7 @@ def test_each_face_words_the_same_refusal():
     refusal = check("gross.pdf", 3_500_000, 1.0)
     assert refusal_text(refusal, "de") == "die Datei hat 3.5 MB; erlaubt sind höchstens 1 MB (QUELLE_MAX_FILE_MB)"
     assert refusal_text(refusal, "en").startswith("the file has 3.5 MB; at most 1 MB")
-    results = ingest_uploads(FakeLibrary(), [Incoming.from_bytes("gross.pdf", b"x" * 3_500_000)], 1.0,
-                             lambda r: refusal_text(r, "de"))
+    results = ingest_uploads(
+        FakeLibrary(), [Incoming.from_bytes("gross.pdf", b"x" * 3_500_000)], 1.0, lambda r: refusal_text(r, "de")
+    )
     assert results[0].message.startswith("die Datei hat 3.5 MB")

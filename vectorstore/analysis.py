@@ -17,10 +17,48 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
 _TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*|[^\W_]+")
 _FOLD = str.maketrans({"ß": "ss", "ä": "a", "ö": "o", "ü": "u", "à": "a", "á": "a", "é": "e", "è": "e"})
-_QUESTION_WORDS = {"wo", "wann", "wer", "wie", "was", "welche", "welcher", "welches", "welchem", "welchen",
-                   "warum", "wieso", "weshalb", "wieviel", "wieviele", "viel", "viele", "woher", "wohin",
-                   "wem", "wen", "wessen", "who", "what", "when", "where", "which", "why", "how", "many", "much",
-                   "gibt", "gab", "nennt", "genannt", "heißt", "heisst", "does", "did", "do"}
+_QUESTION_WORDS = {
+    "wo",
+    "wann",
+    "wer",
+    "wie",
+    "was",
+    "welche",
+    "welcher",
+    "welches",
+    "welchem",
+    "welchen",
+    "warum",
+    "wieso",
+    "weshalb",
+    "wieviel",
+    "wieviele",
+    "viel",
+    "viele",
+    "woher",
+    "wohin",
+    "wem",
+    "wen",
+    "wessen",
+    "who",
+    "what",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "many",
+    "much",
+    "gibt",
+    "gab",
+    "nennt",
+    "genannt",
+    "heißt",
+    "heisst",
+    "does",
+    "did",
+    "do",
+}
 STOPWORDS = {w.translate(_FOLD) for w in set(STOPWORDS_GERMAN) | set(STOPWORDS_EN) | _QUESTION_WORDS}
 
 _STEMMER_LANG = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch"}
@@ -126,6 +164,8 @@ def compound_parts(word: str, language: str = "de") -> tuple[str, ...]:
             if link and not modifier.endswith(link):
                 continue
             base = modifier[: len(modifier) - len(link)] if link else modifier
-            if len(base) >= 4 and (simplemma.is_known(base.capitalize(), lang="de") or simplemma.is_known(base, lang="de")):
+            if len(base) >= 4 and (
+                simplemma.is_known(base.capitalize(), lang="de") or simplemma.is_known(base, lang="de")
+            ):
                 return (word_term(base, language), word_term(head, language))
     return ()

@@ -29,8 +29,14 @@ def default_prefixes(model_name: str) -> tuple[str, str]:
 class Embedder:
     """Loads the model on first use; encodes passages in batches and queries through a small cache."""
 
-    def __init__(self, model: str, query_prefix: str | None = None, passage_prefix: str | None = None,
-                 batch_size: int = 64, cache_size: int = 1024):
+    def __init__(
+        self,
+        model: str,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+        batch_size: int = 64,
+        cache_size: int = 1024,
+    ):
         self.name = model
         q, p = default_prefixes(model)
         self.query_prefix = q if query_prefix is None else query_prefix
@@ -114,8 +120,9 @@ class Embedder:
         out = np.zeros((len(inputs), self.dimension), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             part = order[start : start + self.batch_size]
-            out[part] = self.model.encode([inputs[i] for i in part], batch_size=self.batch_size,
-                                          normalize_embeddings=True, convert_to_numpy=True)
+            out[part] = self.model.encode(
+                [inputs[i] for i in part], batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
             if on_batch:
                 on_batch(len(part))
         return out
@@ -126,8 +133,9 @@ class Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        vec = self.model.encode([self.query_prefix + text], normalize_embeddings=True,
-                                convert_to_numpy=True)[0].astype(np.float32)
+        vec = self.model.encode([self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True)[0].astype(
+            np.float32
+        )
         with self._lock:
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:

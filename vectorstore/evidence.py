@@ -43,8 +43,19 @@ CONTEXT_CREDIT = 0.5
 PART_CREDIT = 0.4
 TITLE_SENTENCES = 1
 WINDOW_CREDIT = 0.7  # a question word found in the neighbouring sentence instead of this one
-WEIGHTS = {"cov": 1.0, "local": 1.0, "window": 0.5, "context": 0.4, "slot": 0.5, "near": 0.3, "focus": 0.3,
-           "retrieval": 1.0, "article": 1.0, "lead": 0.05, "typed": 1.0}
+WEIGHTS = {
+    "cov": 1.0,
+    "local": 1.0,
+    "window": 0.5,
+    "context": 0.4,
+    "slot": 0.5,
+    "near": 0.3,
+    "focus": 0.3,
+    "retrieval": 1.0,
+    "article": 1.0,
+    "lead": 0.05,
+    "typed": 1.0,
+}
 FEATURES = tuple(WEIGHTS)
 
 
@@ -58,7 +69,9 @@ class SentenceView:
 
 
 @lru_cache(maxsize=20_000)
-def passage_view(text: str, language: str, spans: tuple[tuple[int, int], ...] | None = None) -> tuple[SentenceView, ...]:
+def passage_view(
+    text: str, language: str, spans: tuple[tuple[int, int], ...] | None = None
+) -> tuple[SentenceView, ...]:
     """The sentences of a passage with their terms (remembered: the same passages come back question after question).
     `spans`: the sentence spans stored with the chunk at ingest; without them the text is split here."""
     out = []
@@ -87,8 +100,9 @@ class QuestionView:
         return frozenset(self.terms)
 
 
-def question_view(question: str, idf: Callable[[str], float], language: str = "de", carried: str = "",
-                  carried_weight: float = 0.5) -> QuestionView:
+def question_view(
+    question: str, idf: Callable[[str], float], language: str = "de", carried: str = "", carried_weight: float = 0.5
+) -> QuestionView:
     """The question's terms, IDF weights (words carried over from an earlier question weigh at most
     `carried_weight` of the question's own) and answer kind."""
     own = content_terms(question, language)
@@ -115,8 +129,12 @@ def question_view(question: str, idf: Callable[[str], float], language: str = "d
     return QuestionView(question, language, kind, own + extra, weights, focus, units, words, parts)
 
 
-def credit(term: str, terms: frozenset[str] | set[str], parts: frozenset[str] = frozenset(),
-           term_parts: frozenset[str] = frozenset()) -> float:
+def credit(
+    term: str,
+    terms: frozenset[str] | set[str],
+    parts: frozenset[str] = frozenset(),
+    term_parts: frozenset[str] = frozenset(),
+) -> float:
     """How well a sentence with `terms` (and compound parts `parts`) holds a question term (whose own compound parts
     are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
     (Cloudsparte ~ Sparte), PART_CREDIT a shared compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
@@ -194,9 +212,15 @@ class PassageInput:
 
 def passage_input(text: str, meta: dict, score: float) -> PassageInput:
     """The scorer's view of a retrieved chunk (its text, stored metadata and retrieval score)."""
-    return PassageInput(text, meta.get("title", "") or "", meta.get("article_id", "") or "",
-                        int(meta.get("chunk_index", 0) or 0), float(score), meta.get("language") or "de",
-                        sentence_spans_of(meta, text))
+    return PassageInput(
+        text,
+        meta.get("title", "") or "",
+        meta.get("article_id", "") or "",
+        int(meta.get("chunk_index", 0) or 0),
+        float(score),
+        meta.get("language") or "de",
+        sentence_spans_of(meta, text),
+    )
 
 
 def _filler_ok(q: QuestionView, text: str, span: tuple[int, int], sv: SentenceView) -> bool:
@@ -211,8 +235,9 @@ def _filler_ok(q: QuestionView, text: str, span: tuple[int, int], sv: SentenceVi
     return any(not any(credit(t, q.term_set) >= 1.0 for t in ts) for ts in terms)
 
 
-def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
-                    weights: dict[str, float] | None = None, slots: bool = True) -> list[Evidence]:
+def score_sentences(
+    q: QuestionView, passages: Sequence[PassageInput], weights: dict[str, float] | None = None, slots: bool = True
+) -> list[Evidence]:
     """Evidence for every sentence of the passages, best first. `slots=False` skips the answer-slot features
     (for the cheaper retrieval stage)."""
     weights = weights or WEIGHTS
@@ -233,9 +258,14 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
     for article, sents in seen.items():
         n = len(sents)
         # the title names the article's subject: it counts as TITLE_SENTENCES sentences that hold its terms
-        share[article] = {t: (sum(1 for sv in sents.values() if t in sv.terms or not match.near[t].isdisjoint(sv.terms))
-                              + TITLE_SENTENCES * (t in titles[article] or not match.near[t].isdisjoint(titles[article])))
-                          / (n + TITLE_SENTENCES) for t in q.terms}
+        share[article] = {
+            t: (
+                sum(1 for sv in sents.values() if t in sv.terms or not match.near[t].isdisjoint(sv.terms))
+                + TITLE_SENTENCES * (t in titles[article] or not match.near[t].isdisjoint(titles[article]))
+            )
+            / (n + TITLE_SENTENCES)
+            for t in q.terms
+        }
     top = max((p.score for p in passages), default=0.0) or 1.0
     article_best: dict[str, float] = {}
     for p in passages:
@@ -253,12 +283,24 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
             cov = sum(q.weights[t] * c for t, c in got.items()) / total
             local = sum(local_w[t] * c for t, c in got.items()) / local_total
             # the sentence with its neighbours: news sentences often answer what the one before introduced
-            window = {t: max([c] + [WINDOW_CREDIT * got_all[j][t] for j in (si - 1, si + 1) if 0 <= j < len(view)])
-                      for t, c in got.items()}
+            window = {
+                t: max([c] + [WINDOW_CREDIT * got_all[j][t] for j in (si - 1, si + 1) if 0 <= j < len(view)])
+                for t, c in got.items()
+            }
             win = sum(local_w[t] * c for t, c in window.items()) / local_total
             matched = [i for i, (_, _, ts) in enumerate(sv.tokens) if any(t in q.weights for t in ts)]
-            f = {"cov": cov, "local": local, "window": win, "context": ctx, "retrieval": p.score / top,
-                 "article": article_best[p.article_id] / top, "lead": 1.0 if p.chunk_index == 0 and si < 2 else 0.0, "slot": 0.0, "near": 0.0, "focus": 0.0}
+            f = {
+                "cov": cov,
+                "local": local,
+                "window": win,
+                "context": ctx,
+                "retrieval": p.score / top,
+                "article": article_best[p.article_id] / top,
+                "lead": 1.0 if p.chunk_index == 0 and si < 2 else 0.0,
+                "slot": 0.0,
+                "near": 0.0,
+                "focus": 0.0,
+            }
             best_filler = None
             if slots and q.kind.kind != OTHER:
                 # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
@@ -280,7 +322,9 @@ def score_sentences(q: QuestionView, passages: Sequence[PassageInput],
             if q.kind.kind in (OTHER, WHICH) or not slots:
                 f["typed"] = 1.0
             elif q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
-                f["typed"] = 1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
+                f["typed"] = (
+                    1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
+                )
             else:
                 f["typed"] = f["slot"]
             score = sum(weights.get(k, 0.0) * v for k, v in f.items())

@@ -68,8 +68,16 @@ class Index:
         return self.store.iter_chunks(page_size)
 
     # --- searching -------------------------------------------------------------------------------------------
-    def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
-                 dense_weight: float = 0.2, language: str = "de", rerank: float = 0.0) -> list[Passage]:
+    def retrieve(
+        self,
+        query: str,
+        k: int,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        dense_weight: float = 0.2,
+        language: str = "de",
+        rerank: float = 0.0,
+    ) -> list[Passage]:
         return self.retriever.retrieve(query, k, mode, filters, dense_weight, language, rerank)
 
     @property

@@ -44,8 +44,13 @@ class LexicalIndex:
     """Segments plus, per segment, which rows are dead. Immutable once made: sync returns a new index, so threads
     searching the old one are never changed under them."""
 
-    def __init__(self, directory: Path, segments: list[Segment] | None = None, dead: list[np.ndarray] | None = None,
-                 revision: str | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        segments: list[Segment] | None = None,
+        dead: list[np.ndarray] | None = None,
+        revision: str | None = None,
+    ):
         self.directory = Path(directory)
         self.revision = revision
         self.segments = list(segments or [])
@@ -63,8 +68,9 @@ class LexicalIndex:
         return len(self.ids)
 
     # --- keeping in step with the store --------------------------------------------------------------------
-    def synced(self, listing: dict[str, str], fetch: Fetch, revision: str,
-               scope: set[str] | None = None) -> "LexicalIndex":
+    def synced(
+        self, listing: dict[str, str], fetch: Fetch, revision: str, scope: set[str] | None = None
+    ) -> "LexicalIndex":
         """A new index matching `listing` (stored chunk id -> signature), saved to disk. With `scope` (article
         ids) the listing covers only those articles and every other row is taken as unchanged."""
         dead = [d.copy() for d in self.dead]
@@ -82,8 +88,8 @@ class LexicalIndex:
         segments = list(self.segments)
         new = [cid for cid in listing if cid not in have]
         while new and segments and _mergeable(len(new), int((~dead[-1]).sum())):  # the newest segment would be
-            seg, gone = segments.pop(), dead.pop()                                # merged with the new one: build
-            new = [cid for cid, g in zip(seg.ids, gone) if not g] + new          # them as one
+            seg, gone = segments.pop(), dead.pop()  # merged with the new one: build
+            new = [cid for cid, g in zip(seg.ids, gone) if not g] + new  # them as one
         for built in _build(fetch, new):
             segments.append(built)
             dead.append(np.zeros(len(built), dtype=bool))
@@ -103,9 +109,13 @@ class LexicalIndex:
             self.directory.mkdir(parents=True, exist_ok=True)
             for seg in self.segments:
                 seg.save(self.directory)
-            manifest = {"format": FORMAT, "revision": self.revision,
-                        "segments": [{"name": s.name, "dead": np.flatnonzero(d).tolist()}
-                                     for s, d in zip(self.segments, self.dead)]}
+            manifest = {
+                "format": FORMAT,
+                "revision": self.revision,
+                "segments": [
+                    {"name": s.name, "dead": np.flatnonzero(d).tolist()} for s, d in zip(self.segments, self.dead)
+                ],
+            }
             tmp = self.directory / f".{MANIFEST}.tmp"
             tmp.write_text(json.dumps(manifest), encoding="utf-8")
             os.replace(tmp, self.directory / MANIFEST)
@@ -187,7 +197,9 @@ class LexicalIndex:
         parts = [_segment_mask(s, filters) for s in self.segments]
         return np.concatenate(parts)
 
-    def search(self, query: str, k: int, filters: Filters | None = None, language: str = "de") -> list[tuple[str, float]]:
+    def search(
+        self, query: str, k: int, filters: Filters | None = None, language: str = "de"
+    ) -> list[tuple[str, float]]:
         """Top k (chunk_id, bm25 score) with score > 0 among the chunks the filters allow."""
         if not self.ids or k <= 0:
             return []

@@ -40,6 +40,7 @@ ARTICLE_CREDIT = 0.5  # share of its article's best score a chunk gets (news-de 
 @dataclass
 class Write:
     """One write to the store: the lexical index's revision before it, the revision it set, the articles it touched."""
+
     before: str | None
     mine: str
     articles: set[str] = field(default_factory=set)
@@ -117,8 +118,16 @@ class Retriever:
             if len(self.lexical) != self.store.count():  # a write we did not see after all
                 self._sync(self.lexical, revision)
 
-    def retrieve(self, query: str, k: int, mode: str = "hybrid", filters: Filters | None = None,
-                 dense_weight: float = 0.2, language: str = "de", rerank: float = 0.0) -> list[Passage]:
+    def retrieve(
+        self,
+        query: str,
+        k: int,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        dense_weight: float = 0.2,
+        language: str = "de",
+        rerank: float = 0.0,
+    ) -> list[Passage]:
         """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
         (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence)."""
         if k <= 0 or not query.strip():
@@ -154,8 +163,10 @@ class Retriever:
         for p, f in zip(passages, fused):
             a = p.meta.get("article_id", "")
             article_best[a] = max(article_best.get(a, 0.0), f)
-        fused = [(f + ARTICLE_CREDIT * article_best[p.meta.get("article_id", "")]) / (1 + ARTICLE_CREDIT)
-                 for p, f in zip(passages, fused)]
+        fused = [
+            (f + ARTICLE_CREDIT * article_best[p.meta.get("article_id", "")]) / (1 + ARTICLE_CREDIT)
+            for p, f in zip(passages, fused)
+        ]
         order = sorted(range(len(passages)), key=lambda i: -fused[i])
         out = []
         for i in order:
@@ -185,8 +196,7 @@ class Retriever:
         lx = np.array([lex_all.get(i, 0.0) for i in ids], dtype=np.float32)
         fused = w * _minmax(d) + (1 - w) * (lx / lx.max() if lx.max() > 0 else lx)
         order = np.argsort(-fused, kind="stable")[:k]
-        return [self._passage(chunks[ids[i]], float(fused[i]), dense=float(d[i]), lexical=float(lx[i]))
-                for i in order]
+        return [self._passage(chunks[ids[i]], float(fused[i]), dense=float(d[i]), lexical=float(lx[i])) for i in order]
 
     def _with_similarity(self, query: str, ids: list[str]) -> list[StoredChunk]:
         if not ids:

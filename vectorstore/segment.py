@@ -30,8 +30,10 @@ def lexical_text(meta: dict, text: str) -> str:
 
 def signature(meta: dict) -> str:
     """Everything about a stored chunk that its index row depends on (text via the article's content hash)."""
-    return "|".join(str(meta.get(k) or "") for k in ("content_hash", "language", "article_id", "source", "date_int",
-                                                      "chunk_index", "title"))
+    return "|".join(
+        str(meta.get(k) or "")
+        for k in ("content_hash", "language", "article_id", "source", "date_int", "chunk_index", "title")
+    )
 
 
 def lucene_idf(df: int, n: int) -> float:
@@ -98,8 +100,13 @@ class Segment:
         tmp.mkdir(parents=True)
         for kind, ix in self.index.items():
             ix.save(str(tmp / kind), show_progress=False)
-        rows = {"ids": self.ids, "signatures": self.signatures, "article_id": list(self.article),
-                "source": list(self.source), "date_int": [int(d) for d in self.date]}
+        rows = {
+            "ids": self.ids,
+            "signatures": self.signatures,
+            "article_id": list(self.article),
+            "source": list(self.source),
+            "date_int": [int(d) for d in self.date],
+        }
         (tmp / ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         try:
             os.replace(tmp, final)
@@ -135,4 +142,5 @@ class Segment:
                 continue
             own = lucene_idf(b - a, n)
             out[np.asarray(indices[a:b])] += np.asarray(data[a:b], dtype=np.float32) * np.float32(
-                count * idf[term] / own)
+                count * idf[term] / own
+            )

@@ -26,31 +26,68 @@ from vectorstore.analysis import compound_parts
 NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
-    (DATE, re.compile(r"^\W*(?:und\s+|aber\s+|seit\s+|bis\s+|ab\s+)?(?:wann|when)\b|\b(?:in|an|seit|bis|ab|zu|von)\s+"
-                      r"welche[mnrs]?\s+(?:jahr|jahrhundert|monat|tag|datum|zeitpunkt|woche|saison|jahreszeit)\b|"
-                      r"\b(?:what|which)\s+(?:year|month|day|date|century)\b|\bwelche[mnrs]?\s+(?:jahr|datum)\b", re.I)),
-    (NUMBER, re.compile(r"\bwie\s*(?:viele?n?|hoch|lange?|alt|gro(?:ß|ss)|weit|schwer|stark|oft|häufig|teuer|schnell|"
-                        r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich)\b|\bwieviele?n?\b|\bum\s+wie\s*viel|"
-                        r"^\W*(?:und\s+)?was\s+(?:kostet|kosten|kostete|kosteten|verdient|verdienen|zahlt|bezahlt)\b|"
-                        r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
-                        r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
-                        r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
-                        r"\bwhat\s+(?:percentage|share|number|amount|price|sum)\b", re.I)),
-    (PLACE, re.compile(r"^\W*(?:und\s+)?(?:wo|woher|wohin|where)\b|\b(?:in|aus|nach|an)\s+welche[mnrs]?\s+(?:land|"
-                       r"stadt|ort|region|bundesland|staat|gemeinde|bezirk|hauptstadt|dorf|gegend|kontinent|"
-                       r"bundesstaat|provinz|stadtteil|gebäude|hotel|stadion|lokal)\b|"
-                       r"\b(?:which|what)\s+(?:country|city|town|place|region|state)\b|\bwo\s", re.I)),
-    (REASON, re.compile(r"\b(?:warum|weshalb|wieso|weswegen|why)\b|\baus\s+welche[mnrs]?\s+grund\b|"
-                        r"\bwas\s+(?:ist|war|sind|waren)\s+de[rn]\s+grund\b", re.I)),
-    (NAME, re.compile(r"^\W*(?:und\s+)?(?:wer|wem|wen|wessen|who|whom|whose)\b|\b(?:von|mit|für|an|gegen|bei|zu)\s+"
-                      r"(?:wem|wen)\b|\bby\s+whom\b", re.I)),
+    (
+        DATE,
+        re.compile(
+            r"^\W*(?:und\s+|aber\s+|seit\s+|bis\s+|ab\s+)?(?:wann|when)\b|\b(?:in|an|seit|bis|ab|zu|von)\s+"
+            r"welche[mnrs]?\s+(?:jahr|jahrhundert|monat|tag|datum|zeitpunkt|woche|saison|jahreszeit)\b|"
+            r"\b(?:what|which)\s+(?:year|month|day|date|century)\b|\bwelche[mnrs]?\s+(?:jahr|datum)\b",
+            re.I,
+        ),
+    ),
+    (
+        NUMBER,
+        re.compile(
+            r"\bwie\s*(?:viele?n?|hoch|lange?|alt|gro(?:ß|ss)|weit|schwer|stark|oft|häufig|teuer|schnell|"
+            r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich)\b|\bwieviele?n?\b|\bum\s+wie\s*viel|"
+            r"^\W*(?:und\s+)?was\s+(?:kostet|kosten|kostete|kosteten|verdient|verdienen|zahlt|bezahlt)\b|"
+            r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
+            r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
+            r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
+            r"\bwhat\s+(?:percentage|share|number|amount|price|sum)\b",
+            re.I,
+        ),
+    ),
+    (
+        PLACE,
+        re.compile(
+            r"^\W*(?:und\s+)?(?:wo|woher|wohin|where)\b|\b(?:in|aus|nach|an)\s+welche[mnrs]?\s+(?:land|"
+            r"stadt|ort|region|bundesland|staat|gemeinde|bezirk|hauptstadt|dorf|gegend|kontinent|"
+            r"bundesstaat|provinz|stadtteil|gebäude|hotel|stadion|lokal)\b|"
+            r"\b(?:which|what)\s+(?:country|city|town|place|region|state)\b|\bwo\s",
+            re.I,
+        ),
+    ),
+    (
+        REASON,
+        re.compile(
+            r"\b(?:warum|weshalb|wieso|weswegen|why)\b|\baus\s+welche[mnrs]?\s+grund\b|"
+            r"\bwas\s+(?:ist|war|sind|waren)\s+de[rn]\s+grund\b",
+            re.I,
+        ),
+    ),
+    (
+        NAME,
+        re.compile(
+            r"^\W*(?:und\s+)?(?:wer|wem|wen|wessen|who|whom|whose)\b|\b(?:von|mit|für|an|gegen|bei|zu)\s+"
+            r"(?:wem|wen)\b|\bby\s+whom\b",
+            re.I,
+        ),
+    ),
 ]
-_WHICH = re.compile(r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|\b(?i:which|what)\s+([a-z][\w-]*)", re.U)
-_UNIT = re.compile(r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U)
+_WHICH = re.compile(
+    r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|\b(?i:which|what)\s+([a-z][\w-]*)", re.U
+)
+_UNIT = re.compile(
+    r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U
+)
 
 
-_PERSON_NOUN = re.compile(r"(?:[a-zäöü](?:er|in|ist|istin|ent|entin|or|orin|eur|eurin|ant|antin)|chef|chefin|boss|"
-                          r"präsident|präsidentin|minister|ministerin|kanzler|kanzlerin|person|mann|frau)$", re.I)
+_PERSON_NOUN = re.compile(
+    r"(?:[a-zäöü](?:er|in|ist|istin|ent|entin|or|orin|eur|eurin|ant|antin)|chef|chefin|boss|"
+    r"präsident|präsidentin|minister|ministerin|kanzler|kanzlerin|person|mann|frau)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -60,19 +97,56 @@ class AnswerKind:
     units: tuple[str, ...] = ()  # units the question's wording implies (wie lange -> Stunden, Tage, ...)
 
 
-_DURATION = ("sekunde", "minute", "stunde", "tag", "woche", "monat", "jahr", "jahrzehnt", "saison", "second",
-             "minute", "hour", "day", "week", "month", "year")
-_MONEY = ("euro", "dollar", "franken", "pfund", "cent", "yen", "yuan", "rubel", "kronen", "million", "milliarde",
-          "dollars", "euros")
+_DURATION = (
+    "sekunde",
+    "minute",
+    "stunde",
+    "tag",
+    "woche",
+    "monat",
+    "jahr",
+    "jahrzehnt",
+    "saison",
+    "second",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+)
+_MONEY = (
+    "euro",
+    "dollar",
+    "franken",
+    "pfund",
+    "cent",
+    "yen",
+    "yuan",
+    "rubel",
+    "kronen",
+    "million",
+    "milliarde",
+    "dollars",
+    "euros",
+)
 _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b", re.I), _DURATION),
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
-    (re.compile(r"\bwie\s+(?:teuer|viel\s+geld)|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
-                r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
-                r"earn|price|salary|fee)", re.I), _MONEY),
-    (re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
-     ("prozent", "prozentpunkt", "percent", "punkt")),
+    (
+        re.compile(
+            r"\bwie\s+(?:teuer|viel\s+geld)|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
+            r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
+            r"earn|price|salary|fee)",
+            re.I,
+        ),
+        _MONEY,
+    ),
+    (
+        re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
+        ("prozent", "prozentpunkt", "percent", "punkt"),
+    ),
     (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
     (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
@@ -102,29 +176,42 @@ def answer_kind(question: str) -> AnswerKind:
 
 
 # --- fillers -------------------------------------------------------------------------------------------------
-_UNITS_WORDS = ("ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|vierzig|"
-                "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|und|einhalb|eineinhalb|zweieinhalb|"
-                "anderthalb|dreiviertel")
+_UNITS_WORDS = (
+    "ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|vierzig|"
+    "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|und|einhalb|eineinhalb|zweieinhalb|"
+    "anderthalb|dreiviertel"
+)
 _NUMBER_WORD = re.compile(
     rf"(?:{_UNITS_WORDS})*(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|"
     rf"vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|einhalb|anderthalb)(?:mal|fach|stellig)?|"
     r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)mal|einmalig|doppelt|dreifach|"
     r"dutzend|dutzende|hälfte|drittel|viertel|million|millionen|milliarde|milliarden|billion|billionen|prozent|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
-    r"million|billion|percent|twice|half|dozen|once", re.I)
+    r"million|billion|percent|twice|half|dozen|once",
+    re.I,
+)
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?|[^\W\d_]+", re.U)
-_MONTHS = ("januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
-           "dezember|january|february|march|june|july|october|december|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|"
-           "oct|nov|dez|dec")
-_WEEKDAYS = ("montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
-             "thursday|friday|saturday|sunday")
+_MONTHS = (
+    "januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
+    "dezember|january|february|march|june|july|october|december|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|"
+    "oct|nov|dez|dec"
+)
+_WEEKDAYS = (
+    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
+    "thursday|friday|saturday|sunday"
+)
 _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|"
     rf"\b(?:{_MONTHS})\b|\b(?:{_WEEKDAYS})\b|\b(?:1[5-9]\d\d|20\d\d)(?:er)?\b|\b\d{{1,2}}\.\s?jahrhundert\b|"
-    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte)\b", re.I)
-_REASON = re.compile(r"\b(?:weil|da|denn|wegen|aufgrund|auf\s+grund|angesichts|infolge|grund|gründe|deshalb|daher|"
-                     r"darum|deswegen|weshalb|sodass|damit|um\b[^.]{1,80}\bzu|because|due\s+to|since|as\s+a\s+result|"
-                     r"owing|reason)\b", re.I)
+    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte)\b",
+    re.I,
+)
+_REASON = re.compile(
+    r"\b(?:weil|da|denn|wegen|aufgrund|auf\s+grund|angesichts|infolge|grund|gründe|deshalb|daher|"
+    r"darum|deswegen|weshalb|sodass|damit|um\b[^.]{1,80}\bzu|because|due\s+to|since|as\s+a\s+result|"
+    r"owing|reason)\b",
+    re.I,
+)
 
 
 @lru_cache(maxsize=1)
@@ -186,8 +273,26 @@ def is_proper(word: str) -> bool:
 
 
 _CAP_WORD = re.compile(r"[A-ZÄÖÜ][\w'’\-]*\w|[A-ZÄÖÜ]", re.U)
-_PLACE_PREPS = {"in", "im", "nach", "aus", "bei", "an", "am", "auf", "vor", "von", "vom", "zwischen", "ins", "near",
-                "at", "from", "to", "into"}
+_PLACE_PREPS = {
+    "in",
+    "im",
+    "nach",
+    "aus",
+    "bei",
+    "an",
+    "am",
+    "auf",
+    "vor",
+    "von",
+    "vom",
+    "zwischen",
+    "ins",
+    "near",
+    "at",
+    "from",
+    "to",
+    "into",
+}
 _ARTICLES = {"der", "die", "das", "den", "dem", "des", "the"}
 
 

@@ -91,8 +91,9 @@ def _client(settings):
         from urllib.parse import urlparse
 
         u = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https",
-                                   settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https", settings=chroma_settings
+        )
     path = Path(settings.data_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -186,8 +187,9 @@ class ChunkStore:
     # --- articles ------------------------------------------------------------------------------------------
     def article_head(self, article_id: str) -> dict | None:
         """Metadata of an article's first chunk, or None when it is not stored."""
-        got = self.collection.get(where={"$and": [{"article_id": article_id}, {"chunk_index": 0}]},
-                                  include=["metadatas"])
+        got = self.collection.get(
+            where={"$and": [{"article_id": article_id}, {"chunk_index": 0}]}, include=["metadatas"]
+        )
         return got["metadatas"][0] if got["ids"] else None
 
     def has_article(self, article_id: str) -> bool:
@@ -207,8 +209,7 @@ class ChunkStore:
 
     def find_by_text_hash(self, text_hash: str, exclude_article_id: str = "") -> dict | None:
         """First-chunk metadata of another stored article with exactly this text (see Article.text_hash)."""
-        got = self.collection.get(where={"$and": [{"text_hash": text_hash}, {"chunk_index": 0}]},
-                                  include=["metadatas"])
+        got = self.collection.get(where={"$and": [{"text_hash": text_hash}, {"chunk_index": 0}]}, include=["metadatas"])
         return next((m for m in got["metadatas"] if m.get("article_id") != exclude_article_id), None)
 
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
@@ -224,16 +225,23 @@ class ChunkStore:
         self.upsert(ids, np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32), docs, metas)
         # chunks of an older version that the new one did not overwrite
         current = {article.article_id: article.content_hash for article, *_ in items}
-        stale = [cid for cid, m in self._metadatas_of(set(current)).items()
-                 if m.get("content_hash") != current.get(m.get("article_id"))]
+        stale = [
+            cid
+            for cid, m in self._metadatas_of(set(current)).items()
+            if m.get("content_hash") != current.get(m.get("article_id"))
+        ]
         if stale:
             self.collection.delete(ids=stale)
 
     def upsert(self, ids: list[str], vectors: np.ndarray, docs: list[str], metas: list[dict]) -> None:
         """Chunk records in as few Chroma calls as the batch size allows."""
         for i in range(0, len(ids), self._batch):
-            self.collection.upsert(ids=ids[i : i + self._batch], embeddings=vectors[i : i + self._batch],
-                                   documents=docs[i : i + self._batch], metadatas=metas[i : i + self._batch])
+            self.collection.upsert(
+                ids=ids[i : i + self._batch],
+                embeddings=vectors[i : i + self._batch],
+                documents=docs[i : i + self._batch],
+                metadatas=metas[i : i + self._batch],
+            )
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
@@ -298,8 +306,10 @@ class ChunkStore:
         if not ids:
             return []
         got = self._read(lambda: self.collection.get(ids=ids, include=["documents", "metadatas"]))
-        by_id = {cid: StoredChunk(cid, doc or "", meta or {}) for cid, doc, meta in
-                 zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {
+            cid: StoredChunk(cid, doc or "", meta or {})
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        }
         return [by_id[i] for i in ids if i in by_id]
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[StoredChunk]:
@@ -307,7 +317,14 @@ class ChunkStore:
             return []
         where = filters.to_chroma() if filters else None
         # no count() first (13 ms at 100k chunks): Chroma returns fewer than n_results when there are fewer
-        got = self._read(lambda: self.collection.query(query_embeddings=[vector], n_results=k, where=where,
-                                                       include=["documents", "metadatas", "distances"]))
-        return [StoredChunk(cid, doc or "", meta or {}, 1.0 - float(dist)) for cid, doc, meta, dist in
-                zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])]
+        got = self._read(
+            lambda: self.collection.query(
+                query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+            )
+        )
+        return [
+            StoredChunk(cid, doc or "", meta or {}, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]

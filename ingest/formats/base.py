@@ -46,9 +46,20 @@ def as_str(value) -> str:
     return str(value).strip()
 
 
-def make_article(source: Source, *, text: str, title: str, article_id: str = "", date="", url: str = "",
-                 site: str = "", author: str = "", language: str = "", pages: list[tuple[int, int]] | None = None,
-                 where: str = "") -> Article:
+def make_article(
+    source: Source,
+    *,
+    text: str,
+    title: str,
+    article_id: str = "",
+    date="",
+    url: str = "",
+    site: str = "",
+    author: str = "",
+    language: str = "",
+    pages: list[tuple[int, int]] | None = None,
+    where: str = "",
+) -> Article:
     """An Article with its date in ISO 8601 and its language known. `text` must already be clean (loaders
     clean it, since PDF page offsets point into it). `where` names the row/object for notes and errors."""
     label = f"{where}: " if where else ""

@@ -71,5 +71,4 @@ def load(source: Source) -> list[Article]:
     author = as_str(props.author)
     if author.lower() in _TEMPLATE_AUTHORS:
         author = ""
-    return [make_article(source, text=text, title=title, date=date, author=author,
-                         language=as_str(props.language))]
+    return [make_article(source, text=text, title=title, date=date, author=author, language=as_str(props.language))]

@@ -20,8 +20,13 @@ def extract(html: str, precise: bool = True) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
-            favor_precision=precise, favor_recall=not precise,
+            html,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            favor_precision=precise,
+            favor_recall=not precise,
             date_extraction_params={"extensive_search": True, "original_date": True},
         )
     if doc is None:
@@ -49,6 +54,15 @@ def load(source: Source) -> list[Article]:
         from ingest.formats.text import title_from_body
 
         title, text = title_from_body(text)
-    return [make_article(source, text=text, title=title, date=got.get("date"), url=as_str(got.get("url")),
-                         site=as_str(got.get("sitename")) or as_str(got.get("hostname")),
-                         author=as_str(got.get("author")), language=as_str(got.get("language")))]
+    return [
+        make_article(
+            source,
+            text=text,
+            title=title,
+            date=got.get("date"),
+            url=as_str(got.get("url")),
+            site=as_str(got.get("sitename")) or as_str(got.get("hostname")),
+            author=as_str(got.get("author")),
+            language=as_str(got.get("language")),
+        )
+    ]

@@ -13,9 +13,13 @@ from ingest.formats.base import Source, as_str, make_article
 from ingest.models import Article
 from ingest.text import join_hyphenation, normalise_quotes, normalise_text
 
-_PAGE_NUMBER_LINE = re.compile(r"^(?:[-–—]\s*)?(?:seite|page|s\.)?\s*\d{1,4}(?:\s*(?:/|von|of)\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
+_PAGE_NUMBER_LINE = re.compile(
+    r"^(?:[-–—]\s*)?(?:seite|page|s\.)?\s*\d{1,4}(?:\s*(?:/|von|of)\s*\d{1,4})?(?:\s*[-–—])?$", re.I
+)
 _TERMINAL = re.compile(r"[.!?…:\"“”»«)]$")
-_JUNK_TITLES = re.compile(r"^(untitled|unbenannt|microsoft word|document\d*|dokument\d*|\s*)$|\.(docx?|pdf|indd|txt)$", re.I)
+_JUNK_TITLES = re.compile(
+    r"^(untitled|unbenannt|microsoft word|document\d*|dokument\d*|\s*)$|\.(docx?|pdf|indd|txt)$", re.I
+)
 _MIN_TEXT_CHARS = 20  # fewer letters or digits than this on every page: no text layer
 
 
@@ -79,10 +83,14 @@ def load(source: Source) -> list[Article]:
             continue
         page_texts.append((number, text))
     if not page_texts:
-        raise source.error(f"scanned PDF without a text layer ({n_pages} page{'s' if n_pages != 1 else ''}, no "
-                           "extractable text); OCR is not supported — run it through OCR (e.g. ocrmypdf) first")
+        raise source.error(
+            f"scanned PDF without a text layer ({n_pages} page{'s' if n_pages != 1 else ''}, no "
+            "extractable text); OCR is not supported — run it through OCR (e.g. ocrmypdf) first"
+        )
     if empty:
-        source.notes.append(f"no text layer on page{'s' if len(empty) > 1 else ''} {', '.join(map(str, empty))} (scanned?)")
+        source.notes.append(
+            f"no text layer on page{'s' if len(empty) > 1 else ''} {', '.join(map(str, empty))} (scanned?)"
+        )
 
     info = {}
     try:

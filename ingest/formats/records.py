@@ -17,10 +17,33 @@ from ingest.jsonlines import json_objects
 from ingest.text import normalise_quotes, normalise_text
 
 ALIASES = {
-    "text": ["text", "content", "body", "article", "fulltext", "full_text", "maintext", "article_text", "story", "inhalt"],
+    "text": [
+        "text",
+        "content",
+        "body",
+        "article",
+        "fulltext",
+        "full_text",
+        "maintext",
+        "article_text",
+        "story",
+        "inhalt",
+    ],
     "title": ["title", "headline", "heading", "titel", "überschrift", "schlagzeile", "name"],
-    "date": ["date", "published", "published_at", "publishedat", "pubdate", "pub_date", "publication_date",
-             "datetime", "datum", "created_at", "time", "timestamp"],
+    "date": [
+        "date",
+        "published",
+        "published_at",
+        "publishedat",
+        "pubdate",
+        "pub_date",
+        "publication_date",
+        "datetime",
+        "datum",
+        "created_at",
+        "time",
+        "timestamp",
+    ],
     "url": ["url", "link", "href", "uri", "permalink"],
     "source": ["source", "site", "sitename", "site_name", "publisher", "outlet", "feed", "quelle", "medium"],
     "id": ["id", "guid", "uuid", "article_id", "doc_id"],
@@ -87,8 +110,11 @@ class _Rows:
                     missing.append(f"'{source.fields[target]}' (for {target})")
                 self.names[target] = ALIASES[target]
         if keys and not any(n in keys for n in self.names["text"]):
-            asked = f"field {missing[0]} not found" if missing and "(for text)" in " ".join(missing) else \
-                f"no text field found (looked for {', '.join(self.names['text'])})"
+            asked = (
+                f"field {missing[0]} not found"
+                if missing and "(for text)" in " ".join(missing)
+                else f"no text field found (looked for {', '.join(self.names['text'])})"
+            )
             raise source.error(f"{asked}; the file has: {', '.join(sorted(keys))} — map one with --field text=NAME")
         if missing:
             source.notes.append(f"not in this file: {', '.join(missing)}; used the usual field names instead")
@@ -107,9 +133,18 @@ class _Rows:
         raw_id = as_str(get["id"])
         if raw_id.isdigit() or not raw_id:  # '17' alone says little: keep the dump's name with it
             raw_id = f"{self.source.path.stem}-{raw_id or n}"
-        return make_article(self.source, text=text, title=title, article_id=raw_id, date=get["date"],
-                            url=as_str(get["url"]), site=as_str(get["source"]), author=as_str(get["author"]),
-                            language=as_str(get["language"]), where=where)
+        return make_article(
+            self.source,
+            text=text,
+            title=title,
+            article_id=raw_id,
+            date=get["date"],
+            url=as_str(get["url"]),
+            site=as_str(get["source"]),
+            author=as_str(get["author"]),
+            language=as_str(get["language"]),
+            where=where,
+        )
 
 
 def _lower_keys(row: dict) -> dict:

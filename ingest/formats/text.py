@@ -57,6 +57,16 @@ def load(source: Source) -> list[Article]:
     if not title and body:
         title, body = title_from_body(body)
     body = "\n".join(line.lstrip("#").strip() if line.startswith("#") else line for line in body.split("\n"))
-    return [make_article(source, text=body, title=title, article_id=as_str(meta.get("id")), date=meta.get("date"),
-                         url=as_str(meta.get("url")), site=as_str(meta.get("source")),
-                         author=as_str(meta.get("author")), language=as_str(meta.get("language") or meta.get("lang")))]
+    return [
+        make_article(
+            source,
+            text=body,
+            title=title,
+            article_id=as_str(meta.get("id")),
+            date=meta.get("date"),
+            url=as_str(meta.get("url")),
+            site=as_str(meta.get("source")),
+            author=as_str(meta.get("author")),
+            language=as_str(meta.get("language") or meta.get("lang")),
+        )
+    ]

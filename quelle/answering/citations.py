@@ -130,7 +130,7 @@ class CitationRewriter:
             if ch == "[":
                 close = buf.find("]", i)
                 if close == -1:
-                    tail = buf[i + 1:]
+                    tail = buf[i + 1 :]
                     if len(tail) <= _HOLD_CHARS and _HOLDABLE.fullmatch(tail):
                         # may still become a marker: hold it back, with the spaces before it
                         while out and out[-1] and not out[-1].strip(" \t"):
@@ -139,7 +139,7 @@ class CitationRewriter:
                     out.append(ch)
                     i += 1
                     continue
-                inner = buf[i + 1:close]
+                inner = buf[i + 1 : close]
                 if _INNER_FULL.match(inner):
                     rewritten = self._rewrite(inner)
                     if not rewritten:  # drop the marker and the spaces before it
@@ -202,7 +202,7 @@ def split_cited_sentences(text: str, language: str = "de") -> list[AnswerSentenc
             lead_nums = parse_marker(leading.group(1))
             prev_text, prev_cites = pieces[-1]
             pieces[-1] = (prev_text, prev_cites + [n for n in lead_nums if n not in prev_cites])
-            rest = raw.lstrip()[leading.end():]
+            rest = raw.lstrip()[leading.end() :]
             cites = []
             for m in MARKER.finditer(rest):
                 cites.extend(n for n in parse_marker(m.group(1)) if n not in cites)
@@ -218,13 +218,15 @@ def split_cited_sentences(text: str, language: str = "de") -> list[AnswerSentenc
 
 # ---- support ---------------------------------------------------------------------------------------------
 
+
 def _credit(term: str, terms: set[str]) -> float:
     if term in terms:
         return 1.0
     if term[0].isdigit():
         return 0.0  # a number is in the source or it is not
-    if len(term) >= 4 and any(len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term))
-                              for t in terms):
+    if len(term) >= 4 and any(
+        len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term)) for t in terms
+    ):
         return PARTIAL_CREDIT
     return 0.0
 
@@ -269,8 +271,12 @@ class Checked:
     highlights: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # new number -> spans in passage
 
 
-def check_support(sentences: list[AnswerSentence], cited_texts: dict[int, str],
-                  embed: Callable[[list[str]], np.ndarray], language: str = "de") -> Checked:
+def check_support(
+    sentences: list[AnswerSentence],
+    cited_texts: dict[int, str],
+    embed: Callable[[list[str]], np.ndarray],
+    language: str = "de",
+) -> Checked:
     """Mark each sentence supported True/False against the passages it cites; collect highlights.
 
     `cited_texts` maps citation number -> passage text; `embed` returns normalized vectors for texts.
@@ -295,10 +301,10 @@ def check_support(sentences: list[AnswerSentence], cited_texts: dict[int, str],
         unit_lists = [[(n, u) for n in nums for u in passage_units([cited_texts[n]], language)] for _, nums in todo]
         flat = [u for units in unit_lists for _, u in units]
         vecs = embed(texts + flat)
-        s_vecs, u_vecs = vecs[:len(texts)], vecs[len(texts):]
+        s_vecs, u_vecs = vecs[: len(texts)], vecs[len(texts) :]
         pos = 0
         for (s, nums), units, s_vec in zip(todo, unit_lists, s_vecs):
-            block = u_vecs[pos:pos + len(units)]
+            block = u_vecs[pos : pos + len(units)]
             pos += len(units)
             lex = lexical_support(s.text, [cited_texts[n] for n in nums], language)
             emb = embedding_support(s_vec, block)

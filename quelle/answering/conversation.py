@@ -17,13 +17,15 @@ from vectorstore.analysis import analyze
 
 _BACK_REFERENCE = re.compile(
     r"\b(er|sie|es|ihn|ihm|ihr|ihre|ihren|sein|seine|seinen|dort|dorthin|damit|davon|dafür|dabei|deren|dessen|"
-    r"das unternehmen|der konzern|die firma|diese[rsmn]?|he|she|it|they|them|his|her|its|their|there|that)\b", re.I)
+    r"das unternehmen|der konzern|die firma|diese[rsmn]?|he|she|it|they|them|his|her|its|their|there|that)\b",
+    re.I,
+)
 _WORD = re.compile(r"\w+")
 
 
 def carried_words(question: str, standalone: str) -> str:
     """The words standalone_question() added to the question ('' when none)."""
-    return standalone[len(question):].strip().strip("()") if standalone.startswith(question) else ""
+    return standalone[len(question) :].strip().strip("()") if standalone.startswith(question) else ""
 
 
 def previous_questions(history: list[dict] | None) -> list[str]:

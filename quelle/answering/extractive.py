@@ -18,19 +18,66 @@ from vectorstore.evidence import Evidence, PassageInput, passage_input, question
 from vectorstore.retrieve import Passage
 from vectorstore.slots import DATE, NAME, NUMBER, PLACE, fillers
 
-_ANAPHOR = {"er", "sie", "es", "dies", "diese", "dieser", "dieses", "damit", "dabei", "dort", "daher", "deshalb",
-            "dadurch", "davon", "dafür", "zudem", "außerdem", "ihr", "ihre", "sein", "seine", "he", "she", "it",
-            "they", "this", "these", "there", "its", "their", "die", "der", "das", "den", "dem"}
+_ANAPHOR = {
+    "er",
+    "sie",
+    "es",
+    "dies",
+    "diese",
+    "dieser",
+    "dieses",
+    "damit",
+    "dabei",
+    "dort",
+    "daher",
+    "deshalb",
+    "dadurch",
+    "davon",
+    "dafür",
+    "zudem",
+    "außerdem",
+    "ihr",
+    "ihre",
+    "sein",
+    "seine",
+    "he",
+    "she",
+    "it",
+    "they",
+    "this",
+    "these",
+    "there",
+    "its",
+    "their",
+    "die",
+    "der",
+    "das",
+    "den",
+    "dem",
+}
 _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
-_LIST_GAP = re.compile(r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?")
+_LIST_GAP = re.compile(
+    r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?"
+)
 CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at most half the question's own
 
 # P(the question is answered in these passages) = sigmoid(bias + weights · features of the best sentence), fitted by
 # logistic regression (bench/fit_answer.py) on one half of news-de + XQuAD-de questions (split by article; answerable
 # as asked vs. the same question with its article filtered out, plus news-de's unanswerable questions) and checked on
 # the other half; these weights are the mean of the two halves' fits. Figures: README, "Accuracy".
-CONFIDENCE = {"bias": -6.02, "score": 1.1, "margin": 0.37, "slot": -0.37, "cov": 0.48, "local": 0.67, "window": 1.32,
-              "context": 1.52, "retrieval": -0.37, "near": -0.27, "focus": -0.31}
+CONFIDENCE = {
+    "bias": -6.02,
+    "score": 1.1,
+    "margin": 0.37,
+    "slot": -0.37,
+    "cov": 0.48,
+    "local": 0.67,
+    "window": 1.32,
+    "context": 1.52,
+    "retrieval": -0.37,
+    "near": -0.27,
+    "focus": -0.31,
+}
 # „Wie teuer“, „Wie lange“ ... imply a unit: a best sentence without a number in that unit is a weak answer (measured on
 # news-de: of 12 such answerable questions, 5 had a sentence with the unit and all 5 were right; of 7 without, 2 were)
 UNIT_MISSING = 0.5
@@ -42,6 +89,7 @@ DOUBT = 0.6  # below this confidence a second candidate from another place is sh
 @dataclass
 class Reading:
     """What the extractive answerer read out of the passages."""
+
     best: Evidence
     spans: list[tuple[int, int]]  # sentence spans (passage offsets) of the answer, context first
     span: tuple[int, int] | None  # the answer span, passage offsets
@@ -55,15 +103,20 @@ def _inputs(passages: list[Passage]) -> list[PassageInput]:
     return [passage_input(p.text, p.meta, p.score) for p in passages]
 
 
-def confidence(best: Evidence, runner_up: Evidence | None, weights: dict[str, float] | None = None,
-               units_asked: bool = False) -> float:
+def confidence(
+    best: Evidence, runner_up: Evidence | None, weights: dict[str, float] | None = None, units_asked: bool = False
+) -> float:
     """P(the passages answer the question), from the best sentence's evidence, its margin over the next candidate
     from another place, and its coverage of the question (sentence, window, passage)."""
     w = weights or CONFIDENCE
     margin = best.score - runner_up.score if runner_up is not None else best.score
     f = best.features
-    z = w["bias"] + w["score"] * best.score + w["margin"] * margin + sum(
-        w[k] * f.get(k, 0.0) for k in ("slot", "cov", "local", "window", "context", "retrieval", "near", "focus"))
+    z = (
+        w["bias"]
+        + w["score"] * best.score
+        + w["margin"] * margin
+        + sum(w[k] * f.get(k, 0.0) for k in ("slot", "cov", "local", "window", "context", "retrieval", "near", "focus"))
+    )
     p = 1.0 / (1.0 + math.exp(-z))
     return p * UNIT_MISSING if units_asked and not f.get("typed") else p
 
@@ -106,8 +159,12 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
             if not m or m.end() > sentence_end:
                 break
             word = m.group().rstrip(".,")
-            if not word or not (word[0].isupper() or word in {"%", "€", "$", "mal", "lang"} or word[0].isdigit()
-                                or word.lower() in {"prozent", "euro", "dollar", "millionen", "milliarden"}):
+            if not word or not (
+                word[0].isupper()
+                or word in {"%", "€", "$", "mal", "lang"}
+                or word[0].isdigit()
+                or word.lower() in {"prozent", "euro", "dollar", "millionen", "milliarden"}
+            ):
                 break
             e, pos, taken = m.start() + len(word), m.start() + len(word), taken + 1
     if kind in (NAME, PLACE):  # a list of places or names is one answer: „Brasilien, Frankreich und den Niederlanden“
@@ -120,8 +177,9 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
     return None
 
 
-def read(question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de",
-         carried: str = "") -> Reading | None:
+def read(
+    question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de", carried: str = ""
+) -> Reading | None:
     """The best answering sentence with span and confidence, or None when no sentence shares a word with the
     question."""
     q = question_view(question, idf, language, carried, CARRIED_WEIGHT)

@@ -19,7 +19,6 @@ HISTORY_TURNS = 6  # messages of history shown to the condense prompt
 HISTORY_CHARS = 600  # per message
 
 
-
 def sources_block(passages: list[Passage]) -> str:
     """The numbered sources for the prompt. Passage text is data: tags inside it are neutralized."""
     parts = []
@@ -54,19 +53,35 @@ def condense(question: str, history: list[dict], llm: ChatBackend, settings: Set
     return lines[0] if lines else question
 
 
-def llm_answer(question: str, standalone: str, language: str, passages: list[Passage], llm: ChatBackend,
-               settings: Settings, embed,
-               on_token: Callable[[str], None] | None = None, as_of: date | None = None) -> Answer:
+def llm_answer(
+    question: str,
+    standalone: str,
+    language: str,
+    passages: list[Passage],
+    llm: ChatBackend,
+    settings: Settings,
+    embed,
+    on_token: Callable[[str], None] | None = None,
+    as_of: date | None = None,
+) -> Answer:
     """Ask the LLM with the numbered passages; stream the (already renumbered) text to on_token."""
     if not passages:
         text = abstention(language)
         if on_token:
             on_token(text)
-        return Answer(question=question, answer=text, abstained=True, backend=llm.name, model=llm.model,
-                      language=language, sentences=[AnswerSentence(text=text, citations=[], supported=None)])
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=True,
+            backend=llm.name,
+            model=llm.model,
+            language=language,
+            sentences=[AnswerSentence(text=text, citations=[], supported=None)],
+        )
     prompt = load_prompt("answer", language, settings.prompts_dir)
-    messages = prompt.messages(sources=sources_block(passages), question=standalone, n=len(passages),
-                               as_of=(as_of or date.today()).isoformat())  # issue 20: the reference date
+    messages = prompt.messages(
+        sources=sources_block(passages), question=standalone, n=len(passages), as_of=(as_of or date.today()).isoformat()
+    )  # issue 20: the reference date
     rewriter = CitationRewriter(len(passages))
 
     def token(piece: str) -> None:
@@ -80,5 +95,14 @@ def llm_answer(question: str, standalone: str, language: str, passages: list[Pas
     tail = rewriter.finish()
     if tail and on_token:
         on_token(tail)
-    return finish(question, rewriter.text.strip(), rewriter.order, rewriter.removed, language, passages, embed,
-                  backend=llm.name, model=llm.model)
+    return finish(
+        question,
+        rewriter.text.strip(),
+        rewriter.order,
+        rewriter.removed,
+        language,
+        passages,
+        embed,
+        backend=llm.name,
+        model=llm.model,
+    )

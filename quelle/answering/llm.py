@@ -41,6 +41,7 @@ class ChatBackend(Protocol):
 
 # ---- fault classification ----------------------------------------------------------------------------------
 
+
 def _status(e: BaseException) -> int | None:
     return getattr(e, "status_code", None) or getattr(getattr(e, "response", None), "status_code", None)
 
@@ -49,9 +50,19 @@ def is_transient(e: BaseException) -> bool:
     import httpx
     import openai
 
-    if isinstance(e, (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
-                      openai.InternalServerError, httpx.TimeoutException, httpx.TransportError, TimeoutError,
-                      ConnectionError)):
+    if isinstance(
+        e,
+        (
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+            openai.RateLimitError,
+            openai.InternalServerError,
+            httpx.TimeoutException,
+            httpx.TransportError,
+            TimeoutError,
+            ConnectionError,
+        ),
+    ):
         return True
     status = _status(e)
     return status is not None and (status == 429 or status >= 500)
@@ -109,13 +120,15 @@ def with_retries(settings: Settings, attempt: Callable[[], str], where: str) -> 
 
         status = _status(e)
         if isinstance(e, (openai.AuthenticationError, openai.PermissionDeniedError)) or status in (401, 403):
-            raise LLMAuthError(f"Der LLM-Server ({where}) lehnt den Schlüssel ab (HTTP {status}): "
-                               "OPENAI_API_KEY prüfen") from e
+            raise LLMAuthError(
+                f"Der LLM-Server ({where}) lehnt den Schlüssel ab (HTTP {status}): OPENAI_API_KEY prüfen"
+            ) from e
         raise LLMError(f"LLM-Fehler ({where}): {describe(e)}") from e
     raise LLMError(f"LLM nicht verfügbar ({where})")  # pragma: no cover — tenacity always returns or raises
 
 
 # ---- OpenAI and compatible servers ---------------------------------------------------------------------------
+
 
 class OpenAIChat:
     """ChatOpenAI against api.openai.com or OPENAI_BASE_URL (Ollama, vLLM, llama.cpp server, LM Studio)."""
@@ -131,12 +144,21 @@ class OpenAIChat:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         if not key:
             if not base_url:
-                raise LLMAuthError("OPENAI_API_KEY ist nicht gesetzt (oder OPENAI_BASE_URL für einen "
-                                   "OpenAI-kompatiblen Server ohne Schlüssel)")
+                raise LLMAuthError(
+                    "OPENAI_API_KEY ist nicht gesetzt (oder OPENAI_BASE_URL für einen "
+                    "OpenAI-kompatiblen Server ohne Schlüssel)"
+                )
             key = "not-needed"  # local compatible servers usually accept any key
         self.where = base_url or "api.openai.com"
-        kwargs = dict(model=settings.llm_model, api_key=key, base_url=base_url, timeout=settings.llm_timeout,
-                      max_retries=0, temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens)
+        kwargs = dict(
+            model=settings.llm_model,
+            api_key=key,
+            base_url=base_url,
+            timeout=settings.llm_timeout,
+            max_retries=0,
+            temperature=settings.llm_temperature,
+            max_tokens=settings.llm_max_tokens,
+        )
         if base_url:
             # ChatOpenAI sends max_tokens as max_completion_tokens, which e.g. the llama.cpp server ignores;
             # compatible servers get the classic field too. api.openai.com rejects both at once, so not there.
@@ -174,6 +196,7 @@ def _text(content) -> str:
 
 # ---- local GGUF in-process -----------------------------------------------------------------------------------
 
+
 class LlamaCppChat:
     """A GGUF model run in-process by llama-cpp-python (optional: pip install -r requirements-llm.txt)."""
 
@@ -182,8 +205,10 @@ class LlamaCppChat:
     def __init__(self, settings: Settings):
         path = Path(settings.llm_model)
         if not path.is_file():
-            raise LLMError(f"QUELLE_LLM_MODEL={settings.llm_model}: keine GGUF-Datei gefunden "
-                           "(für QUELLE_LLM=llamacpp den Pfad zu einer .gguf-Datei angeben)")
+            raise LLMError(
+                f"QUELLE_LLM_MODEL={settings.llm_model}: keine GGUF-Datei gefunden "
+                "(für QUELLE_LLM=llamacpp den Pfad zu einer .gguf-Datei angeben)"
+            )
         try:
             from llama_cpp import Llama
         except ImportError as e:
@@ -192,8 +217,9 @@ class LlamaCppChat:
         self.model = path.name
         self.where = path.name
         try:
-            self.llm = Llama(model_path=str(path), n_ctx=settings.llm_context, chat_format=settings.llm_chat_format,
-                             verbose=False)
+            self.llm = Llama(
+                model_path=str(path), n_ctx=settings.llm_context, chat_format=settings.llm_chat_format, verbose=False
+            )
         except Exception as e:  # noqa: BLE001
             raise LLMError(f"{path}: GGUF-Modell lässt sich nicht laden ({e})") from e
 
@@ -202,13 +228,17 @@ class LlamaCppChat:
 
         def attempt() -> str:
             if on_token is None:
-                out = self.llm.create_chat_completion(messages=msgs, temperature=self.settings.llm_temperature,
-                                                      max_tokens=self.settings.llm_max_tokens)
+                out = self.llm.create_chat_completion(
+                    messages=msgs, temperature=self.settings.llm_temperature, max_tokens=self.settings.llm_max_tokens
+                )
                 return out["choices"][0]["message"].get("content") or ""
             parts = []
-            for chunk in self.llm.create_chat_completion(messages=msgs, stream=True,
-                                                         temperature=self.settings.llm_temperature,
-                                                         max_tokens=self.settings.llm_max_tokens):
+            for chunk in self.llm.create_chat_completion(
+                messages=msgs,
+                stream=True,
+                temperature=self.settings.llm_temperature,
+                max_tokens=self.settings.llm_max_tokens,
+            ):
                 piece = chunk["choices"][0].get("delta", {}).get("content") or ""
                 if piece:
                     parts.append(piece)
@@ -220,10 +250,20 @@ class LlamaCppChat:
 
 def chat_backend(settings: Settings, cache: dict | None = None) -> ChatBackend:
     """The backend named by settings.llm (openai | llamacpp), reused from `cache` when given."""
-    key = (settings.llm, settings.llm_model, settings.openai_base_url,
-           settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
-           settings.llm_timeout, settings.llm_temperature, settings.llm_max_tokens, settings.llm_retries,
-           settings.llm_backoff_initial, settings.llm_backoff_max, settings.llm_chat_format, settings.llm_context)
+    key = (
+        settings.llm,
+        settings.llm_model,
+        settings.openai_base_url,
+        settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        settings.llm_timeout,
+        settings.llm_temperature,
+        settings.llm_max_tokens,
+        settings.llm_retries,
+        settings.llm_backoff_initial,
+        settings.llm_backoff_max,
+        settings.llm_chat_format,
+        settings.llm_context,
+    )
     if cache is not None and key in cache:
         return cache[key]
     if settings.llm == "openai":

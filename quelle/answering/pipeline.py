@@ -31,14 +31,23 @@ def validate_question(question: str, settings: Settings) -> str:
     if not q:
         raise QuestionError("the question is empty")
     if len(q) > settings.max_question_chars:
-        raise QuestionError(f"the question has {len(q):,} characters; the limit is {settings.max_question_chars:,} "
-                            "(QUELLE_MAX_QUESTION_CHARS)")
+        raise QuestionError(
+            f"the question has {len(q):,} characters; the limit is {settings.max_question_chars:,} "
+            "(QUELLE_MAX_QUESTION_CHARS)"
+        )
     return q
 
 
-def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
-        resources: Resources | None = None, filters: Filters | None = None,
-        on_token: Callable[[str], None] | None = None, time_aware: bool = True) -> Answer:
+def ask(
+    question: str,
+    settings: Settings,
+    history: list[dict] | None = None,
+    *,
+    resources: Resources | None = None,
+    filters: Filters | None = None,
+    on_token: Callable[[str], None] | None = None,
+    time_aware: bool = True,
+) -> Answer:
     """Answer a question from the stored articles, with numbered citations.
 
     `history` is the chat so far as [{"role": "user"|"assistant", "content": ...}]. `resources` lets a caller
@@ -59,53 +68,84 @@ def ask(question: str, settings: Settings, history: list[dict] | None = None, *,
     if when is not None:
         passages = timeaware.retrieve(when, resources.index, when.topic, settings, filters, language)
     else:
-        passages = resources.index.retrieve(standalone, settings.top_k, settings.retrieval_mode, filters,
-                                                settings.hybrid_dense_weight, language, rerank=settings.rerank)
+        passages = resources.index.retrieve(
+            standalone,
+            settings.top_k,
+            settings.retrieval_mode,
+            filters,
+            settings.hybrid_dense_weight,
+            language,
+            rerank=settings.rerank,
+        )
     t1 = time.perf_counter()
     answer = None
     streamed: list[str] = []
     if llm is not None:
+
         def stream(piece: str) -> None:
             streamed.append(piece)
             on_token(piece)
 
         try:
-            answer = llm_answer(q, standalone, language, passages, llm, settings, resources.embedder.embed_passages,
-                                on_token=stream if on_token else None,
-                                as_of=when.as_of if when else (settings.as_of or date.today()))
+            answer = llm_answer(
+                q,
+                standalone,
+                language,
+                passages,
+                llm,
+                settings,
+                resources.embedder.embed_passages,
+                on_token=stream if on_token else None,
+                as_of=when.as_of if when else (settings.as_of or date.today()),
+            )
         except (LLMError, PromptError) as e:
             fallback = e.reason if isinstance(e, LLMError) else str(e)
     if answer is None:
         answer = _extractive(q, standalone if when is None else when.query, language, passages, resources, settings)
         if when is not None:  # issue 20: conflicts newest first, timelines, „Stand …“
-            answer = timeaware.finish(answer, when, passages, resources.index.idf, language,
-                                      resources.embedder.embed_passages)
+            answer = timeaware.finish(
+                answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
+            )
         if on_token and not streamed:
             on_token(answer.answer)
     elif when is not None:  # issue 20: the LLM answer gets the time filter, conflicts and timeline fields
-        answer = timeaware.finish(answer, when, passages, resources.index.idf, language,
-                                  resources.embedder.embed_passages)
+        answer = timeaware.finish(
+            answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
+        )
     answer.fallback = fallback
     t2 = time.perf_counter()
     answer.standalone_question = standalone
-    answer.retrieved = [RetrievedPassage(p.chunk_id, p.meta.get("article_id", ""), int(p.meta.get("start", 0)),
-                                         int(p.meta.get("end", 0)), round(float(p.score), 4)) for p in passages]
-    answer.timings_ms = {"retrieve": round((t1 - t0) * 1000, 1), "answer": round((t2 - t1) * 1000, 1),
-                         "total": round((t2 - t0) * 1000, 1)}
+    answer.retrieved = [
+        RetrievedPassage(
+            p.chunk_id,
+            p.meta.get("article_id", ""),
+            int(p.meta.get("start", 0)),
+            int(p.meta.get("end", 0)),
+            round(float(p.score), 4),
+        )
+        for p in passages
+    ]
+    answer.timings_ms = {
+        "retrieve": round((t1 - t0) * 1000, 1),
+        "answer": round((t2 - t1) * 1000, 1),
+        "total": round((t2 - t0) * 1000, 1),
+    }
     return answer
 
 
 POSSIBLE = {"de": "Mögliche Antworten:", "en": "Possible answers:"}
 
 
-def _extractive(question: str, standalone: str, language: str, passages: list[Passage], resources: Resources,
-                settings: Settings) -> Answer:
+def _extractive(
+    question: str, standalone: str, language: str, passages: list[Passage], resources: Resources, settings: Settings
+) -> Answer:
     carried = carried_words(question, standalone)
     basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
     reading = read(basis, passages, resources.index.idf, language, carried=carried)
     if reading is None or reading.confidence < settings.min_answer_score:
-        answer = Answer(question=question, answer=abstention(language), abstained=True, backend="extractive",
-                        language=language)
+        answer = Answer(
+            question=question, answer=abstention(language), abstained=True, backend="extractive", language=language
+        )
         answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
         return answer
     picks = [(reading.best.passage, reading.spans)]
@@ -126,8 +166,18 @@ def _extractive(question: str, standalone: str, language: str, passages: list[Pa
     else:
         body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
     # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
-    answer = finish(question, body, order, 0, language, passages, resources.embedder.embed_passages,
-                    backend="extractive", sentences=sentences, highlights=highlights)
+    answer = finish(
+        question,
+        body,
+        order,
+        0,
+        language,
+        passages,
+        resources.embedder.embed_passages,
+        backend="extractive",
+        sentences=sentences,
+        highlights=highlights,
+    )
     answer.confidence = round(reading.confidence, 4)
     if reading.span is not None:
         s, e = reading.span
@@ -145,8 +195,9 @@ def _llm_backend(settings: Settings, resources: Resources) -> tuple[ChatBackend 
         return None, e.reason
 
 
-def _standalone(question: str, history: list[dict] | None, llm: ChatBackend | None, settings: Settings,
-                language: str) -> tuple[str, str | None]:
+def _standalone(
+    question: str, history: list[dict] | None, llm: ChatBackend | None, settings: Settings, language: str
+) -> tuple[str, str | None]:
     """(the follow-up as a standalone question, LLM fault or None): condensed by the LLM, else by the rule."""
     if llm is not None and any(m.get("role") == "user" and m.get("content") for m in (history or [])):
         try:

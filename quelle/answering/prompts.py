@@ -51,7 +51,7 @@ def parse_prompt(text: str, path: Traversable) -> list[tuple[str, str]]:
     parts = []
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        parts.append((m.group(1), text[m.end():end]))
+        parts.append((m.group(1), text[m.end() : end]))
     return parts
 
 

@@ -32,6 +32,7 @@ class AnswerSentence:
 @dataclass
 class AnswerSpan:
     """The short answer inside the cited passage: `text` == citation.text[start:end]."""
+
     text: str
     start: int  # offsets within the cited passage's text
     end: int

@@ -43,8 +43,9 @@ def api_key(settings: Settings) -> str | None:
     return key or None
 
 
-def create_app(settings: Settings | None = None, resources: Resources | None = None, *,
-               log_questions: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, resources: Resources | None = None, *, log_questions: bool = False
+) -> FastAPI:
     """The API over `settings` (default: from the environment). Pass `resources` to reuse a loaded model and
     store; otherwise they are opened when the app starts."""
     settings = settings or Settings()
@@ -60,9 +61,13 @@ def create_app(settings: Settings | None = None, resources: Resources | None = N
         finally:
             await run_in_threadpool(app.state.jobs.shutdown)
 
-    app = FastAPI(title="Quelle", version="1", lifespan=lifespan,
-                  description="Fragen an Ihre Nachrichtenartikel — jede Aussage mit Quelle. The same answers as "
-                              "`quelle ask --json`, plus an OpenAI-compatible chat endpoint (model `quelle`).")
+    app = FastAPI(
+        title="Quelle",
+        version="1",
+        lifespan=lifespan,
+        description="Fragen an Ihre Nachrichtenartikel — jede Aussage mit Quelle. The same answers as "
+        "`quelle ask --json`, plus an OpenAI-compatible chat endpoint (model `quelle`).",
+    )
     app.state.settings = settings
     app.state.log_questions = log_questions
     app.state.tasks = set()  # streaming answers running in worker threads
@@ -118,14 +123,15 @@ def _routes(app: FastAPI) -> None:
                 else:
                     yield _sse("error", error_body(500, f"the answer failed ({type(value).__name__})"))
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
 
     @app.get("/v1/articles", tags=["articles"])
     def list_articles(request: Request, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> dict:
         """The rows of `quelle list --json` (newest first), a page at a time."""
         rows = Library(request.app.state.resources).articles()
-        return {"total": len(rows), "offset": offset, "limit": limit, "articles": rows[offset:offset + limit]}
+        return {"total": len(rows), "offset": offset, "limit": limit, "articles": rows[offset : offset + limit]}
 
     @app.post("/v1/articles", tags=["articles"])
     def upload_articles(request: Request, files: List[UploadFile] = File(..., description="one or more files")):
@@ -141,8 +147,12 @@ def _routes(app: FastAPI) -> None:
         """Delete an article and all its chunks (`quelle delete`)."""
         n = Library(request.app.state.resources).delete(article_id)
         if n == 0:
-            raise ApiError(404, f"article_id: no article with id '{article_id}' (see GET /v1/articles)", "article_id",
-                           "unknown_article")
+            raise ApiError(
+                404,
+                f"article_id: no article with id '{article_id}' (see GET /v1/articles)",
+                "article_id",
+                "unknown_article",
+            )
         return {"article_id": article_id, "deleted_chunks": n}
 
     @app.get("/v1/stats", tags=["articles"])
@@ -151,28 +161,41 @@ def _routes(app: FastAPI) -> None:
         return Library(request.app.state.resources).stats()
 
     @app.post("/v1/batch", tags=["batch"], status_code=202)
-    def submit_batch(request: Request,
-                     file: UploadFile = File(..., description="questions: .txt, .csv or .jsonl (see `quelle batch`)"),
-                     format: str = Form("jsonl", description="the result file: jsonl or csv"),
-                     k: Optional[int] = Form(None, ge=1, le=100),
-                     mode: Optional[str] = Form(None, description="dense | bm25 | hybrid"),
-                     source: Optional[List[str]] = Form(None), article: Optional[List[str]] = Form(None),
-                     since: Optional[str] = Form(None), until: Optional[str] = Form(None)) -> dict:
+    def submit_batch(
+        request: Request,
+        file: UploadFile = File(..., description="questions: .txt, .csv or .jsonl (see `quelle batch`)"),
+        format: str = Form("jsonl", description="the result file: jsonl or csv"),
+        k: Optional[int] = Form(None, ge=1, le=100),
+        mode: Optional[str] = Form(None, description="dense | bm25 | hybrid"),
+        source: Optional[List[str]] = Form(None),
+        article: Optional[List[str]] = Form(None),
+        since: Optional[str] = Form(None),
+        until: Optional[str] = Form(None),
+    ) -> dict:
         """Answer a question file like `quelle batch`; returns the job ({id, status, …}) to poll."""
         state = request.app.state
         if format not in MEDIA_TYPES:
             raise ApiError(400, f"format: '{format}' is not a result format (jsonl or csv)", "format", "invalid_value")
         suffix = Path(file.filename or "").suffix.lower()
         if suffix not in INPUT_FORMATS:
-            raise ApiError(415, f"file: '{file.filename}' is not a question file (use {', '.join(INPUT_FORMATS)})",
-                           "file", "unsupported_type")
+            raise ApiError(
+                415,
+                f"file: '{file.filename}' is not a question file (use {', '.join(INPUT_FORMATS)})",
+                "file",
+                "unsupported_type",
+            )
         _check_size(file, state.settings)
         try:
-            options = AskOptions(k=k, mode=mode, filters=AskFilters(source=source, article=article, since=since,
-                                                                    until=until))
+            options = AskOptions(
+                k=k, mode=mode, filters=AskFilters(source=source, article=article, since=since, until=until)
+            )
         except ValidationError as e:
-            raise ApiError(400, "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()),
-                           str(e.errors()[0]["loc"][0]), "invalid_value") from None
+            raise ApiError(
+                400,
+                "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()),
+                str(e.errors()[0]["loc"][0]),
+                "invalid_value",
+            ) from None
         settings, filters = resolve_options(options, state.settings, state.resources)
         file.file.seek(0)
         try:
@@ -191,10 +214,16 @@ def _routes(app: FastAPI) -> None:
         """The result file (the output of `quelle batch`: .jsonl or .csv) once the job is done."""
         job = _job(request, job_id)
         if job.status != "done":
-            raise ApiError(409, f"job_id: job '{job_id}' is {job.status} ({job.done} of {job.total} answered); "
-                           "the result comes when it is done", "job_id", "not_done")
-        return FileResponse(job.output_path, media_type=MEDIA_TYPES[job.format],
-                            filename=f"quelle-batch-{job.id}.{job.format}")
+            raise ApiError(
+                409,
+                f"job_id: job '{job_id}' is {job.status} ({job.done} of {job.total} answered); "
+                "the result comes when it is done",
+                "job_id",
+                "not_done",
+            )
+        return FileResponse(
+            job.output_path, media_type=MEDIA_TYPES[job.format], filename=f"quelle-batch-{job.id}.{job.format}"
+        )
 
     @app.delete("/v1/batch/{job_id}", tags=["batch"])
     def batch_delete(job_id: str, request: Request) -> dict:
@@ -218,7 +247,8 @@ def _sse(event: str, data: dict) -> str:
 
 def _check_size(file: UploadFile, settings: Settings) -> None:
     """The upload core's size limit (QUELLE_MAX_FILE_MB, quelle/uploads.py) for a question file."""
-    refusal = check_upload(file.filename or "", Incoming.from_file("", file.file, file.size).size, settings.max_file_mb,
-                           INPUT_FORMATS)
+    refusal = check_upload(
+        file.filename or "", Incoming.from_file("", file.file, file.size).size, settings.max_file_mb, INPUT_FORMATS
+    )
     if refusal is not None and refusal.code == TOO_LARGE:
         raise ApiError(413, f"file: '{file.filename}': {refusal.english()}", "file", TOO_LARGE)

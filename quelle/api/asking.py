@@ -37,28 +37,36 @@ def _listed(value) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
-def resolve_options(options: AskOptions | None, base: Settings, resources: Resources) -> tuple[Settings, Filters | None]:
+def resolve_options(
+    options: AskOptions | None, base: Settings, resources: Resources
+) -> tuple[Settings, Filters | None]:
     """(settings, filters) of one request, as `quelle ask -k --mode --source …` makes them; a bad value (or an
     article id the store does not hold) is an ApiError naming it."""
     options = options or AskOptions()
     f = options.filters or AskFilters()
     articles = _listed(f.article)
     try:
-        settings, filters = request_options(base, options.k, options.mode, articles, _listed(f.source), f.since,
-                                            f.until)
+        settings, filters = request_options(
+            base, options.k, options.mode, articles, _listed(f.source), f.since, f.until
+        )
     except OptionError as e:
         raise ApiError(400, f"filters: {e}", "filters", "invalid_filter") from None
     if articles:
         library = Library(resources)
         unknown = [a for a in articles if not library.has_article(a)]
         if unknown:
-            raise ApiError(404, f"filters.article: no article with id '{unknown[0]}' (see GET /v1/articles)",
-                           "filters.article", "unknown_article")
+            raise ApiError(
+                404,
+                f"filters.article: no article with id '{unknown[0]}' (see GET /v1/articles)",
+                "filters.article",
+                "unknown_article",
+            )
     return settings, filters or None
 
 
-def prepare(question: str, options: AskOptions | None, history: list[dict] | None, base: Settings,
-            resources: Resources) -> Question:
+def prepare(
+    question: str, options: AskOptions | None, history: list[dict] | None, base: Settings, resources: Resources
+) -> Question:
     """Check everything before the question is asked; a bad value is an ApiError naming it."""
     settings, filters = resolve_options(options, base, resources)
     try:

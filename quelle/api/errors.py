@@ -12,29 +12,50 @@ from starlette.exceptions import HTTPException
 
 log = logging.getLogger("quelle.api")
 
-TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error", 405: "invalid_request_error",
-         409: "conflict_error", 413: "request_too_large", 415: "unsupported_media_type", 422: "invalid_request_error"}
+TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request_error",
+}
 
 
 class ApiError(HTTPException):
     """A request the API refuses: `message` names the input and the problem."""
 
-    def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
-                 extra: dict | None = None):
+    def __init__(
+        self, status: int, message: str, param: str | None = None, code: str | None = None, extra: dict | None = None
+    ):
         super().__init__(status_code=status, detail=message)
         self.message, self.param, self.code, self.extra = message, param, code, extra or {}
 
 
 def error_body(status: int, message: str, param: str | None = None, code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": TYPES.get(status, "server_error" if status >= 500 else
-                                                              "invalid_request_error"),
-                      "param": param, "code": code}}
+    return {
+        "error": {
+            "message": message,
+            "type": TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error"),
+            "param": param,
+            "code": code,
+        }
+    }
 
 
-def error_response(status: int, message: str, param: str | None = None, code: str | None = None,
-                   extra: dict | None = None, headers: dict | None = None) -> JSONResponse:
-    return JSONResponse({**error_body(status, message, param, code), **(extra or {})}, status_code=status,
-                        headers=headers)
+def error_response(
+    status: int,
+    message: str,
+    param: str | None = None,
+    code: str | None = None,
+    extra: dict | None = None,
+    headers: dict | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        {**error_body(status, message, param, code), **(extra or {})}, status_code=status, headers=headers
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, str | None, str]:

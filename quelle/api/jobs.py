@@ -39,9 +39,18 @@ class BatchJob:
         return self.folder / f"answers.{self.format}"
 
     def to_dict(self) -> dict:
-        d = {"id": self.id, "status": self.status, "done": self.done, "total": self.total, "format": self.format,
-             "created": round(self.created, 3), "finished": round(self.finished, 3) if self.finished else None,
-             "summary": self.summary, "error": self.error, "result": None}
+        d = {
+            "id": self.id,
+            "status": self.status,
+            "done": self.done,
+            "total": self.total,
+            "format": self.format,
+            "created": round(self.created, 3),
+            "finished": round(self.finished, 3) if self.finished else None,
+            "summary": self.summary,
+            "error": self.error,
+            "result": None,
+        }
         if self.status == "done":
             d["result"] = f"/v1/batch/{self.id}/result"
         return d
@@ -58,8 +67,9 @@ class BatchJobs:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quelle-api-batch")
 
-    def submit(self, filename_suffix: str, data: bytes, fmt: str, settings: Settings,
-               filters: Filters | None) -> BatchJob:
+    def submit(
+        self, filename_suffix: str, data: bytes, fmt: str, settings: Settings, filters: Filters | None
+    ) -> BatchJob:
         """Store the question file, check it (InputError names the line) and queue the job."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
@@ -105,8 +115,15 @@ class BatchJobs:
             job.done, job.total = done, total
 
         try:
-            summary = run_batch(job.input_path, job.output_path, settings, self.resources, filters=filters,
-                                progress=progress, cancel=job.cancel)
+            summary = run_batch(
+                job.input_path,
+                job.output_path,
+                settings,
+                self.resources,
+                filters=filters,
+                progress=progress,
+                cancel=job.cancel,
+            )
             job.summary = summary.to_dict()
             job.summary.pop("output", None)  # a server path: the result is at /v1/batch/{id}/result
             job.status = "cancelled" if summary.interrupted else "done"

@@ -38,9 +38,13 @@ class RequestLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            line = {"method": scope["method"], "path": scope["path"], "status": status,
-                    "latency_ms": round((time.perf_counter() - t0) * 1000, 1),
-                    "client": (scope.get("client") or ("", 0))[0]}
+            line = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "latency_ms": round((time.perf_counter() - t0) * 1000, 1),
+                "client": (scope.get("client") or ("", 0))[0],
+            }
             if state.get("question") is not None:
                 line["question"] = state["question"]
             log.info(json.dumps(line, ensure_ascii=False))
@@ -60,10 +64,18 @@ class ApiKey:
         scheme, _, token = header.partition(b" ")
         if scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), self.key):
             return await self.app(scope, receive, send)
-        message = ("Authorization: the API key is wrong" if header else
-                   "Authorization: this server needs an API key (header 'Authorization: Bearer <QUELLE_API_KEY>')")
-        response = error_response(401, message, "Authorization", "invalid_api_key" if header else "missing_api_key",
-                                  headers={"WWW-Authenticate": "Bearer"})
+        message = (
+            "Authorization: the API key is wrong"
+            if header
+            else "Authorization: this server needs an API key (header 'Authorization: Bearer <QUELLE_API_KEY>')"
+        )
+        response = error_response(
+            401,
+            message,
+            "Authorization",
+            "invalid_api_key" if header else "missing_api_key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
         await response(scope, receive, send)
 
 
@@ -81,8 +93,9 @@ class BodyLimit:
         upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
         limit = self.upload_bytes if upload else self.json_bytes
         what = "an upload" if upload else "a JSON body"
-        problem = (f"request body: larger than the limit for {what} ({limit / 1_000_000:g} MB"
-                   + (", QUELLE_API_MAX_UPLOAD_MB)" if upload else ")"))
+        problem = f"request body: larger than the limit for {what} ({limit / 1_000_000:g} MB" + (
+            ", QUELLE_API_MAX_UPLOAD_MB)" if upload else ")"
+        )
         try:
             length = int(headers.get(b"content-length", b"0"))
         except ValueError:

@@ -52,8 +52,12 @@ def question_and_history(messages: list[ChatMessage]) -> tuple[str, list[dict]]:
     """The last message is the question (it must be the user's); earlier user/assistant turns the history."""
     last = messages[-1]
     if last.role != "user":
-        raise ApiError(400, f"messages: the last message must have role 'user' (it has '{last.role}')", "messages",
-                       "last_message_not_user")
+        raise ApiError(
+            400,
+            f"messages: the last message must have role 'user' (it has '{last.role}')",
+            "messages",
+            "last_message_not_user",
+        )
     history = []
     for m in messages[:-1]:
         if m.role in ("user", "assistant"):
@@ -71,8 +75,7 @@ def models() -> dict:
 @router.get("/v1/models/{model_id}")
 def model(model_id: str) -> dict:
     if model_id != MODEL:
-        raise ApiError(404, f"model: no model '{model_id}'; this server has only '{MODEL}'", "model",
-                       "model_not_found")
+        raise ApiError(404, f"model: no model '{model_id}'; this server has only '{MODEL}'", "model", "model_not_found")
     return {"id": MODEL, "object": "model", "created": 0, "owned_by": "quelle"}
 
 
@@ -80,8 +83,9 @@ def model(model_id: str) -> dict:
 async def chat_completions(body: ChatRequest, request: Request):
     """A chat completion whose content is Quelle's answer with its sources."""
     if body.model != MODEL:
-        raise ApiError(404, f"model: no model '{body.model}'; use '{MODEL}' (GET /v1/models)", "model",
-                       "model_not_found")
+        raise ApiError(
+            404, f"model: no model '{body.model}'; use '{MODEL}' (GET /v1/models)", "model", "model_not_found"
+        )
     state = request.app.state
     text, history = question_and_history(body.messages)
     q = prepare(text, body.quelle, history, state.settings, state.resources)
@@ -90,14 +94,31 @@ async def chat_completions(body: ChatRequest, request: Request):
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
         a = await run_in_threadpool(answer, q, state.resources)
-        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": a.answer + sources_markdown(a)},
-                             "finish_reason": "stop", "logprobs": None}],
-                "quelle": a.to_dict()}
+        return {
+            "id": cid,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": a.answer + sources_markdown(a)},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "quelle": a.to_dict(),
+        }
 
     def chunk(delta: dict, finish: str | None = None, **extra) -> str:
-        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra}
+        payload = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
     async def events():
@@ -119,5 +140,6 @@ async def chat_completions(body: ChatRequest, request: Request):
                 yield f"data: {json.dumps(error_body(500, f'the answer failed ({type(value).__name__})'))}\n\n"
         yield "data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

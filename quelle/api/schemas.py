@@ -37,11 +37,15 @@ class AskOptions(BaseModel):
 
 
 class AskRequest(AskOptions):
-    question: str = Field(..., description="the question (QUELLE_MAX_QUESTION_CHARS at most)",
-                          examples=["Wo plant Alibaba neue Rechenzentren?"])
+    question: str = Field(
+        ...,
+        description="the question (QUELLE_MAX_QUESTION_CHARS at most)",
+        examples=["Wo plant Alibaba neue Rechenzentren?"],
+    )
     history: list[HistoryMessage] | None = Field(None, description="the chat so far, oldest first")
-    stream: bool = Field(False, description="Server-Sent Events: `token` events, then one `answer` event with "
-                                            "the whole JSON")
+    stream: bool = Field(
+        False, description="Server-Sent Events: `token` events, then one `answer` event with the whole JSON"
+    )
 
 
 class ChatMessage(BaseModel):

@@ -26,8 +26,10 @@ def check_host(host: str, settings: Settings) -> str:
     except ValueError:
         loopback = False
     if not loopback:
-        raise ServeError(f"--host {host}: without QUELLE_API_KEY the API listens on {LOOPBACK} only (anyone who "
-                         "reaches it could read and delete your articles). Set QUELLE_API_KEY to serve other hosts.")
+        raise ServeError(
+            f"--host {host}: without QUELLE_API_KEY the API listens on {LOOPBACK} only (anyone who "
+            "reaches it could read and delete your articles). Set QUELLE_API_KEY to serve other hosts."
+        )
     return LOOPBACK
 
 
@@ -41,8 +43,9 @@ def _logging() -> None:
     logger.setLevel(logging.INFO)
 
 
-def serve(settings: Settings, host: str = LOOPBACK, port: int = 8080, log_questions: bool = False,
-          resources=None, say=print) -> None:
+def serve(
+    settings: Settings, host: str = LOOPBACK, port: int = 8080, log_questions: bool = False, resources=None, say=print
+) -> None:
     """Open the store, then serve until Ctrl-C. Raises ServeError for a host that needs a key, StoreError for a
     store that cannot be opened."""
     import uvicorn
@@ -57,8 +60,10 @@ def serve(settings: Settings, host: str = LOOPBACK, port: int = 8080, log_questi
     if api_key(settings):
         say(f"Quelle API on http://{bind}:{port} (API key required: Authorization: Bearer …; docs /docs)")
     else:
-        say(f"Quelle API on http://{LOOPBACK}:{port} (docs /docs) – no QUELLE_API_KEY set: listening on {LOOPBACK} "
-            "only, without authentication")
+        say(
+            f"Quelle API on http://{LOOPBACK}:{port} (docs /docs) – no QUELLE_API_KEY set: listening on {LOOPBACK} "
+            "only, without authentication"
+        )
     if log_questions:
         say("--log-questions: question texts are written to the request log")
     app = create_app(settings, resources, log_questions=log_questions)

@@ -16,13 +16,19 @@ MAX_UPLOAD_FILES = 100
 def ingest_uploads(library: Library, files: list[UploadFile], max_file_mb: float) -> list[dict]:
     """One row per file: name, status, chunks, message, articles (and `code` when refused unread)."""
     if len(files) > MAX_UPLOAD_FILES:
-        raise ApiError(400, f"files: {len(files)} files in one request; at most {MAX_UPLOAD_FILES}", "files",
-                       "too_many_files")
+        raise ApiError(
+            400, f"files: {len(files)} files in one request; at most {MAX_UPLOAD_FILES}", "files", "too_many_files"
+        )
     incoming = [Incoming.from_file(f.filename or "upload", f.file, f.size) for f in files]
     rows = []
     for r in ingest_incoming(library, incoming, max_file_mb):
-        row = {"name": r.name, "status": r.status, "chunks": r.chunks, "message": r.message,
-               "articles": list(r.articles)}
+        row = {
+            "name": r.name,
+            "status": r.status,
+            "chunks": r.chunks,
+            "message": r.message,
+            "articles": list(r.articles),
+        }
         if r.refusal is not None:
             row["code"] = r.refusal.code
         rows.append(row)
@@ -36,7 +42,9 @@ def refuse_if_nothing_stored(rows: list[dict]) -> None:
         return
     codes = {r.get("code") for r in rows}
     status, code = {TOO_LARGE: (413, TOO_LARGE), UNSUPPORTED: (415, UNSUPPORTED)}.get(
-        codes.pop() if len(codes) == 1 else "", (422, "ingest_failed"))
+        codes.pop() if len(codes) == 1 else "", (422, "ingest_failed")
+    )
     first = rows[0]
-    raise ApiError(status, f"files: '{first['name']}': {first['message'] or 'failed'}", "files", code,
-                   extra={"files": rows})
+    raise ApiError(
+        status, f"files: '{first['name']}': {first['message'] or 'failed'}", "files", code, extra={"files": rows}
+    )

@@ -52,6 +52,23 @@ from quelle.batch.output import CITATION_FIELDS, OUTPUT_FIELDS, OUTPUT_FORMATS, 
 from quelle.batch.questions import INPUT_FORMATS, BatchQuestion, InputError, read_questions, stable_id
 from quelle.batch.runner import BatchSummary, ProgressFn, answer_row, default_workers, run_batch
 
-__all__ = ["BatchQuestion", "BatchSummary", "CITATION_FIELDS", "INPUT_FORMATS", "InputError", "Journal",
-           "OUTPUT_FIELDS", "OUTPUT_FORMATS", "OutputError", "ProgressFn", "answer_row", "default_workers",
-           "journal_path", "read_output", "read_questions", "run_batch", "stable_id", "write_output"]
+__all__ = [
+    "BatchQuestion",
+    "BatchSummary",
+    "CITATION_FIELDS",
+    "INPUT_FORMATS",
+    "InputError",
+    "Journal",
+    "OUTPUT_FIELDS",
+    "OUTPUT_FORMATS",
+    "OutputError",
+    "ProgressFn",
+    "answer_row",
+    "default_workers",
+    "journal_path",
+    "read_output",
+    "read_questions",
+    "run_batch",
+    "stable_id",
+    "write_output",
+]

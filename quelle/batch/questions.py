@@ -15,8 +15,12 @@ from quelle.question_files import column, csv_reader, find_column, read_text
 
 INPUT_FORMATS = (".txt", ".csv", ".jsonl", ".ndjson")
 # Optional per-question filter columns; they narrow the search for that question only and override --source etc.
-FILTER_COLUMNS = {"filter_source": "sources", "filter_article": "article_ids", "filter_since": "since",
-                  "filter_until": "until"}
+FILTER_COLUMNS = {
+    "filter_source": "sources",
+    "filter_article": "article_ids",
+    "filter_since": "since",
+    "filter_until": "until",
+}
 
 
 class InputError(ValueError):
@@ -120,17 +124,17 @@ def _read_jsonl(text: str, problems: list[str]) -> list[BatchQuestion]:
             continue
         key = next((k for k in obj if column(k) == "question"), None)
         if key is None:
-            problems.append(f"line {n}: no \"question\" field")
+            problems.append(f'line {n}: no "question" field')
             continue
         q = obj.pop(key)
         if q is None:
             q = ""
         if not isinstance(q, str):
-            problems.append(f"line {n}: \"question\" must be text, not {type(q).__name__}")
+            problems.append(f'line {n}: "question" must be text, not {type(q).__name__}')
             continue
         rid = obj.pop("id", None)
         if rid is not None and not isinstance(rid, (str, int)) or isinstance(rid, bool):
-            problems.append(f"line {n}: \"id\" must be text or a number")
+            problems.append(f'line {n}: "id" must be text or a number')
             continue
         rid = str(rid).strip() if rid is not None else ""
         q = q.strip()

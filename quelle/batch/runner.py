@@ -64,26 +64,43 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
     row: dict[str, Any] = {"id": q.id, "question": q.question}
     try:
         a = ask(q.question, settings, resources=resources, filters=_row_filters(q, filters))
-        row.update(answer=a.answer, abstained=bool(a.abstained),
-                   citations=[{k: getattr(c, k) for k in CITATION_FIELDS} for c in a.citations],
-                   backend=a.backend, model=a.model or "",
-                   # the LLM failed and ask() fell back to the extractive answer (as the chat does): keep the
-                   # answer, record the fault (--retry-errors asks it again once the LLM is back)
-                   error=f"LLM fallback: {a.fallback}" if a.fallback else "")
+        row.update(
+            answer=a.answer,
+            abstained=bool(a.abstained),
+            citations=[{k: getattr(c, k) for k in CITATION_FIELDS} for c in a.citations],
+            backend=a.backend,
+            model=a.model or "",
+            # the LLM failed and ask() fell back to the extractive answer (as the chat does): keep the
+            # answer, record the fault (--retry-errors asks it again once the LLM is back)
+            error=f"LLM fallback: {a.fallback}" if a.fallback else "",
+        )
     except Exception as e:  # noqa: BLE001 - one question's failure must not stop the batch
-        row.update(answer="", abstained=False, citations=[], backend=settings.llm or "",
-                   model="" if settings.llm == "extractive" else settings.llm_model,
-                   error=f"{type(e).__name__}: {e}")
+        row.update(
+            answer="",
+            abstained=False,
+            citations=[],
+            backend=settings.llm or "",
+            model="" if settings.llm == "extractive" else settings.llm_model,
+            error=f"{type(e).__name__}: {e}",
+        )
     row["latency_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     row = {k: row[k] for k in OUTPUT_FIELDS}
     row.update(q.extra)
     return row
 
 
-def run_batch(input_path: str | Path, output_path: str | Path, settings: Settings, resources: Resources,
-              filters: Filters | None = None, workers: int | None = None, restart: bool = False,
-              retry_errors: bool = False, progress: ProgressFn | None = None,
-              cancel: threading.Event | None = None) -> BatchSummary:
+def run_batch(
+    input_path: str | Path,
+    output_path: str | Path,
+    settings: Settings,
+    resources: Resources,
+    filters: Filters | None = None,
+    workers: int | None = None,
+    restart: bool = False,
+    retry_errors: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+) -> BatchSummary:
     """Answer every question of input_path into output_path; resume where an earlier run stopped."""
     t0 = time.perf_counter()
     input_path, output_path = Path(input_path), Path(output_path)
@@ -105,8 +122,14 @@ def run_batch(input_path: str | Path, output_path: str | Path, settings: Setting
         wanted = {q.id for q in questions}
         dropped = sum(1 for i in done if i not in wanted)
         pending = [q for q in questions if q.id not in done or (retry_errors and done[q.id].get("error"))]
-        summary = BatchSummary(total=len(questions), resumed=len(questions) - len(pending), repaired=repaired,
-                               dropped=dropped, workers=workers, output=str(output_path))
+        summary = BatchSummary(
+            total=len(questions),
+            resumed=len(questions) - len(pending),
+            repaired=repaired,
+            dropped=dropped,
+            workers=workers,
+            output=str(output_path),
+        )
         finished = summary.resumed
         if progress:
             progress(finished, len(questions), None)
@@ -147,8 +170,15 @@ def run_batch(input_path: str | Path, output_path: str | Path, settings: Setting
     return summary
 
 
-def _answer_all(pending: list[BatchQuestion], settings: Settings, resources: Resources, filters: Filters | None,
-                workers: int, record: Callable[[dict], None], cancel: threading.Event | None) -> None:
+def _answer_all(
+    pending: list[BatchQuestion],
+    settings: Settings,
+    resources: Resources,
+    filters: Filters | None,
+    workers: int,
+    record: Callable[[dict], None],
+    cancel: threading.Event | None,
+) -> None:
     """Ask the pending questions on a thread pool, at most 2*workers queued; rows are recorded by this thread."""
     queue = iter(pending)
     running: set[Future] = set()

@@ -17,7 +17,9 @@ from rich.table import Table
 
 from quelle.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Quelle: Fragen an Ihre Nachrichtenartikel, mit Quellen.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Quelle: Fragen an Ihre Nachrichtenartikel, mit Quellen."
+)
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -63,16 +65,25 @@ def open_resources(s: Settings):
 
 
 @app.callback()
-def main_options(data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="QUELLE_DATA_DIR",
-                                                          help="Where the store lives (QUELLE_DATA_DIR).")):
+def main_options(
+    data_dir: Optional[Path] = typer.Option(
+        None, "--data-dir", envvar="QUELLE_DATA_DIR", help="Where the store lives (QUELLE_DATA_DIR)."
+    ),
+):
     State.data_dir = data_dir
 
 
 @app.command()
-def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of articles."),
-           strict: bool = typer.Option(False, help="Exit non-zero if any file failed."),
-           field: Optional[List[str]] = typer.Option(None, "--field", help="Map dump fields: text=body,title=headline "
-                                                     "(JSON/JSONL/CSV; fields id,title,text,date,url,source,author,language).")):
+def ingest(
+    paths: List[Path] = typer.Argument(..., help="Files or folders of articles."),
+    strict: bool = typer.Option(False, help="Exit non-zero if any file failed."),
+    field: Optional[List[str]] = typer.Option(
+        None,
+        "--field",
+        help="Map dump fields: text=body,title=headline "
+        "(JSON/JSONL/CSV; fields id,title,text,date,url,source,author,language).",
+    ),
+):
     """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv."""
     from ingest.formats.records import parse_field_map
     from quelle.cli.ingest_report import print_report, progress_bars
@@ -88,8 +99,9 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of art
         fail(f"{missing[0]}: no such file or folder")
     lib = Library(open_resources(settings()))
     with progress_bars() as progress:
-        report = lib.ingest(paths, progress=progress, fields=fields,
-                            on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…"))
+        report = lib.ingest(
+            paths, progress=progress, fields=fields, on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…")
+        )
     print_report(report, err)
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
@@ -100,17 +112,20 @@ def ingest(paths: List[Path] = typer.Argument(..., help="Files or folders of art
 
 
 @app.command()
-def ask(question: str = typer.Argument(..., help="Your question."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-        k: Optional[int] = typer.Option(None, "-k", "--top-k", help="Passages to retrieve."),
-        mode: Optional[str] = typer.Option(None, "--mode", help="dense | bm25 | hybrid"),
-        source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
-        article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
-        since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
-        until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
-        as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date for „gestern“, „aktuell“ … "
-                                            "(YYYY-MM-DD; QUELLE_AS_OF; default today)."),
-        no_time: bool = typer.Option(False, "--no-time", help="Ignore dates and time words in the question.")):
+def ask(
+    question: str = typer.Argument(..., help="Your question."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    k: Optional[int] = typer.Option(None, "-k", "--top-k", help="Passages to retrieve."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="dense | bm25 | hybrid"),
+    source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
+    article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
+    since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Reference date for „gestern“, „aktuell“ … (YYYY-MM-DD; QUELLE_AS_OF; default today)."
+    ),
+    no_time: bool = typer.Option(False, "--no-time", help="Ignore dates and time words in the question."),
+):
     """Ask a question; the answer cites its sources."""
     from quelle.answering.pipeline import QuestionError, validate_question
     from quelle.answering.pipeline import ask as core_ask
@@ -136,8 +151,9 @@ def ask(question: str = typer.Argument(..., help="Your question."),
 
     try:
         stream = not as_json and s.llm != "extractive"  # an extractive answer comes whole: printed with its span
-        answer = core_ask(question, s, resources=res, filters=filters, on_token=show_token if stream else None,
-                          time_aware=not no_time)
+        answer = core_ask(
+            question, s, resources=res, filters=filters, on_token=show_token if stream else None, time_aware=not no_time
+        )
     except QuestionError as e:
         fail(str(e))
     if as_json:
@@ -166,7 +182,7 @@ def with_span_in_bold(answer) -> str:
     text = answer.answer
     if span is not None and span.text and span.text in text:
         i = text.index(span.text)
-        return f"{escape(text[:i])}[bold]{escape(span.text)}[/bold]{escape(text[i + len(span.text):])}"
+        return f"{escape(text[:i])}[bold]{escape(span.text)}[/bold]{escape(text[i + len(span.text) :])}"
     return escape(text)
 
 
@@ -222,18 +238,21 @@ def stats(as_json: bool = typer.Option(False, "--json")):
 
 
 @app.command()
-def batch(input_path: Path = typer.Argument(..., metavar="INPUT", help="Questions: .txt, .csv or .jsonl."),
-          output: Path = typer.Option(..., "-o", "--output", help="Answers: .jsonl or .csv."),
-          workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                                help="Questions in parallel (default: 4 with an LLM, 1 extractive)."),
-          k: Optional[int] = typer.Option(None, "-k", "--top-k", help="Passages to retrieve."),
-          mode: Optional[str] = typer.Option(None, "--mode", help="dense | bm25 | hybrid"),
-          source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
-          article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
-          since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
-          until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
-          restart: bool = typer.Option(False, "--restart", help="Discard OUTPUT and start over."),
-          retry_errors: bool = typer.Option(False, "--retry-errors", help="Ask again the questions whose row has an error.")):
+def batch(
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="Questions: .txt, .csv or .jsonl."),
+    output: Path = typer.Option(..., "-o", "--output", help="Answers: .jsonl or .csv."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, help="Questions in parallel (default: 4 with an LLM, 1 extractive)."
+    ),
+    k: Optional[int] = typer.Option(None, "-k", "--top-k", help="Passages to retrieve."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="dense | bm25 | hybrid"),
+    source: Optional[List[str]] = typer.Option(None, "--source", help="Only articles from this source."),
+    article: Optional[List[str]] = typer.Option(None, "--article", help="Only this article id."),
+    since: Optional[str] = typer.Option(None, help="Only articles dated on/after (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Only articles dated on/before (YYYY-MM-DD)."),
+    restart: bool = typer.Option(False, "--restart", help="Discard OUTPUT and start over."),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="Ask again the questions whose row has an error."),
+):
     """Answer a file of questions; killed or interrupted, run it again to continue where it stopped."""
     from tqdm import tqdm
 
@@ -256,30 +275,50 @@ def batch(input_path: Path = typer.Argument(..., metavar="INPUT", help="Question
             bar.update(1)
 
     try:
-        summary = run_batch(input_path, output, s, res, filters=filters or None, workers=workers, restart=restart,
-                            retry_errors=retry_errors, progress=progress)
+        summary = run_batch(
+            input_path,
+            output,
+            s,
+            res,
+            filters=filters or None,
+            workers=workers,
+            restart=restart,
+            retry_errors=retry_errors,
+            progress=progress,
+        )
     except (InputError, OutputError) as e:
         bar.close()
         fail(str(e))
     bar.close()
     if summary.repaired:
         err.print(f"Reparatur: {summary.repaired} unvollständige Zeile(n) aus dem abgebrochenen Lauf verworfen.")
-    err.print(f"{summary.total} Fragen · beantwortet: {summary.answered} · keine Angabe: {summary.abstained} · "
-              f"Fehler: {summary.errors} · neu: {summary.new} · aus früherem Lauf: {summary.resumed} · "
-              f"Zeit: {summary.seconds:.1f} s · Worker: {summary.workers} → {escape(str(output))}", soft_wrap=True)
+    err.print(
+        f"{summary.total} Fragen · beantwortet: {summary.answered} · keine Angabe: {summary.abstained} · "
+        f"Fehler: {summary.errors} · neu: {summary.new} · aus früherem Lauf: {summary.resumed} · "
+        f"Zeit: {summary.seconds:.1f} s · Worker: {summary.workers} → {escape(str(output))}",
+        soft_wrap=True,
+    )
     if summary.dropped:
-        err.print(f"{summary.dropped} Zeile(n) zu Fragen, die nicht mehr in {escape(str(input_path))} stehen, entfernt.")
+        err.print(
+            f"{summary.dropped} Zeile(n) zu Fragen, die nicht mehr in {escape(str(input_path))} stehen, entfernt."
+        )
     if summary.interrupted:
         err.print(f"Abgebrochen: {summary.missing} Frage(n) offen. Derselbe Befehl setzt fort.")
         raise typer.Exit(130)
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (other than 127.0.0.1 only "
-                                   "with QUELLE_API_KEY)."),
-          port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port."),
-          log_questions: bool = typer.Option(False, "--log-questions", help="Write question texts to the request "
-                                             "log (off: method, path, status, latency only).")):
+def serve(
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on (other than 127.0.0.1 only with QUELLE_API_KEY)."
+    ),
+    port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port."),
+    log_questions: bool = typer.Option(
+        False,
+        "--log-questions",
+        help="Write question texts to the request log (off: method, path, status, latency only).",
+    ),
+):
     """Serve the HTTP API and the OpenAI-compatible endpoint (model `quelle`); docs at /docs."""
     from quelle.api.serve import ServeError, check_host
     from quelle.api.serve import serve as run_server
@@ -289,25 +328,44 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
         check_host(host, s)  # refused before the model is loaded
     except ServeError as e:
         fail(str(e))
-    run_server(s, host, port, log_questions, resources=open_resources(s),
-               say=lambda message: err.print(escape(message), soft_wrap=True))
+    run_server(
+        s,
+        host,
+        port,
+        log_questions,
+        resources=open_resources(s),
+        say=lambda message: err.print(escape(message), soft_wrap=True),
+    )
 
 
 @app.command("eval")
-def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
-                                                   help="Gold questions: .jsonl, .json or .csv (answers '|'-separated)."),
-             report: Optional[Path] = typer.Option(None, "--report", help="Folder for metrics.json, results.jsonl, "
-                                                   "report.md, report.html and the plots."),
-             as_json: bool = typer.Option(False, "--json", help="Print metrics.json on stdout."),
-             squad: Optional[Path] = typer.Option(None, "--squad", help="A SQuAD v1.1/v2.0 JSON file: its articles "
-                                                  "go into an isolated store, then all its questions are asked."),
-             feedback: bool = typer.Option(False, "--feedback", help="The ratings collected in the chat as gold "
-                                           "questions (as 'quelle feedback export' writes them), asked with the "
-                                           "current settings; also says how many rated answers would now change."),
-             config: Optional[List[str]] = typer.Option(None, "--config", help="NAME=KEY=VALUE,... side by side "
-                                                        "(repeatable), e.g. bm25=retrieval_mode=bm25 or "
-                                                        "lc=pipeline=langchain."),
-             limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions.")):
+def evaluate(
+    gold: Optional[Path] = typer.Argument(
+        None, metavar="GOLD", help="Gold questions: .jsonl, .json or .csv (answers '|'-separated)."
+    ),
+    report: Optional[Path] = typer.Option(
+        None, "--report", help="Folder for metrics.json, results.jsonl, report.md, report.html and the plots."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print metrics.json on stdout."),
+    squad: Optional[Path] = typer.Option(
+        None,
+        "--squad",
+        help="A SQuAD v1.1/v2.0 JSON file: its articles go into an isolated store, then all its questions are asked.",
+    ),
+    feedback: bool = typer.Option(
+        False,
+        "--feedback",
+        help="The ratings collected in the chat as gold "
+        "questions (as 'quelle feedback export' writes them), asked with the "
+        "current settings; also says how many rated answers would now change.",
+    ),
+    config: Optional[List[str]] = typer.Option(
+        None,
+        "--config",
+        help="NAME=KEY=VALUE,... side by side (repeatable), e.g. bm25=retrieval_mode=bm25 or lc=pipeline=langchain.",
+    ),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N questions."),
+):
     """Measure answer accuracy against gold answers (EM/F1, retrieval hit@k, MRR, abstention, latency)."""
     from tqdm import tqdm
 
@@ -357,10 +415,13 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
         bar.close()
         summary = ingest_report.summary()
         failed = [f for f in ingest_report.files if f.status == "failed"]
-        err.print(f"SQuAD {escape(squad.name)}: {len(squad_set.articles)} Artikel, {len(squad_set.questions)} Fragen "
-                  f"({squad_set.distractor_paragraphs} Absätze ohne Fragen) · Speicher {escape(str(base.data_dir))} · "
-                  f"neu: {summary['added'] + summary['updated']}, unverändert: {summary['unchanged']}, "
-                  f"fehlgeschlagen: {len(failed)}", soft_wrap=True)
+        err.print(
+            f"SQuAD {escape(squad.name)}: {len(squad_set.articles)} Artikel, {len(squad_set.questions)} Fragen "
+            f"({squad_set.distractor_paragraphs} Absätze ohne Fragen) · Speicher {escape(str(base.data_dir))} · "
+            f"neu: {summary['added'] + summary['updated']}, unverändert: {summary['unchanged']}, "
+            f"fehlgeschlagen: {len(failed)}",
+            soft_wrap=True,
+        )
         if failed and len(failed) == len(ingest_report.files):
             fail(f"{failed[0].path}: {failed[0].message}")
     elif res.index.count() == 0:
@@ -369,8 +430,14 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)
         results_path = report / "results.jsonl"
-    bar = tqdm(total=len(questions) * len(configs), unit="Frage", desc="Auswertung", disable=None, file=sys.stderr,
-               dynamic_ncols=True)
+    bar = tqdm(
+        total=len(questions) * len(configs),
+        unit="Frage",
+        desc="Auswertung",
+        disable=None,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     offset = {c.name: i * len(questions) for i, c in enumerate(configs)}
 
     def progress(name, done, total):
@@ -379,8 +446,12 @@ def evaluate(gold: Optional[Path] = typer.Argument(None, metavar="GOLD",
 
     result = run_evaluation(questions, configs, res, lambda: articles_from_store(res.index), results_path, progress)
     bar.close()
-    result.meta = {"gold": str(squad or gold or "feedback"), "questions": len(questions),
-                   "store": str(base.data_dir), "embedding_model": res.embedder.name}
+    result.meta = {
+        "gold": str(squad or gold or "feedback"),
+        "questions": len(questions),
+        "store": str(base.data_dir),
+        "embedding_model": res.embedder.name,
+    }
     if report is not None:
         from quelle.evaluation.report import write_report
 
@@ -410,14 +481,16 @@ def _print_eval(result, as_json: bool) -> None:
     dated = ("newest_fact", "n_dated") if any("newest_fact" in result.metrics[c.name] for c in result.configs) else ()
     for key in (*METRIC_KEYS, "answer_contains_first_answerable", "span_f1_answerable", *dated):  # dated: issue 20
         values = [result.metrics[c.name].get(key) for c in result.configs]
-        table.add_row(key, *["–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else str(v)
-                             for v in values])
+        table.add_row(
+            key, *["–" if v is None else f"{v:.3f}" if isinstance(v, float) and v <= 1 else str(v) for v in values]
+        )
     out.print(table)
 
 
 # --- news feeds (issue 17): quelle feeds add|list|remove, quelle sync -----------------------------------------
-feeds_app = typer.Typer(no_args_is_help=True, help="News feeds: RSS/Atom, sitemaps and single article URLs "
-                                                   "(fetched by 'quelle sync').")
+feeds_app = typer.Typer(
+    no_args_is_help=True, help="News feeds: RSS/Atom, sitemaps and single article URLs (fetched by 'quelle sync')."
+)
 app.add_typer(feeds_app, name="feeds")
 
 # --- ratings from the chat (issue 21): quelle feedback list|export|clear ---------------------------------------
@@ -427,11 +500,11 @@ app.add_typer(feedback_app, name="feedback")
 
 
 @feeds_app.command("add")
-def feeds_add(url: str = typer.Argument(..., help="An RSS/Atom feed, a (news) sitemap or sitemap index, or an "
-                                                  "article URL."),
-              name: Optional[str] = typer.Option(None, "--name", help="A name for it (default: the feed's title)."),
-              kind: Optional[str] = typer.Option(None, "--kind", help="feed | sitemap | page: store without "
-                                                 "fetching it first.")):
+def feeds_add(
+    url: str = typer.Argument(..., help="An RSS/Atom feed, a (news) sitemap or sitemap index, or an article URL."),
+    name: Optional[str] = typer.Option(None, "--name", help="A name for it (default: the feed's title)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="feed | sitemap | page: store without fetching it first."),
+):
     """Store a feed (it is fetched once to see what it is); 'quelle sync' then fetches its articles."""
     from quelle.feeds import KIND_LABEL, RegistryError, add_feed, open_registry
 
@@ -467,9 +540,12 @@ def feeds_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON 
 
 
 @feeds_app.command("remove")
-def feeds_remove(feed: str = typer.Argument(..., metavar="NAME|URL", help="The feed's name or URL."),
-                 delete_articles: bool = typer.Option(False, "--delete-articles",
-                                                      help="Also delete the articles only this feed brought in.")):
+def feeds_remove(
+    feed: str = typer.Argument(..., metavar="NAME|URL", help="The feed's name or URL."),
+    delete_articles: bool = typer.Option(
+        False, "--delete-articles", help="Also delete the articles only this feed brought in."
+    ),
+):
     """Forget a feed; its articles stay in the store unless --delete-articles."""
     from quelle.feeds import RegistryError, open_registry, remove_feed
 
@@ -486,22 +562,34 @@ def feeds_remove(feed: str = typer.Argument(..., metavar="NAME|URL", help="The f
             removed, deleted = remove_feed(registry, feed, library)
         except RegistryError as e:
             fail(str(e))
-    err.print(f"Entfernt: {escape(removed.name)} ({escape(removed.url)})" +
-              (f" · {len(deleted)} Artikel gelöscht" if delete_articles else " · die Artikel bleiben gespeichert"),
-              soft_wrap=True)
+    err.print(
+        f"Entfernt: {escape(removed.name)} ({escape(removed.url)})"
+        + (f" · {len(deleted)} Artikel gelöscht" if delete_articles else " · die Artikel bleiben gespeichert"),
+        soft_wrap=True,
+    )
 
 
 @app.command()
-def sync(feeds: Optional[List[str]] = typer.Argument(None, metavar="[NAME|URL]...",
-                                                     help="Only these feeds (a URL need not be stored)."),
-         every: Optional[str] = typer.Option(None, "--every", help="Keep syncing at this interval (15m, 1h, 90s) "
-                                             "until Ctrl-C."),
-         max_entries: Optional[int] = typer.Option(None, "--max-entries", min=1, help="New or changed entries per "
-                                                   "feed and pass (default 200, QUELLE_FEED_MAX_ENTRIES)."),
-         rate: Optional[float] = typer.Option(None, "--rate", min=0.0, help="Requests per second per host "
-                                              "(default 1, QUELLE_FEED_RATE; 0: no limit)."),
-         timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, help="Seconds per request "
-                                                 "(default 20, QUELLE_FEED_TIMEOUT).")):
+def sync(
+    feeds: Optional[List[str]] = typer.Argument(
+        None, metavar="[NAME|URL]...", help="Only these feeds (a URL need not be stored)."
+    ),
+    every: Optional[str] = typer.Option(
+        None, "--every", help="Keep syncing at this interval (15m, 1h, 90s) until Ctrl-C."
+    ),
+    max_entries: Optional[int] = typer.Option(
+        None,
+        "--max-entries",
+        min=1,
+        help="New or changed entries per feed and pass (default 200, QUELLE_FEED_MAX_ENTRIES).",
+    ),
+    rate: Optional[float] = typer.Option(
+        None, "--rate", min=0.0, help="Requests per second per host (default 1, QUELLE_FEED_RATE; 0: no limit)."
+    ),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=0.1, help="Seconds per request (default 20, QUELLE_FEED_TIMEOUT)."
+    ),
+):
     """Fetch the feeds, then each new or changed entry's page, and ingest the articles."""
     import signal
     import threading
@@ -542,14 +630,21 @@ def sync(feeds: Optional[List[str]] = typer.Argument(None, metavar="[NAME|URL]..
             started = time.monotonic()
             try:
                 with progress_bars() as progress:
-                    report = Syncer(lib, registry, fs, progress=progress, stop=stop,
-                                    on_wait=lambda: err.print("Warte auf ein anderes Sync oder Ingest (Sperre)…")
-                                    ).run(chosen)
+                    report = Syncer(
+                        lib,
+                        registry,
+                        fs,
+                        progress=progress,
+                        stop=stop,
+                        on_wait=lambda: err.print("Warte auf ein anderes Sync oder Ingest (Sperre)…"),
+                    ).run(chosen)
             except Exception as e:  # e.g. the store or the registry unavailable: --every tries again next time
                 if interval is None:
                     fail(f"the sync stopped: {type(e).__name__}: {e}")
-                err.print(f"[{time.strftime('%H:%M:%S')}] Fehler im Durchgang: {escape(f'{type(e).__name__}: {e}')}",
-                          soft_wrap=True)
+                err.print(
+                    f"[{time.strftime('%H:%M:%S')}] Fehler im Durchgang: {escape(f'{type(e).__name__}: {e}')}",
+                    soft_wrap=True,
+                )
                 report = None
             if interval is not None:
                 err.print(f"[{time.strftime('%H:%M:%S')}] Durchgang beendet")

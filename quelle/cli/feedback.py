@@ -13,12 +13,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-feedback_app = typer.Typer(no_args_is_help=True, help="Ratings of answers from the chat: list, export as gold "
-                                                      "questions for 'quelle eval', clear.")
+feedback_app = typer.Typer(
+    no_args_is_help=True,
+    help="Ratings of answers from the chat: list, export as gold questions for 'quelle eval', clear.",
+)
 
 RATING_LABEL = {1: "👍", 0: "👎"}
-REASON_LABEL = {"wrong_source": "falsche Quelle", "wrong_passage": "falsche Stelle",
-                "should_abstain": "hätte nicht antworten sollen", "should_answer": "sollte antworten"}
+REASON_LABEL = {
+    "wrong_source": "falsche Quelle",
+    "wrong_passage": "falsche Stelle",
+    "should_abstain": "hätte nicht antworten sollen",
+    "should_answer": "sollte antworten",
+}
 
 
 def _store():
@@ -51,12 +57,20 @@ def feedback_list(as_json: bool = typer.Option(False, "--json", help="Print a JS
     table = Table("Zeit", "", "Frage", "Antwort", "Grund", "Richtige Antwort", "Quellen")
     for r in records:
         cites = ", ".join(f"{c.get('article_id')}@{c.get('start')}-{c.get('end')}" for c in r.citations())
-        table.add_row(r.updated[:19].replace("T", " "), RATING_LABEL.get(r.rating, "?"), escape(r.question),
-                      escape(r.answer.get("answer", "")[:200]), REASON_LABEL.get(r.reason or "", ""),
-                      escape(r.correction), escape(cites))
+        table.add_row(
+            r.updated[:19].replace("T", " "),
+            RATING_LABEL.get(r.rating, "?"),
+            escape(r.question),
+            escape(r.answer.get("answer", "")[:200]),
+            REASON_LABEL.get(r.reason or "", ""),
+            escape(r.correction),
+            escape(cites),
+        )
     out.print(table)
-    err.print(f"{len(records)} Bewertung(en) · 👍 {sum(r.rating == 1 for r in records)} · "
-              f"👎 {sum(r.rating == 0 for r in records)}")
+    err.print(
+        f"{len(records)} Bewertung(en) · 👍 {sum(r.rating == 1 for r in records)} · "
+        f"👎 {sum(r.rating == 0 for r in records)}"
+    )
 
 
 @feedback_app.command("export")
@@ -67,16 +81,20 @@ def feedback_export(output: Path = typer.Option(..., "-o", "--output", help="The
 
     rows, skipped = feedback_gold()
     if not rows:
-        fail("no rating can become a gold question yet" + (f" ({len(skipped)} rated down without a correct answer)"
-                                                           if skipped else " (no ratings stored)"))
+        fail(
+            "no rating can become a gold question yet"
+            + (f" ({len(skipped)} rated down without a correct answer)" if skipped else " (no ratings stored)")
+        )
     try:
         write_gold(rows, output)
     except (ValueError, OSError) as e:
         fail(str(e))
     answerable = sum(1 for r in rows if not r["unanswerable"])
-    err.print(f"{len(rows)} Goldfrage(n) → {escape(str(output))} · mit Antwort: {answerable} · "
-              f"unbeantwortbar: {len(rows) - answerable} · übersprungen (👎 ohne richtige Antwort): {len(skipped)}",
-              soft_wrap=True)
+    err.print(
+        f"{len(rows)} Goldfrage(n) → {escape(str(output))} · mit Antwort: {answerable} · "
+        f"unbeantwortbar: {len(rows) - answerable} · übersprungen (👎 ohne richtige Antwort): {len(skipped)}",
+        soft_wrap=True,
+    )
 
 
 @feedback_app.command("clear")

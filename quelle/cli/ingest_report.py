@@ -12,8 +12,14 @@ from rich.table import Table
 
 from quelle.library import IngestReport, ProgressFn
 
-STATUS_DE = {"added": "neu", "updated": "aktualisiert", "unchanged": "unverändert", "duplicate": "Duplikat",
-             "failed": "Fehler", "skipped": "übersprungen"}
+STATUS_DE = {
+    "added": "neu",
+    "updated": "aktualisiert",
+    "unchanged": "unverändert",
+    "duplicate": "Duplikat",
+    "failed": "Fehler",
+    "skipped": "übersprungen",
+}
 _ALL_ROWS_UP_TO = 30  # longer runs list only files with something to say
 
 
@@ -28,8 +34,16 @@ def progress_bars() -> Iterator[ProgressFn]:
     def progress(what: str, done: int, total: int) -> None:
         if what not in bars:
             desc, unit = labels.get(what, (what, what))
-            bars[what] = tqdm(total=total, desc=desc, unit=f" {unit}", disable=None, file=sys.stderr,
-                              position=len(bars), leave=True, dynamic_ncols=True)
+            bars[what] = tqdm(
+                total=total,
+                desc=desc,
+                unit=f" {unit}",
+                disable=None,
+                file=sys.stderr,
+                position=len(bars),
+                leave=True,
+                dynamic_ncols=True,
+            )
         bar = bars[what]
         bar.total = max(total, done)
         bar.n = done
@@ -56,9 +70,13 @@ def print_report(report: IngestReport, console: Console) -> None:
         table.add_column("Hinweis", overflow="fold", ratio=3)
         for f in rows:
             style = {"failed": "red", "skipped": "yellow", "duplicate": "cyan"}.get(f.status, "")
-            table.add_row(escape(f.path), f"[{style}]{STATUS_DE.get(f.status, f.status)}[/]" if style else
-                          STATUS_DE.get(f.status, f.status), str(len(f.articles) or ""), str(f.chunks or ""),
-                          escape(f.message))
+            table.add_row(
+                escape(f.path),
+                f"[{style}]{STATUS_DE.get(f.status, f.status)}[/]" if style else STATUS_DE.get(f.status, f.status),
+                str(len(f.articles) or ""),
+                str(f.chunks or ""),
+                escape(f.message),
+            )
         console.print(table)
         if len(rows) < len(report.files):
             console.print(f"({len(report.files) - len(rows)} weitere Dateien ohne Hinweis)")

@@ -17,11 +17,15 @@ def print_time(answer, out, err) -> None:
     tf = answer.time_filter
     if tf:
         if tf.get("applied", True):
-            err.print(f"Zeitraum „{escape(tf['from_text'])}“: Meldungen {_range(tf)} (ohne ihn: --no-time)",
-                      soft_wrap=True)
+            err.print(
+                f"Zeitraum „{escape(tf['from_text'])}“: Meldungen {_range(tf)} (ohne ihn: --no-time)", soft_wrap=True
+            )
         else:
-            err.print(f"Hinweis: zum Zeitraum „{escape(tf['from_text'])}“ (Meldungen {_range(tf)}) finde ich nichts; die Antwort "
-                      "gilt ohne diesen Zeitraum.", soft_wrap=True)
+            err.print(
+                f"Hinweis: zum Zeitraum „{escape(tf['from_text'])}“ (Meldungen {_range(tf)}) finde ich nichts; die Antwort "
+                "gilt ohne diesen Zeitraum.",
+                soft_wrap=True,
+            )
     if "conflict" in answer.flags and len(answer.timeline) > 1:
         out.print("\n[bold]Frühere Meldungen[/bold]")
         for e in answer.timeline[1:]:

@@ -29,7 +29,16 @@ def articles_from_store(index: Index) -> list[Article]:
         for start, text in parts:
             buf[start : start + len(text)] = text
         m = heads[aid]
-        articles.append(Article(article_id=aid, title=m.get("title", ""), text="".join(buf), date=m.get("date", ""),
-                                source=m.get("source", ""), url=m.get("url", ""), path=m.get("path", ""),
-                                language=m.get("language", "")))
+        articles.append(
+            Article(
+                article_id=aid,
+                title=m.get("title", ""),
+                text="".join(buf),
+                date=m.get("date", ""),
+                source=m.get("source", ""),
+                url=m.get("url", ""),
+                path=m.get("path", ""),
+                language=m.get("language", ""),
+            )
+        )
     return articles

@@ -89,8 +89,14 @@ def question_from_record(record: dict, where: str, number: int, csv_style: bool 
     qid = str(qid).strip() if qid not in (None, "") else f"q{number:04d}"
     source = record.get("source") or ""
     extra = {k: v for k, v in record.items() if k not in KNOWN}
-    return GoldQuestion(id=qid, question=question.strip(), answers=answers, source=str(source).strip(),
-                        unanswerable=unanswerable, extra=extra)
+    return GoldQuestion(
+        id=qid,
+        question=question.strip(),
+        answers=answers,
+        source=str(source).strip(),
+        unanswerable=unanswerable,
+        extra=extra,
+    )
 
 
 def read_gold(path: Path) -> list[GoldQuestion]:
@@ -107,8 +113,9 @@ def read_gold(path: Path) -> list[GoldQuestion]:
     elif suffix == ".csv":
         questions = _read_csv(path, text)
     else:
-        raise GoldError(f"{path}: unknown gold file type '{suffix}' (use .jsonl, .json or .csv; SQuAD files "
-                        "with --squad)")
+        raise GoldError(
+            f"{path}: unknown gold file type '{suffix}' (use .jsonl, .json or .csv; SQuAD files with --squad)"
+        )
     if not questions:
         raise GoldError(f"{path}: contains no questions")
     seen: dict[str, int] = {}

@@ -38,14 +38,19 @@ class LangChainBaseline:
 
         from vectorstore.langchain_embeddings import QuelleEmbeddings
 
-        splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
-                                                  add_start_index=True)
-        docs = splitter.create_documents([a.text for a in articles],
-                                         metadatas=[{"article_id": a.article_id, "title": a.title} for a in articles])
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
+        )
+        docs = splitter.create_documents(
+            [a.text for a in articles], metadatas=[{"article_id": a.article_id, "title": a.title} for a in articles]
+        )
         self.chunks = len(docs)
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-        self.store = Chroma(collection_name=f"langchain-baseline-{uuid.uuid4().hex[:8]}",
-                            embedding_function=QuelleEmbeddings(embedder), client=client)
+        self.store = Chroma(
+            collection_name=f"langchain-baseline-{uuid.uuid4().hex[:8]}",
+            embedding_function=QuelleEmbeddings(embedder),
+            client=client,
+        )
         if docs:
             self.store.add_documents(docs)
 
@@ -53,8 +58,16 @@ class LangChainBaseline:
         hits = []
         for doc, distance in self.store.similarity_search_with_score(question, k=k):
             start = int(doc.metadata.get("start_index", 0))
-            hits.append(BaselineHit(doc.metadata.get("article_id", ""), doc.metadata.get("title", ""),
-                                    doc.page_content, start, start + len(doc.page_content), float(distance)))
+            hits.append(
+                BaselineHit(
+                    doc.metadata.get("article_id", ""),
+                    doc.metadata.get("title", ""),
+                    doc.page_content,
+                    start,
+                    start + len(doc.page_content),
+                    float(distance),
+                )
+            )
         return hits
 
     def close(self) -> None:

@@ -17,17 +17,31 @@ from pathlib import Path
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, RANK_DEPTH, SLICE_KEYS, EvalResult
 
 PLOTS = {"metrics": "metrics.png", "hit_at_k": "hit_at_k.png", "latency": "latency.png"}
-BAR_KEYS = ("em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
-            "citation_accuracy", "unanswerable_abstained", "answerable_abstained")
+BAR_KEYS = (
+    "em",
+    "f1",
+    "answer_contains",
+    "retrieval_hit@1",
+    "retrieval_hit@5",
+    "retrieval_hit@10",
+    "mrr",
+    "citation_accuracy",
+    "unanswerable_abstained",
+    "answerable_abstained",
+)
 WORST = 20
 PLOT_TITLES = {"metrics": "Metriken", "hit_at_k": "Retrieval hit@k", "latency": "Antwortzeit"}
 SLICE_TITLES = {"lang": "Sprache", "kind": "Fragetyp (beantwortbare)", "near_miss": "Beinahe-Treffer (unbeantwortbare)"}
-ANSWER_NOTE = ("answer_contains_first: Gold-Antwort im ersten Antwortsatz allein; span_*: die markierte "
-               "Antwortspanne; span_rate: Anteil der beantworteten beantwortbaren Fragen mit Spanne; "
-               "two_candidate_rate: Anteil der Antworten mit zwei Kandidatensätzen („Mögliche Antworten“).")
-SLICE_NOTE = ("answer_contains, answer_contains_first und answerable_abstained über die beantwortbaren Fragen "
-              "der Teilmenge, unanswerable_abstained über ihre unbeantwortbaren; ohne `lang` zählt eine Frage "
-              "als „de“.")
+ANSWER_NOTE = (
+    "answer_contains_first: Gold-Antwort im ersten Antwortsatz allein; span_*: die markierte "
+    "Antwortspanne; span_rate: Anteil der beantworteten beantwortbaren Fragen mit Spanne; "
+    "two_candidate_rate: Anteil der Antworten mit zwei Kandidatensätzen („Mögliche Antworten“)."
+)
+SLICE_NOTE = (
+    "answer_contains, answer_contains_first und answerable_abstained über die beantwortbaren Fragen "
+    "der Teilmenge, unanswerable_abstained über ihre unbeantwortbaren; ohne `lang` zählt eine Frage "
+    "als „de“."
+)
 
 
 def write_report(result: EvalResult, out_dir: Path, title: str = "Quelle – Auswertung") -> dict[str, Path]:
@@ -35,8 +49,9 @@ def write_report(result: EvalResult, out_dir: Path, title: str = "Quelle – Aus
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"metrics.json": out_dir / "metrics.json"}
-    paths["metrics.json"].write_text(json.dumps(result.metrics_json(), ensure_ascii=False, indent=2) + "\n",
-                                     encoding="utf-8")
+    paths["metrics.json"].write_text(
+        json.dumps(result.metrics_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     for key, name in PLOTS.items():
         paths[name] = out_dir / name
     plot_metrics(result, paths["metrics.png"])
@@ -45,8 +60,9 @@ def write_report(result: EvalResult, out_dir: Path, title: str = "Quelle – Aus
     paths["report.md"] = out_dir / "report.md"
     paths["report.md"].write_text(markdown_report(result, title), encoding="utf-8")
     paths["report.html"] = out_dir / "report.html"
-    paths["report.html"].write_text(html_report(result, title, {k: paths[v] for k, v in PLOTS.items()}),
-                                    encoding="utf-8")
+    paths["report.html"].write_text(
+        html_report(result, title, {k: paths[v] for k, v in PLOTS.items()}), encoding="utf-8"
+    )
     return paths
 
 
@@ -121,8 +137,9 @@ def plot_latency(result: EvalResult, path: Path) -> None:
 def worst_failures(rows: list[dict], n: int = WORST) -> list[dict]:
     """Wrong rows, worst first: lowest F1, then those whose gold passage was not retrieved, then lower rank."""
     wrong = [r for r in rows if not r.get("correct")]
-    return sorted(wrong, key=lambda r: (r.get("f1") or 0.0, r.get("hit_rank") is not None,
-                                        -(r.get("hit_rank") or 0)))[:n]
+    return sorted(wrong, key=lambda r: (r.get("f1") or 0.0, r.get("hit_rank") is not None, -(r.get("hit_rank") or 0)))[
+        :n
+    ]
 
 
 def _expected(r: dict) -> str:
@@ -166,20 +183,24 @@ def _given_parts(r: dict) -> tuple[str, str, str]:
     at = given.find(span) if span else -1
     if at < 0:
         return given, "", ""
-    return given[:at], span, given[at + len(span):]
+    return given[:at], span, given[at + len(span) :]
 
 
 def _slice_rows(metrics: dict) -> list[tuple[str, dict]]:
     """('lang=de', figures), ... for the table of slices."""
-    return [(f"{field}={name}", figures) for field, groups in (metrics.get("slices") or {}).items()
-            for name, figures in groups.items()]
+    return [
+        (f"{field}={name}", figures)
+        for field, groups in (metrics.get("slices") or {}).items()
+        for name, figures in groups.items()
+    ]
 
 
 # --- markdown ------------------------------------------------------------------------------------------------
 def _md(text: str) -> str:
     """One-line markdown text: no raw HTML, no table breaks."""
-    return " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        "|", "\\|")
+    return (
+        " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    )
 
 
 _MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]~"})
@@ -204,23 +225,44 @@ def markdown_report(result: EvalResult, title: str) -> str:
     names = [c.name for c in result.configs]
     lines = [f"# {_md(title)}", ""]
     lines += _run_lines(result, md=True)
-    lines += ["", "## Metriken", "", "| Metrik | " + " | ".join(_md(n) for n in names) + " |",
-              "|---|" + "---|" * len(names)]
+    lines += [
+        "",
+        "## Metriken",
+        "",
+        "| Metrik | " + " | ".join(_md(n) for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for key in METRIC_KEYS:
         lines.append(f"| {key} | " + " | ".join(_fmt(result.metrics[n].get(key)) for n in names) + " |")
-    changes = [f"- **{_md(c.name)}**: {_md(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}"
-               for c in result.configs]
+    changes = [
+        f"- **{_md(c.name)}**: {_md(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}"
+        for c in result.configs
+    ]
     lines += ["", "Konfigurationen:", ""] + changes
-    lines += ["", "## Antwortsätze und Antwortspannen", "", _md(ANSWER_NOTE), "",
-              "| Metrik | " + " | ".join(_md(n) for n in names) + " |", "|---|" + "---|" * len(names)]
+    lines += [
+        "",
+        "## Antwortsätze und Antwortspannen",
+        "",
+        _md(ANSWER_NOTE),
+        "",
+        "| Metrik | " + " | ".join(_md(n) for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for key in ANSWER_KEYS:
         lines.append(f"| {key} | " + " | ".join(_fmt(result.metrics[n].get(key)) for n in names) + " |")
     for n in names:
         table = _slice_rows(result.metrics[n])
         if not table:
             continue
-        lines += ["", f"## Teilmengen – {_md(n)}", "", _md(SLICE_NOTE), "",
-                  "| Teilmenge | " + " | ".join(SLICE_KEYS) + " |", "|---|" + "---|" * len(SLICE_KEYS)]
+        lines += [
+            "",
+            f"## Teilmengen – {_md(n)}",
+            "",
+            _md(SLICE_NOTE),
+            "",
+            "| Teilmenge | " + " | ".join(SLICE_KEYS) + " |",
+            "|---|" + "---|" * len(SLICE_KEYS),
+        ]
         for label, figures in table:
             lines.append(f"| {_md(label)} | " + " | ".join(_fmt(figures.get(k)) for k in SLICE_KEYS) + " |")
     lines += ["", "## Diagramme", ""] + [f"![{PLOT_TITLES[k]}]({v})" for k, v in PLOTS.items()]
@@ -230,11 +272,15 @@ def markdown_report(result: EvalResult, title: str) -> str:
         if not worst:
             lines.append("Keine Fehler.")
         for i, r in enumerate(worst, 1):
-            lines += [f"### {i}. {_md(r['question'])}", "",
-                      f"- ID: `{_md(r['id'])}` · F1 {_fmt(r['f1'])} · Rang der Gold-Passage: {_rank(r)}",
-                      f"- Erwartet: {_md(_expected(r))}",
-                      f"- Antwort: {_md_given(r)}",
-                      f"- Zitierte Passage: {_md(_cited(r))}", ""]
+            lines += [
+                f"### {i}. {_md(r['question'])}",
+                "",
+                f"- ID: `{_md(r['id'])}` · F1 {_fmt(r['f1'])} · Rang der Gold-Passage: {_rank(r)}",
+                f"- Erwartet: {_md(_expected(r))}",
+                f"- Antwort: {_md_given(r)}",
+                f"- Zitierte Passage: {_md(_cited(r))}",
+                "",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -261,40 +307,59 @@ def _img(path: Path, alt: str) -> str:
 
 def _html_given(r: dict) -> str:
     before, span, after = _given_parts(r)
-    return html.escape(before) + (f"<b class=\"span\">{html.escape(span)}</b>" if span else "") + html.escape(after)
+    return html.escape(before) + (f'<b class="span">{html.escape(span)}</b>' if span else "") + html.escape(after)
 
 
 def html_report(result: EvalResult, title: str, plots: dict[str, Path]) -> str:
     e = html.escape
     names = [c.name for c in result.configs]
-    parts = [f"<!DOCTYPE html><html lang=\"de\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{e(title)}</title>'
+        f"<style>{_CSS}</style></head><body><h1>{e(title)}</h1>"
+    ]
     run = _run_lines(result, md=False)
     if run:
         parts.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in run) + "</ul>")
-    parts.append("<h2>Metriken</h2><table><tr><th>Metrik</th>" + "".join(f"<th>{e(n)}</th>" for n in names)
-                 + "</tr>")
+    parts.append("<h2>Metriken</h2><table><tr><th>Metrik</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>")
     for key in METRIC_KEYS:
-        parts.append(f"<tr><td>{e(key)}</td>" + "".join(f"<td>{e(_fmt(result.metrics[n].get(key)))}</td>"
-                                                         for n in names) + "</tr>")
-    parts.append("</table><ul>" + "".join(
-        f"<li><b>{e(c.name)}</b>: {e(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}</li>"
-        for c in result.configs) + "</ul>")
-    parts.append(f"<h2>Antwortsätze und Antwortspannen</h2><p class=\"meta\">{e(ANSWER_NOTE)}</p><table><tr>"
-                 "<th>Metrik</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>")
+        parts.append(
+            f"<tr><td>{e(key)}</td>"
+            + "".join(f"<td>{e(_fmt(result.metrics[n].get(key)))}</td>" for n in names)
+            + "</tr>"
+        )
+    parts.append(
+        "</table><ul>"
+        + "".join(
+            f"<li><b>{e(c.name)}</b>: {e(', '.join(f'{k}={v}' for k, v in c.changes.items()) or 'Standard')}</li>"
+            for c in result.configs
+        )
+        + "</ul>"
+    )
+    parts.append(
+        f'<h2>Antwortsätze und Antwortspannen</h2><p class="meta">{e(ANSWER_NOTE)}</p><table><tr>'
+        "<th>Metrik</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>"
+    )
     for key in ANSWER_KEYS:
-        parts.append(f"<tr><td>{e(key)}</td>" + "".join(f"<td>{e(_fmt(result.metrics[n].get(key)))}</td>"
-                                                         for n in names) + "</tr>")
+        parts.append(
+            f"<tr><td>{e(key)}</td>"
+            + "".join(f"<td>{e(_fmt(result.metrics[n].get(key)))}</td>" for n in names)
+            + "</tr>"
+        )
     parts.append("</table>")
     for n in names:
         table = _slice_rows(result.metrics[n])
         if not table:
             continue
-        parts.append(f"<h2>Teilmengen – {e(n)}</h2><p class=\"meta\">{e(SLICE_NOTE)}</p><table><tr>"
-                     "<th>Teilmenge</th>" + "".join(f"<th>{e(k)}</th>" for k in SLICE_KEYS) + "</tr>")
+        parts.append(
+            f'<h2>Teilmengen – {e(n)}</h2><p class="meta">{e(SLICE_NOTE)}</p><table><tr>'
+            "<th>Teilmenge</th>" + "".join(f"<th>{e(k)}</th>" for k in SLICE_KEYS) + "</tr>"
+        )
         for label, figures in table:
-            parts.append(f"<tr><td>{e(label)}</td>" + "".join(f"<td>{e(_fmt(figures.get(k)))}</td>"
-                                                              for k in SLICE_KEYS) + "</tr>")
+            parts.append(
+                f"<tr><td>{e(label)}</td>"
+                + "".join(f"<td>{e(_fmt(figures.get(k)))}</td>" for k in SLICE_KEYS)
+                + "</tr>"
+            )
         parts.append("</table>")
     parts.append("<h2>Diagramme</h2>" + "".join(_img(p, PLOT_TITLES[k]) for k, p in plots.items()))
     for c in result.configs:
@@ -304,10 +369,11 @@ def html_report(result: EvalResult, title: str, plots: dict[str, Path]) -> str:
             parts.append("<p>Keine Fehler.</p>")
         for i, r in enumerate(worst, 1):
             parts.append(
-                f"<div class=\"fail\"><h3>{i}. {e(r['question'])}</h3>"
-                f"<p class=\"meta\">ID {e(str(r['id']))} · F1 {e(_fmt(r['f1']))} · Rang der Gold-Passage: "
+                f'<div class="fail"><h3>{i}. {e(r["question"])}</h3>'
+                f'<p class="meta">ID {e(str(r["id"]))} · F1 {e(_fmt(r["f1"]))} · Rang der Gold-Passage: '
                 f"{e(_rank(r))}</p><p><b>Erwartet:</b> {e(_expected(r))}</p>"
                 f"<p><b>Antwort:</b> {_html_given(r)}</p>"
-                f"<p><b>Zitierte Passage:</b></p><p class=\"passage\">{e(_cited(r))}</p></div>")
+                f'<p><b>Zitierte Passage:</b></p><p class="passage">{e(_cited(r))}</p></div>'
+            )
     parts.append("</body></html>")
     return "\n".join(parts)

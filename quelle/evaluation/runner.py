@@ -31,21 +31,55 @@ from typing import Callable
 from ingest.models import Article
 from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion
-from quelle.evaluation.metrics import (best_of, contains, exact_match, f1_score, first_hit_rank, hit_at_k,
-                                       mean_reciprocal_rank, percentile, rate)
+from quelle.evaluation.metrics import (
+    best_of,
+    contains,
+    exact_match,
+    f1_score,
+    first_hit_rank,
+    hit_at_k,
+    mean_reciprocal_rank,
+    percentile,
+    rate,
+)
 from quelle.resources import Resources
 from quelle.settings import Settings
 
 RANK_DEPTH = 10  # passages ranked per question for hit@k / MRR
 PIPELINES = ("quelle", "langchain")
-METRIC_KEYS = ("n", "em", "f1", "answer_contains", "retrieval_hit@1", "retrieval_hit@5", "retrieval_hit@10", "mrr",
-               "citation_accuracy", "unanswerable_abstained", "answerable_abstained", "latency_ms_p50",
-               "latency_ms_p95")
+METRIC_KEYS = (
+    "n",
+    "em",
+    "f1",
+    "answer_contains",
+    "retrieval_hit@1",
+    "retrieval_hit@5",
+    "retrieval_hit@10",
+    "mrr",
+    "citation_accuracy",
+    "unanswerable_abstained",
+    "answerable_abstained",
+    "latency_ms_p50",
+    "latency_ms_p95",
+)
 # answer-shape figures of issue 14 (after METRIC_KEYS in tables; all over answerable questions but the two rates)
-ANSWER_KEYS = ("answer_contains_answerable", "answer_contains_first_answerable", "span_em_answerable",
-               "span_f1_answerable", "span_rate", "two_candidate_rate")
-SLICE_KEYS = ("n", "answer_contains", "answer_contains_first", "answerable_abstained", "unanswerable_abstained",
-              "retrieval_hit@1", "retrieval_hit@5")
+ANSWER_KEYS = (
+    "answer_contains_answerable",
+    "answer_contains_first_answerable",
+    "span_em_answerable",
+    "span_f1_answerable",
+    "span_rate",
+    "two_candidate_rate",
+)
+SLICE_KEYS = (
+    "n",
+    "answer_contains",
+    "answer_contains_first",
+    "answerable_abstained",
+    "unanswerable_abstained",
+    "retrieval_hit@1",
+    "retrieval_hit@5",
+)
 MAIN_LANGUAGE = "de"  # the language of gold rows without a `lang` field
 
 ProgressFn = Callable[[str, int, int], None]  # (config name, done, total)
@@ -81,16 +115,22 @@ def parse_config(spec: str, base: Settings) -> EvalConfig:
         raise ConfigError(f"--config '{spec}': pipeline must be one of {', '.join(PIPELINES)}, not '{pipeline}'")
     unknown = sorted(k for k in changes if k not in Settings.model_fields)
     if unknown:
-        raise ConfigError(f"--config '{spec}': unknown setting {', '.join(unknown)} (known: "
-                          f"{', '.join(sorted(Settings.model_fields))}, pipeline)")
+        raise ConfigError(
+            f"--config '{spec}': unknown setting {', '.join(unknown)} (known: "
+            f"{', '.join(sorted(Settings.model_fields))}, pipeline)"
+        )
     try:
         settings = base.with_(**changes)
     except Exception as e:  # pydantic ValidationError: name the field and the problem
         errors = getattr(e, "errors", None)
         detail = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in errors()) if errors else str(e)
         raise ConfigError(f"--config '{spec}': {detail}") from e
-    return EvalConfig(name=name, settings=settings, pipeline=pipeline,
-                      changes={**changes, **({"pipeline": pipeline} if pipeline != "quelle" else {})})
+    return EvalConfig(
+        name=name,
+        settings=settings,
+        pipeline=pipeline,
+        changes={**changes, **({"pipeline": pipeline} if pipeline != "quelle" else {})},
+    )
 
 
 # --- relevance ----------------------------------------------------------------------------------------------
@@ -103,8 +143,12 @@ def is_relevant(q: GoldQuestion, passage: dict) -> bool:
     """A passage answers the question: it covers a gold span of the gold article; without spans, it contains a
     gold answer (and comes from the gold `source`, when one is given)."""
     if q.spans:
-        return any(passage.get("article_id") == s.article_id and passage.get("start", 0) <= s.start
-                   and s.end <= passage.get("end", 0) for s in q.spans)
+        return any(
+            passage.get("article_id") == s.article_id
+            and passage.get("start", 0) <= s.start
+            and s.end <= passage.get("end", 0)
+            for s in q.spans
+        )
     if q.source and not source_matches(q.source, passage):
         return False
     return any(contains(passage.get("text", ""), a) for a in q.answers)
@@ -140,8 +184,12 @@ def first_sentence(out: Outcome) -> str:
 
 def is_two_candidates(out: Outcome) -> bool:
     """The extractive answerer showed two (or more) candidate sentences instead of one answer."""
-    return (not out.abstained and not out.error and out.backend == "extractive"
-            and sum(1 for s in out.sentences if s.strip()) >= 2)
+    return (
+        not out.abstained
+        and not out.error
+        and out.backend == "extractive"
+        and sum(1 for s in out.sentences if s.strip()) >= 2
+    )
 
 
 def newest_fact(q: GoldQuestion, out: Outcome) -> float | None:
@@ -159,13 +207,32 @@ def newest_fact(q: GoldQuestion, out: Outcome) -> float | None:
 
 def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
     pred = "" if out.abstained or out.error else answer_text(out.answer)
-    row = {"config": config, "id": q.id, "question": q.question, "gold": q.answers, "source": q.source,
-           "unanswerable": q.unanswerable, "gold_spans": [[s.article_id, s.start, s.end] for s in q.spans],
-           "answer": out.answer, "abstained": out.abstained, "backend": out.backend}
+    row = {
+        "config": config,
+        "id": q.id,
+        "question": q.question,
+        "gold": q.answers,
+        "source": q.source,
+        "unanswerable": q.unanswerable,
+        "gold_spans": [[s.article_id, s.start, s.end] for s in q.spans],
+        "answer": out.answer,
+        "abstained": out.abstained,
+        "backend": out.backend,
+    }
     if q.unanswerable:
         ok = float(out.abstained and not out.error)
-        row.update(em=ok, f1=ok, answer_contains=ok, correct=bool(ok), hit_rank=None, citation_correct=None,
-                   answer_contains_first=None, span_em=None, span_f1=None, has_span=None)
+        row.update(
+            em=ok,
+            f1=ok,
+            answer_contains=ok,
+            correct=bool(ok),
+            hit_rank=None,
+            citation_correct=None,
+            answer_contains_first=None,
+            span_em=None,
+            span_f1=None,
+            has_span=None,
+        )
     else:
         em = best_of(exact_match, pred, q.answers) if pred else 0.0
         f1 = best_of(f1_score, pred, q.answers) if pred else 0.0
@@ -177,17 +244,35 @@ def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
         span = (out.answer_span or {}).get("text", "") if pred else ""
         span_em = best_of(exact_match, span, q.answers) if span else 0.0
         span_f1 = best_of(f1_score, span, q.answers) if span else 0.0
-        row.update(em=em, f1=round(f1, 4), answer_contains=float(hit), correct=hit, hit_rank=rank,
-                   citation_correct=cited, answer_contains_first=float(hit_first), span_em=span_em,
-                   span_f1=round(span_f1, 4), has_span=bool(span))
+        row.update(
+            em=em,
+            f1=round(f1, 4),
+            answer_contains=float(hit),
+            correct=hit,
+            hit_rank=rank,
+            citation_correct=cited,
+            answer_contains_first=float(hit_first),
+            span_em=span_em,
+            span_f1=round(span_f1, 4),
+            has_span=bool(span),
+        )
     row["newest_fact"] = newest_fact(q, out)
-    row.update(sentences=list(out.sentences), n_sentences=len(out.sentences), answer_span=out.answer_span,
-               confidence=None if out.confidence is None else round(float(out.confidence), 4),
-               two_candidates=is_two_candidates(out))
-    row.update(latency_ms=round(out.latency_ms, 1), error=out.error,
-               citations=out.citations, retrieved=[{k: p[k] for k in ("article_id", "start", "end", "score",
-                                                                       "chunk_id") if k in p}
-                                                   for p in out.ranking[:RANK_DEPTH]])
+    row.update(
+        sentences=list(out.sentences),
+        n_sentences=len(out.sentences),
+        answer_span=out.answer_span,
+        confidence=None if out.confidence is None else round(float(out.confidence), 4),
+        two_candidates=is_two_candidates(out),
+    )
+    row.update(
+        latency_ms=round(out.latency_ms, 1),
+        error=out.error,
+        citations=out.citations,
+        retrieved=[
+            {k: p[k] for k in ("article_id", "start", "end", "score", "chunk_id") if k in p}
+            for p in out.ranking[:RANK_DEPTH]
+        ],
+    )
     for k, v in q.extra.items():  # unknown gold fields travel along; a clash with a score keeps both
         row[k if k not in row else f"gold_{k}"] = v
     return row
@@ -316,16 +401,23 @@ def slices(rows: list[dict]) -> dict:
     retrieval_hit@1/@5. A field the gold file does not use gives no entry."""
     out: dict[str, dict] = {}
     if rows:
-        out["lang"] = {k: _slice(g) for k, g in _group(
-            rows, lambda r: str(r.get("lang") or MAIN_LANGUAGE).strip().lower() or MAIN_LANGUAGE).items()}
+        out["lang"] = {
+            k: _slice(g)
+            for k, g in _group(
+                rows, lambda r: str(r.get("lang") or MAIN_LANGUAGE).strip().lower() or MAIN_LANGUAGE
+            ).items()
+        }
     answerable = [r for r in rows if not r["unanswerable"]]
     if any(r.get("kind") not in (None, "") for r in answerable):
-        out["kind"] = {k: _slice(g) for k, g in _group(
-            answerable, lambda r: str(r.get("kind") or "(ohne)").strip()).items()}
+        out["kind"] = {
+            k: _slice(g) for k, g in _group(answerable, lambda r: str(r.get("kind") or "(ohne)").strip()).items()
+        }
     unanswerable = [r for r in rows if r["unanswerable"]]
     if any("near_miss" in r for r in unanswerable):
-        out["near_miss"] = {k: _slice(g) for k, g in _group(
-            unanswerable, lambda r: "true" if _flag(r.get("near_miss")) else "false").items()}
+        out["near_miss"] = {
+            k: _slice(g)
+            for k, g in _group(unanswerable, lambda r: "true" if _flag(r.get("near_miss")) else "false").items()
+        }
     return out
 
 
@@ -347,22 +439,56 @@ class QuellePipeline:
                 s = s.with_(as_of=str(q.extra["as_of"]))
             a = ask(q.question, s, resources=self.resources)
             latency = (time.perf_counter() - t0) * 1000
-            passages = self.resources.index.retrieve(a.standalone_question or q.question, RANK_DEPTH,
-                                                         s.retrieval_mode, None, s.hybrid_dense_weight, a.language, rerank=s.rerank)
+            passages = self.resources.index.retrieve(
+                a.standalone_question or q.question,
+                RANK_DEPTH,
+                s.retrieval_mode,
+                None,
+                s.hybrid_dense_weight,
+                a.language,
+                rerank=s.rerank,
+            )
         except Exception as e:  # one failing question never stops the run; it is recorded and scored wrong
             return Outcome("", False, "error", [], [], (time.perf_counter() - t0) * 1000, f"{type(e).__name__}: {e}")
-        ranking = [{"chunk_id": p.chunk_id, "article_id": p.meta.get("article_id", ""),
-                    "title": p.meta.get("title", ""), "start": int(p.meta.get("start", 0)),
-                    "end": int(p.meta.get("end", 0)), "score": round(float(p.score), 4), "text": p.text}
-                   for p in passages]
-        citations = [{"n": c.n, "chunk_id": c.chunk_id, "article_id": c.article_id, "title": c.title,
-                      "start": c.start, "end": c.end, "score": c.score, "text": c.text,
-                      "highlights": [list(h) for h in c.highlights]} for c in a.citations]
+        ranking = [
+            {
+                "chunk_id": p.chunk_id,
+                "article_id": p.meta.get("article_id", ""),
+                "title": p.meta.get("title", ""),
+                "start": int(p.meta.get("start", 0)),
+                "end": int(p.meta.get("end", 0)),
+                "score": round(float(p.score), 4),
+                "text": p.text,
+            }
+            for p in passages
+        ]
+        citations = [
+            {
+                "n": c.n,
+                "chunk_id": c.chunk_id,
+                "article_id": c.article_id,
+                "title": c.title,
+                "start": c.start,
+                "end": c.end,
+                "score": c.score,
+                "text": c.text,
+                "highlights": [list(h) for h in c.highlights],
+            }
+            for c in a.citations
+        ]
         span = a.answer_span
         span = {"text": span.text, "start": span.start, "end": span.end, "citation": span.citation} if span else None
-        return Outcome(a.answer, a.abstained, a.backend, citations, ranking, latency,
-                       sentences=[x.text for x in a.sentences], answer_span=span,
-                       confidence=a.confidence)
+        return Outcome(
+            a.answer,
+            a.abstained,
+            a.backend,
+            citations,
+            ranking,
+            latency,
+            sentences=[x.text for x in a.sentences],
+            answer_span=span,
+            confidence=a.confidence,
+        )
 
     def close(self) -> None:
         pass
@@ -380,12 +506,23 @@ class LangChainPipeline:
         t0 = time.perf_counter()
         hits = self.baseline.search(q.question, RANK_DEPTH)
         latency = (time.perf_counter() - t0) * 1000
-        ranking = [{"chunk_id": f"{h.article_id}@{h.start}", "article_id": h.article_id, "title": h.title,
-                    "start": h.start, "end": h.end, "score": round(h.score, 4), "text": h.text} for h in hits]
+        ranking = [
+            {
+                "chunk_id": f"{h.article_id}@{h.start}",
+                "article_id": h.article_id,
+                "title": h.title,
+                "start": h.start,
+                "end": h.end,
+                "score": round(h.score, 4),
+                "text": h.text,
+            }
+            for h in hits
+        ]
         citations = [{**ranking[0], "n": 1, "highlights": []}] if ranking else []
         answer = f"{hits[0].text} [1]" if hits else ""
-        return Outcome(answer, not hits, BACKEND, citations, ranking, latency,
-                       sentences=[hits[0].text] if hits else [])  # one "sentence": the whole top chunk; no span
+        return Outcome(
+            answer, not hits, BACKEND, citations, ranking, latency, sentences=[hits[0].text] if hits else []
+        )  # one "sentence": the whole top chunk; no span
 
     def close(self) -> None:
         self.baseline.close()
@@ -413,9 +550,14 @@ class EvalResult:
         return out
 
 
-def run_evaluation(questions: list[GoldQuestion], configs: list[EvalConfig], resources: Resources,
-                   articles: Callable[[], list[Article]], results_path: Path | None = None,
-                   progress: ProgressFn | None = None) -> EvalResult:
+def run_evaluation(
+    questions: list[GoldQuestion],
+    configs: list[EvalConfig],
+    resources: Resources,
+    articles: Callable[[], list[Article]],
+    results_path: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> EvalResult:
     """Every configuration over the same questions. Rows go to `results_path` (JSON lines) as they are made,
     so an interruption (Ctrl-C) keeps the rows done so far; the result is then marked interrupted."""
     result = EvalResult(configs=configs, rows={c.name: [] for c in configs}, metrics={})
@@ -429,8 +571,11 @@ def run_evaluation(questions: list[GoldQuestion], configs: list[EvalConfig], res
                     corpus = corpus if corpus is not None else articles()
                     pipeline = LangChainPipeline(config, resources, corpus)
                 else:
-                    res = resources if resources.compatible_with(config.settings) else \
-                        Resources.open(config.settings, embedder=resources.embedder)
+                    res = (
+                        resources
+                        if resources.compatible_with(config.settings)
+                        else Resources.open(config.settings, embedder=resources.embedder)
+                    )
                     pipeline = QuellePipeline(config, res)
                 rows = result.rows[config.name]
                 if questions:

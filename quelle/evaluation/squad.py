@@ -64,8 +64,11 @@ def load_squad(path: Path) -> SquadSet:
         data = json.loads(read_text(path, GoldError))
     except json.JSONDecodeError as e:
         raise GoldError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
-    _require(isinstance(data, dict) and isinstance(data.get("data"), list), str(path),
-             "not a SQuAD file (expected an object with a 'data' list)")
+    _require(
+        isinstance(data, dict) and isinstance(data.get("data"), list),
+        str(path),
+        "not a SQuAD file (expected an object with a 'data' list)",
+    )
     out = SquadSet(path=path, version=str(data.get("version", "")))
     used_ids: set[str] = set()
     seen_questions: set[str] = set()
@@ -81,8 +84,11 @@ def load_squad(path: Path) -> SquadSet:
         offset = 0
         for pi, para in enumerate(paragraphs):
             pwhere = f"{where}.paragraphs[{pi}]"
-            _require(isinstance(para, dict) and isinstance(para.get("context"), str), pwhere,
-                     "'context' is missing or not a string")
+            _require(
+                isinstance(para, dict) and isinstance(para.get("context"), str),
+                pwhere,
+                "'context' is missing or not a string",
+            )
             context = para["context"]
             qas = para.get("qas") or []
             _require(isinstance(qas, list), pwhere, "'qas' is not a list")
@@ -90,8 +96,11 @@ def load_squad(path: Path) -> SquadSet:
                 out.distractor_paragraphs += 1
             for qi, qa in enumerate(qas):
                 question = _question(qa, f"{pwhere}.qas[{qi}]", article_id, context, offset, out)
-                _require(question.id not in seen_questions, f"{pwhere}.qas[{qi}]",
-                         f"question id '{question.id}' appears twice")
+                _require(
+                    question.id not in seen_questions,
+                    f"{pwhere}.qas[{qi}]",
+                    f"question id '{question.id}' appears twice",
+                )
                 seen_questions.add(question.id)
                 question.extra = {"title": title}
                 out.questions.append(question)
@@ -101,8 +110,15 @@ def load_squad(path: Path) -> SquadSet:
         if not text.strip():
             continue
         out.paragraphs[article_id] = parts
-        out.articles.append(Article(article_id=article_id, title=title, text=text, source=f"SQuAD {path.name}",
-                                    language=detect_language(text)))
+        out.articles.append(
+            Article(
+                article_id=article_id,
+                title=title,
+                text=text,
+                source=f"SQuAD {path.name}",
+                language=detect_language(text),
+            )
+        )
     _require(bool(out.questions), str(path), "contains no questions")
     return out
 
@@ -129,8 +145,11 @@ def _question(qa, where: str, article_id: str, context: str, offset: int, out: S
     texts: list[str] = []
     spans: list[GoldSpan] = []
     for k, a in enumerate(answers):
-        _require(isinstance(a, dict) and isinstance(a.get("text"), str), f"{where}.answers[{k}]",
-                 "expected an object with 'text' and 'answer_start'")
+        _require(
+            isinstance(a, dict) and isinstance(a.get("text"), str),
+            f"{where}.answers[{k}]",
+            "expected an object with 'text' and 'answer_start'",
+        )
         answer = a["text"]
         if answer.strip() and answer not in texts:
             texts.append(answer)

@@ -102,10 +102,26 @@ class ChatStore:
 
 # --- export -----------------------------------------------------------------------------------------------------
 LABELS = {
-    "de": {"title": "Quelle – Chat", "question": "Frage", "answer": "Antwort", "sources": "Quellen",
-           "abstained": "keine Angabe", "error": "Fehler", "page": "S.", "exported": "Exportiert"},
-    "en": {"title": "Quelle – chat", "question": "Question", "answer": "Answer", "sources": "Sources",
-           "abstained": "no answer", "error": "Error", "page": "p.", "exported": "Exported"},
+    "de": {
+        "title": "Quelle – Chat",
+        "question": "Frage",
+        "answer": "Antwort",
+        "sources": "Quellen",
+        "abstained": "keine Angabe",
+        "error": "Fehler",
+        "page": "S.",
+        "exported": "Exportiert",
+    },
+    "en": {
+        "title": "Quelle – chat",
+        "question": "Question",
+        "answer": "Answer",
+        "sources": "Sources",
+        "abstained": "no answer",
+        "error": "Error",
+        "page": "p.",
+        "exported": "Exported",
+    },
 }
 
 
@@ -155,13 +171,18 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
         if cites:
             out += [f"**{lab['sources']}:**", ""]
         for c in cites:
-            where = ", ".join(str(x) for x in (c.get("date"), c.get("source"),
-                                               f"{lab['page']} {c['page']}" if c.get("page") else "") if x)
+            where = ", ".join(
+                str(x)
+                for x in (c.get("date"), c.get("source"), f"{lab['page']} {c['page']}" if c.get("page") else "")
+                if x
+            )
             line = f"[{c.get('n')}] {_md_text(c.get('title') or c.get('article_id') or '?')}"
             line += f" ({_md_text(where)})" if where else ""
             url = str(c.get("url") or "").strip()
             if url:
-                plain_url = url.lower().startswith(("http://", "https://")) and not any(ch in url for ch in "<>\"' \t\n")
+                plain_url = url.lower().startswith(("http://", "https://")) and not any(
+                    ch in url for ch in "<>\"' \t\n"
+                )
                 line += f" – <{url}>" if plain_url else f" – {_md_text(url)}"
             out += [line, ""]
             passage = c.get("text") or ""
@@ -174,5 +195,11 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
 
 def chat_json(messages: list[dict]) -> str:
     """The conversation's answers as a JSON list of `quelle ask --json` objects (Answer.to_dict()), in order."""
-    return json.dumps([m["answer"] for m in messages if m.get("role") == "assistant" and m.get("answer")],
-                      ensure_ascii=False, indent=2) + "\n"
+    return (
+        json.dumps(
+            [m["answer"] for m in messages if m.get("role") == "assistant" and m.get("answer")],
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n"
+    )

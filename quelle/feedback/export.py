@@ -92,9 +92,15 @@ def gold_row(fb: Feedback) -> tuple[dict | None, str]:
     source = cited_article(answer)
     if not row["unanswerable"] and source and fb.reason != "wrong_source":
         row["source"] = source
-    row.update(feedback_id=fb.id, rating="up" if fb.rating == UP else "down", reason=fb.reason or "",
-               asked=fb.question, rated_answer=rated_answer_text(answer), rated_abstained=bool(answer.get("abstained")),
-               rated_at=fb.updated or fb.created)
+    row.update(
+        feedback_id=fb.id,
+        rating="up" if fb.rating == UP else "down",
+        reason=fb.reason or "",
+        asked=fb.question,
+        rated_answer=rated_answer_text(answer),
+        rated_abstained=bool(answer.get("abstained")),
+        rated_at=fb.updated or fb.created,
+    )
     return row, ""
 
 

@@ -59,11 +59,18 @@ def request_settings(settings, filters=None) -> dict:
     """The settings that shaped an answer, as stored with its feedback."""
     backend = settings.llm or "extractive"
     f = filters
-    return {"backend": backend, "model": "" if backend == "extractive" else settings.llm_model,
-            "mode": settings.retrieval_mode, "k": settings.top_k,
-            "filters": {"article_ids": list(getattr(f, "article_ids", ()) or ()),
-                        "sources": list(getattr(f, "sources", ()) or ()),
-                        "since": getattr(f, "since", None), "until": getattr(f, "until", None)}}
+    return {
+        "backend": backend,
+        "model": "" if backend == "extractive" else settings.llm_model,
+        "mode": settings.retrieval_mode,
+        "k": settings.top_k,
+        "filters": {
+            "article_ids": list(getattr(f, "article_ids", ()) or ()),
+            "sources": list(getattr(f, "sources", ()) or ()),
+            "since": getattr(f, "since", None),
+            "until": getattr(f, "until", None),
+        },
+    }
 
 
 @dataclass
@@ -144,11 +151,23 @@ class FeedbackStore:
             row = db.execute("SELECT created FROM feedback WHERE id = ?", (fb.id,)).fetchone()
             fb.created = row[0] if row else (fb.created or stamp)
             fb.updated = stamp
-            db.execute("INSERT OR REPLACE INTO feedback (id, session_id, rating, reason, correction, question, "
-                       "history, settings, answer, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (fb.id, fb.session_id, fb.rating, fb.reason, fb.correction, fb.question,
-                        json.dumps(fb.history, ensure_ascii=False), json.dumps(fb.settings, ensure_ascii=False),
-                        json.dumps(fb.answer, ensure_ascii=False), fb.created, fb.updated))
+            db.execute(
+                "INSERT OR REPLACE INTO feedback (id, session_id, rating, reason, correction, question, "
+                "history, settings, answer, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fb.id,
+                    fb.session_id,
+                    fb.rating,
+                    fb.reason,
+                    fb.correction,
+                    fb.question,
+                    json.dumps(fb.history, ensure_ascii=False),
+                    json.dumps(fb.settings, ensure_ascii=False),
+                    json.dumps(fb.answer, ensure_ascii=False),
+                    fb.created,
+                    fb.updated,
+                ),
+            )
         return fb
 
     def unrate(self, feedback_id: str) -> bool:
@@ -168,19 +187,37 @@ class FeedbackStore:
         if not self.exists():
             return []
         with self.connect() as db:
-            rows = db.execute("SELECT id, session_id, rating, reason, correction, question, history, settings, "
-                              f"answer, created, updated FROM feedback {where}", args).fetchall()
-        return [Feedback(id=r[0], session_id=r[1], rating=r[2], reason=r[3], correction=r[4], question=r[5],
-                         history=json.loads(r[6]), settings=json.loads(r[7]), answer=json.loads(r[8]),
-                         created=r[9], updated=r[10]) for r in rows]
+            rows = db.execute(
+                "SELECT id, session_id, rating, reason, correction, question, history, settings, "
+                f"answer, created, updated FROM feedback {where}",
+                args,
+            ).fetchall()
+        return [
+            Feedback(
+                id=r[0],
+                session_id=r[1],
+                rating=r[2],
+                reason=r[3],
+                correction=r[4],
+                question=r[5],
+                history=json.loads(r[6]),
+                settings=json.loads(r[7]),
+                answer=json.loads(r[8]),
+                created=r[9],
+                updated=r[10],
+            )
+            for r in rows
+        ]
 
     # --- chats ----------------------------------------------------------------------------------------------
     def save_chat(self, session_id: str, messages: list[dict]) -> None:
         stamp = now()
         with self.connect(write=True) as db:
-            db.execute("INSERT INTO chats (session_id, messages, created, updated) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT(session_id) DO UPDATE SET messages = excluded.messages, updated = excluded.updated",
-                       (session_id, json.dumps(messages, ensure_ascii=False), stamp, stamp))
+            db.execute(
+                "INSERT INTO chats (session_id, messages, created, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(session_id) DO UPDATE SET messages = excluded.messages, updated = excluded.updated",
+                (session_id, json.dumps(messages, ensure_ascii=False), stamp, stamp),
+            )
 
     def load_chat(self, session_id: str) -> list[dict] | None:
         if not self.exists():

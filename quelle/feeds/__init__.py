@@ -20,8 +20,23 @@ from quelle.feeds.registry import Feed, Registry, RegistryError
 from quelle.feeds.settings import FeedSettings
 from quelle.feeds.sync import SyncBusy, Syncer, SyncReport, detect
 
-__all__ = ["AddResult", "Feed", "FeedSettings", "KINDS", "KIND_LABEL", "Registry", "RegistryError", "SyncBusy",
-           "SyncReport", "Syncer", "add_feed", "open_registry", "parse_interval", "remove_feed", "targets"]
+__all__ = [
+    "AddResult",
+    "Feed",
+    "FeedSettings",
+    "KINDS",
+    "KIND_LABEL",
+    "Registry",
+    "RegistryError",
+    "SyncBusy",
+    "SyncReport",
+    "Syncer",
+    "add_feed",
+    "open_registry",
+    "parse_interval",
+    "remove_feed",
+    "targets",
+]
 
 
 def open_registry(settings) -> Registry:
@@ -43,8 +58,15 @@ def check_url(url: str) -> str:
     return canonical_url(url)
 
 
-def add_feed(registry: Registry, settings, url: str, name: str | None = None, kind: str | None = None,
-             feed_settings: FeedSettings | None = None, transport=None) -> AddResult:
+def add_feed(
+    registry: Registry,
+    settings,
+    url: str,
+    name: str | None = None,
+    kind: str | None = None,
+    feed_settings: FeedSettings | None = None,
+    transport=None,
+) -> AddResult:
     """Store a feed, sitemap or article URL. Without `kind` the URL is fetched once to see what it is (and that it
     can be read); RegistryError with the reason when it cannot."""
     url = check_url(url)
@@ -57,8 +79,14 @@ def add_feed(registry: Registry, settings, url: str, name: str | None = None, ki
         fs = feed_settings or FeedSettings()
         max_bytes = int(settings.max_file_mb * 1_000_000)
         try:
-            with Fetcher(timeout=fs.timeout, rate=0, max_bytes=max_bytes, transport=transport,
-                         robots_cache=registry, robots_ttl=fs.robots_ttl) as fetcher:
+            with Fetcher(
+                timeout=fs.timeout,
+                rate=0,
+                max_bytes=max_bytes,
+                transport=transport,
+                robots_cache=registry,
+                robots_ttl=fs.robots_ttl,
+            ) as fetcher:
                 kind, title, notes, _ = detect(fetcher, url, max_bytes)
         except (FetchError, ParseError) as e:
             raise RegistryError(f"{url}: {e.reason} (to store it anyway, give --kind feed|sitemap|page)") from None

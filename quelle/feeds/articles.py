@@ -103,7 +103,9 @@ def from_entry(entry: Entry, why: str) -> tuple[Article, list[str]] | None:
     if not title:
         title, text = text_format.title_from_body(text)
     article = Article(article_id="", title=title, text=text)
-    return _finish(article, url, entry, use_summary=False), [f"page not used ({why}); the feed's full text was ingested"]
+    return _finish(article, url, entry, use_summary=False), [
+        f"page not used ({why}); the feed's full text was ingested"
+    ]
 
 
 def _finish(article: Article, url: str, entry: Entry, use_summary: bool) -> Article:

@@ -84,9 +84,18 @@ class _HostClock:
 class Fetcher:
     """One pass's HTTP client. Use as a context manager. `max_bytes` bounds every body (after decompression)."""
 
-    def __init__(self, *, timeout: float = 20.0, rate: float = 1.0, max_bytes: int = 50_000_000,
-                 respect_robots: bool = True, stop: threading.Event | None = None,
-                 transport: httpx.BaseTransport | None = None, robots_cache=None, robots_ttl: float = 86400.0):
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        rate: float = 1.0,
+        max_bytes: int = 50_000_000,
+        respect_robots: bool = True,
+        stop: threading.Event | None = None,
+        transport: httpx.BaseTransport | None = None,
+        robots_cache=None,
+        robots_ttl: float = 86400.0,
+    ):
         """`robots_cache`: an object with robots_get(host) -> (status, body, fetched epoch) | None and
         robots_put(host, status, body) (the Registry); a copy younger than `robots_ttl` seconds is used as it is."""
         self.timeout = timeout
@@ -99,8 +108,13 @@ class Fetcher:
         self.requests = 0
         self.client = httpx.Client(
             headers={"User-Agent": user_agent(), "Accept-Language": "de, en;q=0.8, *;q=0.5"},
-            timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=MAX_REDIRECTS,
-            event_hooks={"request": [self._before_request]}, transport=transport, trust_env=False)
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"request": [self._before_request]},
+            transport=transport,
+            trust_env=False,
+        )
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -141,7 +155,9 @@ class Fetcher:
                 status, body = 200, resp.content.decode("utf-8", errors="replace")
             except FetchError as e:
                 if e.status is None or not 400 <= e.status < 500:
-                    reason = e.reason if e.status is None else f"robots.txt answered {e.reason}; the site is not fetched"
+                    reason = (
+                        e.reason if e.status is None else f"robots.txt answered {e.reason}; the site is not fetched"
+                    )
                     return FetchError(host, reason, e.retry)
                 status, body = e.status, ""
             if self.robots_cache is not None:
@@ -156,8 +172,7 @@ class Fetcher:
         return rules
 
     # --- GET ------------------------------------------------------------------------------------------------
-    def get(self, url: str, etag: str | None = None, last_modified: str | None = None,
-            accept: str = "*/*") -> Response:
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None, accept: str = "*/*") -> Response:
         """GET `url`; with `etag`/`last_modified` a conditional GET (an unchanged resource answers 304)."""
         headers = {"Accept": accept}
         if etag:
@@ -173,14 +188,23 @@ class Fetcher:
         try:
             with self.client.stream("GET", url, headers=headers) as r:
                 if r.status_code == 304:
-                    return Response(str(r.url), 304, etag=r.headers.get("etag") or headers.get("If-None-Match"),
-                                    last_modified=r.headers.get("last-modified") or headers.get("If-Modified-Since"))
+                    return Response(
+                        str(r.url),
+                        304,
+                        etag=r.headers.get("etag") or headers.get("If-None-Match"),
+                        last_modified=r.headers.get("last-modified") or headers.get("If-Modified-Since"),
+                    )
                 if r.status_code >= 400:
-                    raise FetchError(url, f"HTTP {r.status_code} {r.reason_phrase}".strip(),
-                                     retry=r.status_code != 410, status=r.status_code)
+                    raise FetchError(
+                        url,
+                        f"HTTP {r.status_code} {r.reason_phrase}".strip(),
+                        retry=r.status_code != 410,
+                        status=r.status_code,
+                    )
                 if r.status_code != 200:
-                    raise FetchError(url, f"unexpected answer HTTP {r.status_code} {r.reason_phrase}".strip(),
-                                     status=r.status_code)
+                    raise FetchError(
+                        url, f"unexpected answer HTTP {r.status_code} {r.reason_phrase}".strip(), status=r.status_code
+                    )
                 declared = r.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limit:
                     raise FetchError(url, _too_large(int(declared), limit), retry=False)
@@ -189,8 +213,14 @@ class Fetcher:
                     body += piece
                     if len(body) > limit:
                         raise FetchError(url, _too_large(None, limit), retry=False)
-                return Response(str(r.url), 200, bytes(body), r.headers.get("content-type", ""),
-                                r.headers.get("etag"), r.headers.get("last-modified"))
+                return Response(
+                    str(r.url),
+                    200,
+                    bytes(body),
+                    r.headers.get("content-type", ""),
+                    r.headers.get("etag"),
+                    r.headers.get("last-modified"),
+                )
         except FetchError:
             raise
         except httpx.TimeoutException:
@@ -223,9 +253,17 @@ def _connect_reason(parts, e: Exception) -> str:
     text = str(e)
     host = parts.hostname or parts.netloc
     low = text.lower()
-    if any(s in low for s in ("name or service not known", "temporary failure in name resolution",
-                              "nodename nor servname", "no address associated", "getaddrinfo failed",
-                              "name resolution")):
+    if any(
+        s in low
+        for s in (
+            "name or service not known",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "no address associated",
+            "getaddrinfo failed",
+            "name resolution",
+        )
+    ):
         return f"DNS lookup failed: host '{host}' not found"
     if "connection refused" in low:
         return f"connection refused by {parts.netloc} (is the server running?)"

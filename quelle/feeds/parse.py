@@ -183,11 +183,19 @@ def parse_feed(raw: bytes, url: str, content_type: str = "") -> Document:
             value = c.get("value") or ""
             if len(value) > len(content):
                 content = value
-        doc.entries.append(Entry(
-            link=link, guid=str(item.get("id") or "").strip(), title=_plain(item.get("title", "")),
-            date=normalise_date(date_raw) if date_raw else "", updated=str(item.get("updated") or date_raw),
-            author=_plain(item.get("author", "")), summary=_plain(item.get("summary", "")), content=content,
-            source=_plain((item.get("source") or {}).get("title", "")) or title))
+        doc.entries.append(
+            Entry(
+                link=link,
+                guid=str(item.get("id") or "").strip(),
+                title=_plain(item.get("title", "")),
+                date=normalise_date(date_raw) if date_raw else "",
+                updated=str(item.get("updated") or date_raw),
+                author=_plain(item.get("author", "")),
+                summary=_plain(item.get("summary", "")),
+                content=content,
+                source=_plain((item.get("source") or {}).get("title", "")) or title,
+            )
+        )
     return doc
 
 
@@ -258,9 +266,19 @@ def parse_sitemap(raw: bytes, url: str) -> Document:
             date = child_text(news, "publication_date")
             publication = find(news, "publication")
             source = child_text(publication, "name") if publication is not None else ""
-        entries.append((-_sort_stamp(date or lastmod), pos, Entry(
-            link=loc, title=title, date=normalise_date(date) if date else "", updated=lastmod or date,
-            source=source)))
+        entries.append(
+            (
+                -_sort_stamp(date or lastmod),
+                pos,
+                Entry(
+                    link=loc,
+                    title=title,
+                    date=normalise_date(date) if date else "",
+                    updated=lastmod or date,
+                    source=source,
+                ),
+            )
+        )
     doc.entries = [e for _, _, e in sorted(entries, key=lambda t: (t[0], t[1]))]  # newest first
     return doc
 
@@ -312,8 +330,27 @@ def html_to_text(html: str) -> str:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "section",
-                      "article", "figure", "figcaption", "table", "ul", "ol"):
+        if el.tag in (
+            "p",
+            "div",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "li",
+            "blockquote",
+            "pre",
+            "tr",
+            "section",
+            "article",
+            "figure",
+            "figcaption",
+            "table",
+            "ul",
+            "ol",
+        ):
             el.tail = "\n\n" + (el.tail or "")
         elif el.tag == "br":
             el.tail = "\n" + (el.tail or "")

@@ -62,9 +62,17 @@ class Feed:
     stored: bool = True
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "url": self.url, "kind": self.kind, "added": self.added,
-                "last_sync": self.last_sync, "status": self.status, "message": self.message,
-                "last_summary": self.summary or {}, "articles": self.articles}
+        return {
+            "name": self.name,
+            "url": self.url,
+            "kind": self.kind,
+            "added": self.added,
+            "last_sync": self.last_sync,
+            "status": self.status,
+            "message": self.message,
+            "last_summary": self.summary or {},
+            "articles": self.articles,
+        }
 
 
 @dataclass
@@ -116,15 +124,27 @@ class Registry:
     # --- feeds ----------------------------------------------------------------------------------------------
     def feeds(self) -> list[Feed]:
         rows = self.db.execute("SELECT * FROM feeds ORDER BY added, name").fetchall()
-        counts = dict(self.db.execute(
-            "SELECT feed, COUNT(DISTINCT article_id) FROM entries WHERE status='ok' AND article_id IS NOT NULL "
-            "GROUP BY feed").fetchall())
+        counts = dict(
+            self.db.execute(
+                "SELECT feed, COUNT(DISTINCT article_id) FROM entries WHERE status='ok' AND article_id IS NOT NULL "
+                "GROUP BY feed"
+            ).fetchall()
+        )
         return [self._feed(r, counts.get(r["url"], 0)) for r in rows]
 
     @staticmethod
     def _feed(row, articles: int) -> Feed:
-        return Feed(row["url"], row["name"], row["kind"], row["added"], row["last_sync"] or "", row["status"] or "",
-                    row["message"] or "", json.loads(row["summary"]) if row["summary"] else None, articles)
+        return Feed(
+            row["url"],
+            row["name"],
+            row["kind"],
+            row["added"],
+            row["last_sync"] or "",
+            row["status"] or "",
+            row["message"] or "",
+            json.loads(row["summary"]) if row["summary"] else None,
+            articles,
+        )
 
     def find(self, name_or_url: str) -> Feed | None:
         """A stored feed by its name (case-insensitive) or its URL."""
@@ -143,7 +163,9 @@ class Registry:
             if self.db.execute("SELECT 1 FROM feeds WHERE url=?", (url,)).fetchone():
                 self.db.execute("UPDATE feeds SET name=?, kind=? WHERE url=?", (name, kind, url))
             else:
-                self.db.execute("INSERT INTO feeds (url, name, kind, added) VALUES (?, ?, ?, ?)", (url, name, kind, now()))
+                self.db.execute(
+                    "INSERT INTO feeds (url, name, kind, added) VALUES (?, ?, ?, ?)", (url, name, kind, now())
+                )
         return self.find(url)
 
     def unique_name(self, name: str, url: str) -> str:
@@ -158,10 +180,18 @@ class Registry:
     def remove(self, feed: Feed) -> list[str]:
         """Forget a feed and its entries. Returns the article ids only this feed brought in (for --delete-articles)."""
         with self._tx():
-            own = {r[0] for r in self.db.execute(
-                "SELECT DISTINCT article_id FROM entries WHERE feed=? AND article_id IS NOT NULL", (feed.url,))}
-            shared = {r[0] for r in self.db.execute(
-                "SELECT DISTINCT article_id FROM entries WHERE feed!=? AND article_id IS NOT NULL", (feed.url,))}
+            own = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT article_id FROM entries WHERE feed=? AND article_id IS NOT NULL", (feed.url,)
+                )
+            }
+            shared = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT article_id FROM entries WHERE feed!=? AND article_id IS NOT NULL", (feed.url,)
+                )
+            }
             docs = [r[0] for r in self.db.execute("SELECT DISTINCT doc FROM entries WHERE feed=?", (feed.url,))]
             self.db.execute("DELETE FROM entries WHERE feed=?", (feed.url,))
             self.db.execute("DELETE FROM feeds WHERE url=?", (feed.url,))
@@ -177,8 +207,10 @@ class Registry:
 
     def record_sync(self, url: str, status: str, message: str, summary: dict) -> None:
         with self._tx():
-            self.db.execute("UPDATE feeds SET last_sync=?, status=?, message=?, summary=? WHERE url=?",
-                            (now(), status, message, json.dumps(summary), url))
+            self.db.execute(
+                "UPDATE feeds SET last_sync=?, status=?, message=?, summary=? WHERE url=?",
+                (now(), status, message, json.dumps(summary), url),
+            )
 
     # --- documents (feeds, sitemaps) ----------------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None]:
@@ -189,8 +221,9 @@ class Registry:
         row = self.db.execute("SELECT children FROM documents WHERE url=?", (url,)).fetchone()
         return json.loads(row["children"]) if row and row["children"] else []
 
-    def save_document(self, url: str, etag: str | None, last_modified: str | None,
-                      children: list[str] | None = None) -> None:
+    def save_document(
+        self, url: str, etag: str | None, last_modified: str | None, children: list[str] | None = None
+    ) -> None:
         with self._tx():
             self._save_document(url, etag, last_modified, children)
 
@@ -199,10 +232,18 @@ class Registry:
             "INSERT INTO documents (url, etag, last_modified, fetched, children) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, "
             "fetched=excluded.fetched, children=excluded.children",
-            (url, etag, last_modified, now(), json.dumps(children) if children is not None else None))
+            (url, etag, last_modified, now(), json.dumps(children) if children is not None else None),
+        )
 
-    def store_entries(self, feed: str, doc: str, entries: list[Entry], etag: str | None,
-                      last_modified: str | None, children: list[str] | None = None) -> None:
+    def store_entries(
+        self,
+        feed: str,
+        doc: str,
+        entries: list[Entry],
+        etag: str | None,
+        last_modified: str | None,
+        children: list[str] | None = None,
+    ) -> None:
         """What one document (a feed, or one sitemap of an index) lists now, with its validators — one
         transaction, so a validator is never saved without the entries it stands for."""
         stamp = now()
@@ -213,7 +254,9 @@ class Registry:
                     "INSERT INTO entries (feed, key, doc, position, fingerprint, data, in_feed, seen) "
                     "VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(feed, key) DO UPDATE SET doc=excluded.doc, "
                     "position=excluded.position, fingerprint=excluded.fingerprint, data=excluded.data, in_feed=1, "
-                    "seen=excluded.seen", (feed, e.key, doc, pos, e.fingerprint, e.to_json(), stamp))
+                    "seen=excluded.seen",
+                    (feed, e.key, doc, pos, e.fingerprint, e.to_json(), stamp),
+                )
             self._save_document(doc, etag, last_modified, children)
 
     def keep_docs(self, feed: str, docs: list[str]) -> None:
@@ -225,16 +268,22 @@ class Registry:
     def todo(self, feed: str, limit: int) -> tuple[list[tuple[str, Entry, str]], int]:
         """Entries of `feed` to handle now, best first, at most `limit`: new ones, changed ones, and failures worth
         retrying. Returns ([(key, entry, fingerprint)], how many there are in all)."""
-        where = ("feed=? AND in_feed=1 AND (done IS NULL OR done != fingerprint OR (status='failed' AND retry=1))")
+        where = "feed=? AND in_feed=1 AND (done IS NULL OR done != fingerprint OR (status='failed' AND retry=1))"
         total = self.db.execute(f"SELECT COUNT(*) FROM entries WHERE {where}", (feed,)).fetchone()[0]
-        rows = self.db.execute(f"SELECT key, data, fingerprint FROM entries WHERE {where} ORDER BY position, doc "
-                               f"LIMIT ?", (feed, max(limit, 0))).fetchall()
+        rows = self.db.execute(
+            f"SELECT key, data, fingerprint FROM entries WHERE {where} ORDER BY position, doc LIMIT ?",
+            (feed, max(limit, 0)),
+        ).fetchall()
         return [(r["key"], Entry.from_json(r["data"]), r["fingerprint"]) for r in rows], total
 
     def settled(self, feed: str) -> set[str]:
         """Keys of the feed's entries whose article is stored and which nothing asks to handle again."""
-        return {r[0] for r in self.db.execute(
-            "SELECT key FROM entries WHERE feed=? AND in_feed=1 AND status='ok' AND done=fingerprint", (feed,))}
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT key FROM entries WHERE feed=? AND in_feed=1 AND status='ok' AND done=fingerprint", (feed,)
+            )
+        }
 
     def record(self, feed: str, outcomes: list[Outcome]) -> None:
         """Mark entries handled (and save their pages' validators) — after their articles are in the store."""
@@ -244,8 +293,18 @@ class Registry:
                 self.db.execute(
                     "UPDATE entries SET done=?, status=?, retry=?, message=?, article_id=COALESCE(?, article_id), "
                     "handled=?, data=CASE WHEN ?='ok' THEN NULL ELSE data END WHERE feed=? AND key=?",
-                    (o.fingerprint, o.status, int(o.retry), o.message, o.article_id or None, stamp, o.status,
-                     feed, o.key))
+                    (
+                        o.fingerprint,
+                        o.status,
+                        int(o.retry),
+                        o.message,
+                        o.article_id or None,
+                        stamp,
+                        o.status,
+                        feed,
+                        o.key,
+                    ),
+                )
                 if o.page is not None:
                     p = o.page
                     self.db.execute(
@@ -253,7 +312,8 @@ class Registry:
                         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET final_url=excluded.final_url, "
                         "article_id=excluded.article_id, content_hash=excluded.content_hash, etag=excluded.etag, "
                         "last_modified=excluded.last_modified, fetched=excluded.fetched",
-                        (p.url, p.final_url, p.article_id, p.content_hash, p.etag, p.last_modified, stamp))
+                        (p.url, p.final_url, p.article_id, p.content_hash, p.etag, p.last_modified, stamp),
+                    )
 
     def ensure_entry(self, feed: str, entry: Entry) -> str:
         """A single article URL is its own one entry (kept in_feed, never deduplicated away)."""
@@ -261,15 +321,22 @@ class Registry:
             self.db.execute(
                 "INSERT INTO entries (feed, key, doc, position, fingerprint, data, in_feed, seen) "
                 "VALUES (?, ?, ?, 0, ?, ?, 1, ?) ON CONFLICT(feed, key) DO UPDATE SET in_feed=1, seen=excluded.seen",
-                (feed, entry.key, feed, entry.fingerprint, entry.to_json(), now()))
+                (feed, entry.key, feed, entry.fingerprint, entry.to_json(), now()),
+            )
         return entry.fingerprint
 
     def page(self, url: str) -> PageState | None:
         row = self.db.execute("SELECT * FROM pages WHERE url=?", (url,)).fetchone()
         if not row:
             return None
-        return PageState(row["url"], row["final_url"] or "", row["article_id"] or "", row["content_hash"] or "",
-                         row["etag"], row["last_modified"])
+        return PageState(
+            row["url"],
+            row["final_url"] or "",
+            row["article_id"] or "",
+            row["content_hash"] or "",
+            row["etag"],
+            row["last_modified"],
+        )
 
     # --- robots.txt, kept for a day (RFC 9309: a cached copy may be used for up to 24 hours) --------------------
     def robots_get(self, host: str) -> tuple[int, str, float] | None:
@@ -280,14 +347,20 @@ class Registry:
         import time
 
         with self._tx():
-            self.db.execute("INSERT INTO robots (host, status, body, fetched) VALUES (?, ?, ?, ?) ON CONFLICT(host) "
-                            "DO UPDATE SET status=excluded.status, body=excluded.body, fetched=excluded.fetched",
-                            (host, status, body, time.time()))
+            self.db.execute(
+                "INSERT INTO robots (host, status, body, fetched) VALUES (?, ?, ?, ?) ON CONFLICT(host) "
+                "DO UPDATE SET status=excluded.status, body=excluded.body, fetched=excluded.fetched",
+                (host, status, body, time.time()),
+            )
 
     def entry_messages(self, feed: str) -> list[tuple[str, str, str]]:
         """(key, status, message) of the feed's entries as last handled (for the UI)."""
-        return [(r[0], r[1] or "", r[2] or "") for r in self.db.execute(
-            "SELECT key, status, message FROM entries WHERE feed=? AND in_feed=1 ORDER BY position", (feed,))]
+        return [
+            (r[0], r[1] or "", r[2] or "")
+            for r in self.db.execute(
+                "SELECT key, status, message FROM entries WHERE feed=? AND in_feed=1 ORDER BY position", (feed,)
+            )
+        ]
 
 
 class _Transaction:

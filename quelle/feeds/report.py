@@ -16,8 +16,13 @@ from quelle.feeds.registry import Feed
 from quelle.feeds.sync import Progress, SyncReport
 
 STATUS_DE = {"new": "neu", "updated": "aktualisiert", "unchanged": "unverändert", "failed": "Fehler"}
-FEED_STATUS_DE = {"ok": "ok", "not_modified": "unverändert (304)", "failed": "Fehler", "interrupted": "abgebrochen",
-                  "": "noch nie synchronisiert"}
+FEED_STATUS_DE = {
+    "ok": "ok",
+    "not_modified": "unverändert (304)",
+    "failed": "Fehler",
+    "interrupted": "abgebrochen",
+    "": "noch nie synchronisiert",
+}
 _ALL_ROWS_UP_TO = 30
 
 
@@ -34,8 +39,16 @@ def progress_bars() -> Iterator[Progress]:
             return
         if what not in bars:
             desc, unit = labels[what]
-            bars[what] = tqdm(total=total, desc=desc, unit=unit, disable=None, file=sys.stderr, position=len(bars),
-                              leave=True, dynamic_ncols=True)
+            bars[what] = tqdm(
+                total=total,
+                desc=desc,
+                unit=unit,
+                disable=None,
+                file=sys.stderr,
+                position=len(bars),
+                leave=True,
+                dynamic_ncols=True,
+            )
         bar = bars[what]
         if what == "entries" and label:
             bar.set_description(f"Einträge {label[:40]}", refresh=False)
@@ -71,8 +84,12 @@ def print_sync_report(report: SyncReport, console: Console) -> None:
         table.add_column("Titel / Hinweis", overflow="fold", ratio=3)
         for f, e in shown:
             label = STATUS_DE.get(e.status, e.status)
-            table.add_row(escape(e.label), f"[red]{label}[/]" if e.status == "failed" else label, str(e.chunks or ""),
-                          escape(e.message if e.status == "failed" else " — ".join(x for x in (e.title, e.message) if x)))
+            table.add_row(
+                escape(e.label),
+                f"[red]{label}[/]" if e.status == "failed" else label,
+                str(e.chunks or ""),
+                escape(e.message if e.status == "failed" else " — ".join(x for x in (e.title, e.message) if x)),
+            )
         console.print(table)
         if len(shown) < len(rows):
             console.print(f"({len(rows) - len(shown)} weitere neue oder aktualisierte Einträge ohne Hinweis)")
@@ -104,6 +121,13 @@ def feeds_table(feeds: list[Feed]) -> Table:
     for f in feeds:
         status = FEED_STATUS_DE.get(f.status, f.status) + (f": {f.message}" if f.message else "")
         last = " · ".join(f"{STATUS_DE[k]} {v}" for k, v in (f.summary or {}).items() if v)
-        table.add_row(escape(f.name), escape(f.url), KIND_LABEL.get(f.kind or "", f.kind or ""),
-                      f.last_sync.replace("T", " ")[:19] or "–", escape(status), last or "–", str(f.articles))
+        table.add_row(
+            escape(f.name),
+            escape(f.url),
+            KIND_LABEL.get(f.kind or "", f.kind or ""),
+            f.last_sync.replace("T", " ")[:19] or "–",
+            escape(status),
+            last or "–",
+            str(f.articles),
+        )
     return table

@@ -20,15 +20,22 @@ from quelle.feeds.parse import Document, Entry, ParseError, parse_document
 from quelle.feeds.registry import Feed, Outcome, PageState, Registry
 from quelle.feeds.settings import FeedSettings
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
-               "application/x-gzip;q=0.5, */*;q=0.1")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
+    "application/x-gzip;q=0.5, */*;q=0.1"
+)
 PAGE_ACCEPT = "text/html, application/xhtml+xml, application/pdf;q=0.9, */*;q=0.5"
 BATCH = 16  # articles fetched before they are ingested together (and recorded as done)
 MAX_CHILD_SITEMAPS = 20  # of a sitemap index, the first this many sitemaps are read per pass
 
 STATUSES = ("new", "updated", "unchanged", "failed")
-_FROM_LIBRARY = {"added": "new", "updated": "updated", "unchanged": "unchanged", "duplicate": "unchanged",
-                 "failed": "failed"}
+_FROM_LIBRARY = {
+    "added": "new",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "duplicate": "unchanged",
+    "failed": "failed",
+}
 
 
 @dataclass
@@ -92,9 +99,17 @@ class SyncBusy(Exception):
 
 
 class Syncer:
-    def __init__(self, library, registry: Registry, settings: FeedSettings | None = None, *,
-                 progress: Progress | None = None, stop: threading.Event | None = None,
-                 on_wait: Callable[[], None] | None = None, transport=None):
+    def __init__(
+        self,
+        library,
+        registry: Registry,
+        settings: FeedSettings | None = None,
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        on_wait: Callable[[], None] | None = None,
+        transport=None,
+    ):
         self.library = library
         self.registry = registry
         self.settings = settings or FeedSettings()
@@ -110,8 +125,15 @@ class Syncer:
 
     def fetcher(self) -> Fetcher:
         s = self.settings
-        return Fetcher(timeout=s.timeout, rate=s.rate, max_bytes=self.max_bytes(), stop=self.stop,
-                       transport=self.transport, robots_cache=self.registry, robots_ttl=s.robots_ttl)
+        return Fetcher(
+            timeout=s.timeout,
+            rate=s.rate,
+            max_bytes=self.max_bytes(),
+            stop=self.stop,
+            transport=self.transport,
+            robots_cache=self.registry,
+            robots_ttl=s.robots_ttl,
+        )
 
     # --- a pass ---------------------------------------------------------------------------------------------
     def run(self, feeds: list[Feed], wait: bool = True) -> SyncReport:
@@ -186,8 +208,9 @@ class Syncer:
 
     def _read_children(self, fetcher: Fetcher, feed: Feed, children: list[str], result: FeedResult) -> None:
         if len(children) > MAX_CHILD_SITEMAPS:
-            result.notes.append(f"the sitemap index lists {len(children):,} sitemaps; the first "
-                                f"{MAX_CHILD_SITEMAPS} are read")
+            result.notes.append(
+                f"the sitemap index lists {len(children):,} sitemaps; the first {MAX_CHILD_SITEMAPS} are read"
+            )
         for child in children[:MAX_CHILD_SITEMAPS]:
             if self.stop.is_set():
                 return
@@ -198,8 +221,11 @@ class Syncer:
                     continue
                 doc = parse_document(resp.content, resp.url, resp.content_type, self.max_bytes())
                 if doc.kind != "sitemap":
-                    raise ParseError("a sitemap index inside a sitemap index is not followed" if
-                                     doc.kind == "sitemapindex" else _not_xml(doc, "sitemap"))
+                    raise ParseError(
+                        "a sitemap index inside a sitemap index is not followed"
+                        if doc.kind == "sitemapindex"
+                        else _not_xml(doc, "sitemap")
+                    )
             except (FetchError, ParseError) as e:
                 result.notes.append(f"sitemap {child}: {e.reason}")
                 continue
@@ -228,16 +254,29 @@ class Syncer:
         self._ingest(feed, batch, result)
         result.settled = len(self.registry.settled(feed.url) - done_keys)
         if result.deferred and result.status != "interrupted":
-            result.notes.append(f"{result.deferred:,} more new or changed entries wait for the next pass "
-                                f"(at most {self.settings.max_entries} per pass, --max-entries)")
+            result.notes.append(
+                f"{result.deferred:,} more new or changed entries wait for the next pass "
+                f"(at most {self.settings.max_entries} per pass, --max-entries)"
+            )
 
-    def _entry_article(self, fetcher: Fetcher, key: str, entry: Entry, fingerprint: str, result: FeedResult,
-                       response: Response | None = None):
+    def _entry_article(
+        self,
+        fetcher: Fetcher,
+        key: str,
+        entry: Entry,
+        fingerprint: str,
+        result: FeedResult,
+        response: Response | None = None,
+    ):
         """(article, notes, page state to save) for one entry, or None when it is settled here (unchanged page,
         or a failure, both recorded at once)."""
+
         def settle(status: str, message: str = "", retry: bool = False, article_id: str = "") -> None:
-            result.entries.append(EntryResult(entry.link, "unchanged" if status == "ok" else "failed",
-                                              entry.title, article_id, message=message))
+            result.entries.append(
+                EntryResult(
+                    entry.link, "unchanged" if status == "ok" else "failed", entry.title, article_id, message=message
+                )
+            )
             self.registry.record(result.url, [Outcome(key, fingerprint, status, retry, message, article_id)])
 
         if not entry.link:
@@ -246,8 +285,9 @@ class Syncer:
         try:
             if response is None:
                 known = self._known_page(entry.link)
-                response = fetcher.get(entry.link, *(known.etag, known.last_modified) if known else (None, None),
-                                       accept=PAGE_ACCEPT)
+                response = fetcher.get(
+                    entry.link, *(known.etag, known.last_modified) if known else (None, None), accept=PAGE_ACCEPT
+                )
                 if response.not_modified and known:
                     settle("ok", "", article_id=known.article_id)
                     return None
@@ -278,8 +318,9 @@ class Syncer:
         self.progress("entries", 0, 1, feed.name)
         if response is None:
             known = self._known_page(feed.url)
-            response = fetcher.get(feed.url, *(known.etag, known.last_modified) if known else (None, None),
-                                   accept=PAGE_ACCEPT)
+            response = fetcher.get(
+                feed.url, *(known.etag, known.last_modified) if known else (None, None), accept=PAGE_ACCEPT
+            )
             if response.not_modified and known:
                 result.status = "not_modified"
                 result.settled = 1
@@ -322,9 +363,17 @@ class Syncer:
             ok = status != "failed"
             if page is not None and ok:
                 page.article_id, page.content_hash = stored_as, article.content_hash
-            outcomes.append(Outcome(key, fingerprint, "ok" if ok else "failed",
-                                    retry=not ok and res.message.startswith("could not store"), message=message,
-                                    article_id=stored_as if ok else "", page=page if ok else None))
+            outcomes.append(
+                Outcome(
+                    key,
+                    fingerprint,
+                    "ok" if ok else "failed",
+                    retry=not ok and res.message.startswith("could not store"),
+                    message=message,
+                    article_id=stored_as if ok else "",
+                    page=page if ok else None,
+                )
+            )
         self.registry.record(feed.url, outcomes)
 
     def _chunk_progress(self, what: str, done: int, total: int) -> None:
@@ -376,5 +425,3 @@ def _html_title(raw: bytes) -> str:
     except Exception:
         pass
     return ""
-
-

@@ -26,8 +26,16 @@ from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
 from quelle.settings import Settings
 from quelle.timeaware import intent
 from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
-from quelle.timeaware.reports import (RECENCY_POOL, Report, about_period, by_recency, conflicting, normal_value,
-                                      reports, timeline)
+from quelle.timeaware.reports import (
+    RECENCY_POOL,
+    Report,
+    about_period,
+    by_recency,
+    conflicting,
+    normal_value,
+    reports,
+    timeline,
+)
 from quelle.timeaware import reports as reports_module
 from vectorstore.filters import Filters
 from vectorstore.retrieve import Passage
@@ -93,8 +101,9 @@ def _joined(filters: Filters | None, since: str | None, until: str | None) -> Fi
     return replace(base, since=since, until=until)
 
 
-def retrieve(p: TimePlan, retriever, query: str, settings: Settings, filters: Filters | None,
-             language: str) -> list[Passage]:
+def retrieve(
+    p: TimePlan, retriever, query: str, settings: Settings, filters: Filters | None, language: str
+) -> list[Passage]:
     """The passages for a time-aware question (see the module docstring)."""
     deep = p.latest or p.timeline
     depth = max(settings.top_k, RECENCY_POOL) if deep else settings.top_k
@@ -104,8 +113,15 @@ def retrieve(p: TimePlan, retriever, query: str, settings: Settings, filters: Fi
         f = _joined(filters, since, until)
         if f is None:
             return []
-        return retriever.retrieve(query, depth, settings.retrieval_mode, f if f else None, settings.hybrid_dense_weight,
-                                  language, rerank=settings.rerank)
+        return retriever.retrieve(
+            query,
+            depth,
+            settings.retrieval_mode,
+            f if f else None,
+            settings.hybrid_dense_weight,
+            language,
+            rerank=settings.rerank,
+        )
 
     tf = p.filter
     got = get(tf.since if tf else None, (tf.until if tf and tf.until else None) or cap) if tf else []
@@ -139,16 +155,32 @@ def _cite(answer: Answer, passages: list[Passage], r: Report) -> int:
 
 def _entry(answer: Answer, passages: list[Passage], r: Report) -> dict:
     p = passages[r.passage]
-    return {"date": r.date, "text": r.text, "citation": _cite(answer, passages, r), "value": r.value,
-            "title": p.meta.get("title", ""), "source": p.meta.get("source", "")}
+    return {
+        "date": r.date,
+        "text": r.text,
+        "citation": _cite(answer, passages, r),
+        "value": r.value,
+        "title": p.meta.get("title", ""),
+        "source": p.meta.get("source", ""),
+    }
 
 
 def _single(question: str, r: Report, passages: list[Passage], language: str, embed, prefix: str) -> Answer:
     """An extractive answer made of one report (the newest of conflicting ones)."""
     sentence = AnswerSentence(text=r.text, citations=[1])
     body = prefix.format(date=date_text(r.date, language), n=1) + f"{r.text} [1]"
-    a = checked_finish(question, body, [r.passage + 1], 0, language, passages, embed, backend="extractive",
-                       sentences=[sentence], highlights={1: list(r.spans)})
+    a = checked_finish(
+        question,
+        body,
+        [r.passage + 1],
+        0,
+        language,
+        passages,
+        embed,
+        backend="extractive",
+        sentences=[sentence],
+        highlights={1: list(r.spans)},
+    )
     if r.value_span:
         s, e = r.value_span
         a.answer_span = AnswerSpan(text=passages[r.passage].text[s:e], start=s, end=e, citation=1)
@@ -166,8 +198,18 @@ def _chronology(question: str, found: list[Report], passages: list[Passage], lan
         sentences.append(AnswerSentence(text=r.text, citations=[n]))
         lines.append(f"\n- {date_text(r.date, language)}: {r.text} [{n}]")
     body = CHRONOLOGY.get(language, CHRONOLOGY["de"]) + "".join(lines)
-    return checked_finish(question, body, order, 0, language, passages, embed, backend="extractive",
-                          sentences=sentences, highlights=highlights)
+    return checked_finish(
+        question,
+        body,
+        order,
+        0,
+        language,
+        passages,
+        embed,
+        backend="extractive",
+        sentences=sentences,
+        highlights=highlights,
+    )
 
 
 _LIST_LINE = re.compile(r"^(- )(.*\[(\d+)\])$", re.M)
@@ -179,9 +221,18 @@ def _dated(answer: Answer, language: str) -> str:
     dates = {c.n: c.date for c in answer.citations if c.date}
     stand = STAND.get(language, STAND["de"])
     if _LIST_LINE.search(answer.answer):
-        return _LIST_LINE.sub(lambda m: m.group(1) + (stand.format(date=date_text(dates[int(m.group(3))], language),
-                                                                    n=m.group(3)) if int(m.group(3)) in dates else "")
-                              + m.group(2), answer.answer)
+        return _LIST_LINE.sub(
+            lambda m: (
+                m.group(1)
+                + (
+                    stand.format(date=date_text(dates[int(m.group(3))], language), n=m.group(3))
+                    if int(m.group(3)) in dates
+                    else ""
+                )
+                + m.group(2)
+            ),
+            answer.answer,
+        )
     if 1 not in dates:
         return answer.answer
     return stand.format(date=date_text(dates[1], language), n=1) + answer.answer
@@ -213,8 +264,9 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
                 found = about if len({normal_value(r.value) for r in about}) > 1 else []
                 if not found and extractive:
                     kept = (answer.fallback, answer.confidence)
-                    answer = _single(answer.question, about[0], passages, language, embed,
-                                     STAND.get(language, STAND["de"]))
+                    answer = _single(
+                        answer.question, about[0], passages, language, embed, STAND.get(language, STAND["de"])
+                    )
                     answer.fallback, answer.confidence = kept
         if found:
             flags.append("conflict")
@@ -228,7 +280,10 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
     if p.latest:
         flags.append("recency")
     answer.flags = answer.flags + [f for f in flags if f not in answer.flags]
-    answer.time_filter = ({**p.filter.to_dict(), "applied": p.applied,
-                           "period": {"since": p.period.since, "until": p.period.until}} if p.filter else None)
+    answer.time_filter = (
+        {**p.filter.to_dict(), "applied": p.applied, "period": {"since": p.period.since, "until": p.period.until}}
+        if p.filter
+        else None
+    )
     answer.timeline = timeline_entries
     return answer

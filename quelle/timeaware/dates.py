@@ -25,32 +25,161 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MONTHS = {"januar": 1, "jänner": 1, "jaenner": 1, "january": 1, "jan": 1, "februar": 2, "feber": 2, "february": 2,
-          "feb": 2, "märz": 3, "maerz": 3, "march": 3, "mär": 3, "mar": 3, "april": 4, "apr": 4, "mai": 5, "may": 5,
-          "juni": 6, "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-          "sept": 9, "sep": 9, "oktober": 10, "october": 10, "okt": 10, "oct": 10, "november": 11, "nov": 11,
-          "dezember": 12, "december": 12, "dez": 12, "dec": 12}
-WEEKDAYS = {"montag": 0, "monday": 0, "dienstag": 1, "tuesday": 1, "mittwoch": 2, "wednesday": 2, "donnerstag": 3,
-            "thursday": 3, "freitag": 4, "friday": 4, "samstag": 5, "sonnabend": 5, "saturday": 5, "sonntag": 6,
-            "sunday": 6}
-NUMBERS = {"ein": 1, "eine": 1, "einem": 1, "einer": 1, "einen": 1, "a": 1, "an": 1, "one": 1, "zwei": 2, "two": 2,
-           "drei": 3, "three": 3, "vier": 4, "four": 4, "fünf": 5, "five": 5, "sechs": 6, "six": 6, "sieben": 7,
-           "seven": 7, "acht": 8, "eight": 8, "neun": 9, "nine": 9, "zehn": 10, "ten": 10, "elf": 11, "eleven": 11,
-           "zwölf": 12, "twelve": 12, "zwanzig": 20, "twenty": 20, "dreißig": 30, "thirty": 30}
-ORDINALS = {"erste": 1, "ersten": 1, "first": 1, "1.": 1, "zweite": 2, "zweiten": 2, "second": 2, "2.": 2,
-            "dritte": 3, "dritten": 3, "third": 3, "3.": 3, "vierte": 4, "vierten": 4, "fourth": 4, "4.": 4,
-            "letzte": 4, "letzten": 4, "last": 4}
-SEASONS = {"frühling": 3, "frühjahr": 3, "spring": 3, "sommer": 6, "summer": 6, "herbst": 9, "autumn": 9, "fall": 9,
-           "winter": 12}
-UNITS = {"tag": "day", "tage": "day", "tagen": "day", "day": "day", "days": "day", "woche": "week", "wochen": "week",
-         "week": "week", "weeks": "week", "monat": "month", "monate": "month", "monaten": "month", "monats": "month",
-         "month": "month", "months": "month", "jahr": "year", "jahre": "year", "jahren": "year", "jahres": "year",
-         "year": "year", "years": "year"}
+MONTHS = {
+    "januar": 1,
+    "jänner": 1,
+    "jaenner": 1,
+    "january": 1,
+    "jan": 1,
+    "februar": 2,
+    "feber": 2,
+    "february": 2,
+    "feb": 2,
+    "märz": 3,
+    "maerz": 3,
+    "march": 3,
+    "mär": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mai": 5,
+    "may": 5,
+    "juni": 6,
+    "june": 6,
+    "jun": 6,
+    "juli": 7,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "oktober": 10,
+    "october": 10,
+    "okt": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "dezember": 12,
+    "december": 12,
+    "dez": 12,
+    "dec": 12,
+}
+WEEKDAYS = {
+    "montag": 0,
+    "monday": 0,
+    "dienstag": 1,
+    "tuesday": 1,
+    "mittwoch": 2,
+    "wednesday": 2,
+    "donnerstag": 3,
+    "thursday": 3,
+    "freitag": 4,
+    "friday": 4,
+    "samstag": 5,
+    "sonnabend": 5,
+    "saturday": 5,
+    "sonntag": 6,
+    "sunday": 6,
+}
+NUMBERS = {
+    "ein": 1,
+    "eine": 1,
+    "einem": 1,
+    "einer": 1,
+    "einen": 1,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "zwei": 2,
+    "two": 2,
+    "drei": 3,
+    "three": 3,
+    "vier": 4,
+    "four": 4,
+    "fünf": 5,
+    "five": 5,
+    "sechs": 6,
+    "six": 6,
+    "sieben": 7,
+    "seven": 7,
+    "acht": 8,
+    "eight": 8,
+    "neun": 9,
+    "nine": 9,
+    "zehn": 10,
+    "ten": 10,
+    "elf": 11,
+    "eleven": 11,
+    "zwölf": 12,
+    "twelve": 12,
+    "zwanzig": 20,
+    "twenty": 20,
+    "dreißig": 30,
+    "thirty": 30,
+}
+ORDINALS = {
+    "erste": 1,
+    "ersten": 1,
+    "first": 1,
+    "1.": 1,
+    "zweite": 2,
+    "zweiten": 2,
+    "second": 2,
+    "2.": 2,
+    "dritte": 3,
+    "dritten": 3,
+    "third": 3,
+    "3.": 3,
+    "vierte": 4,
+    "vierten": 4,
+    "fourth": 4,
+    "4.": 4,
+    "letzte": 4,
+    "letzten": 4,
+    "last": 4,
+}
+SEASONS = {
+    "frühling": 3,
+    "frühjahr": 3,
+    "spring": 3,
+    "sommer": 6,
+    "summer": 6,
+    "herbst": 9,
+    "autumn": 9,
+    "fall": 9,
+    "winter": 12,
+}
+UNITS = {
+    "tag": "day",
+    "tage": "day",
+    "tagen": "day",
+    "day": "day",
+    "days": "day",
+    "woche": "week",
+    "wochen": "week",
+    "week": "week",
+    "weeks": "week",
+    "monat": "month",
+    "monate": "month",
+    "monaten": "month",
+    "monats": "month",
+    "month": "month",
+    "months": "month",
+    "jahr": "year",
+    "jahre": "year",
+    "jahren": "year",
+    "jahres": "year",
+    "year": "year",
+    "years": "year",
+}
 
 
 @dataclass(frozen=True)
 class TimeFilter:
     """The date range a question asks about, and the words of the question it was read from."""
+
     since: str | None  # ISO date, inclusive; None: open
     until: str | None
     from_text: str
@@ -183,8 +312,11 @@ def _r_part(m, ref):
         bounds = [(1, 10), (11, 20), (21, last.day)][part]
         return first.replace(day=bounds[0]), first.replace(day=bounds[1])
     y = int(m["y"])
-    return [(dt.date(y, 1, 1), dt.date(y, 4, 30)), (dt.date(y, 5, 1), dt.date(y, 8, 31)),
-            (dt.date(y, 9, 1), dt.date(y, 12, 31))][part]
+    return [
+        (dt.date(y, 1, 1), dt.date(y, 4, 30)),
+        (dt.date(y, 5, 1), dt.date(y, 8, 31)),
+        (dt.date(y, 9, 1), dt.date(y, 12, 31)),
+    ][part]
 
 
 def _r_season(m, ref):
@@ -295,32 +427,79 @@ def _r_weekday(m, ref):
 _GRAMMAR: list[tuple[re.Pattern, object]] = [
     (_rx(rf"\b(?P<y>{_Y})-(?P<mo>\d\d)-(?P<d>\d\d)\b"), _r_iso),
     (_rx(rf"\b(?:am\s+|on\s+)?(?P<d>[0-3]?\d)\.\s?(?P<mo>[01]?\d)\.(?:\s?(?P<y>{_Y}|\d\d)\b)?"), _r_numeric_day),
-    (_rx(rf"\b(?:am\s+|on\s+(?:the\s+)?)?(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th)?\s?(?:of\s+)?(?P<mon>{_M})\b\.?"
-         rf"(?:,?\s+(?P<y>{_Y})\b)?"), _r_day_month),
-    (_rx(rf"\b(?:on\s+)?(?P<mon>{_M})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>{_Y})\b)?"),
-     _r_month_day_en),
-    (_rx(rf"\b(?:(?:zu|im|in\s+the)\s+)?(?P<part>anfang|mitte|ende|beginning|middle|end|early|mid|late)"
-         rf"(?:\s+of)?[\s-]+(?:(?P<mon>{_M})\.?(?:\s+(?P<y>{_Y}))?|(?P<y2>{_Y}))\b"), None),  # resolved below
-    (_rx(rf"\b{_ART}(?P<season>frühling|frühjahr|sommer|herbst|winter|spring|summer|autumn|fall)"
-         rf"(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"), _r_season),
-    (_rx(rf"\b{_ART}(?:(?P<ord>erste[nm]?|zweite[nm]?|dritte[nm]?|vierte[nm]?|letzte[nm]?|first|second|third|fourth|"
-         rf"last|[1-4]\.)\s+(?:quartal|quarter)|q(?P<qn>[1-4]))(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"), _r_quarter),
-    (_rx(rf"\b{_ART}(?P<ord>erste[nm]?|zweite[nm]?|first|second|1\.|2\.)\s+(?:halbjahr|jahreshälfte|half)"
-         rf"(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"), _r_half),
+    (
+        _rx(
+            rf"\b(?:am\s+|on\s+(?:the\s+)?)?(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th)?\s?(?:of\s+)?(?P<mon>{_M})\b\.?"
+            rf"(?:,?\s+(?P<y>{_Y})\b)?"
+        ),
+        _r_day_month,
+    ),
+    (
+        _rx(rf"\b(?:on\s+)?(?P<mon>{_M})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\.\d)(?:,?\s+(?P<y>{_Y})\b)?"),
+        _r_month_day_en,
+    ),
+    (
+        _rx(
+            rf"\b(?:(?:zu|im|in\s+the)\s+)?(?P<part>anfang|mitte|ende|beginning|middle|end|early|mid|late)"
+            rf"(?:\s+of)?[\s-]+(?:(?P<mon>{_M})\.?(?:\s+(?P<y>{_Y}))?|(?P<y2>{_Y}))\b"
+        ),
+        None,
+    ),  # resolved below
+    (
+        _rx(
+            rf"\b{_ART}(?P<season>frühling|frühjahr|sommer|herbst|winter|spring|summer|autumn|fall)"
+            rf"(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"
+        ),
+        _r_season,
+    ),
+    (
+        _rx(
+            rf"\b{_ART}(?:(?P<ord>erste[nm]?|zweite[nm]?|dritte[nm]?|vierte[nm]?|letzte[nm]?|first|second|third|fourth|"
+            rf"last|[1-4]\.)\s+(?:quartal|quarter)|q(?P<qn>[1-4]))(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"
+        ),
+        _r_quarter,
+    ),
+    (
+        _rx(
+            rf"\b{_ART}(?P<ord>erste[nm]?|zweite[nm]?|first|second|1\.|2\.)\s+(?:halbjahr|jahreshälfte|half)"
+            rf"(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"
+        ),
+        _r_half,
+    ),
     (_rx(rf"\b{_ART}(?P<mon>{_M})\.?\s+(?P<y>{_Y})\b"), _r_month_year),
-    (_rx(rf"\b{_ART}(?:(?:de[mn]|the)\s+)?(?:jahr(?:e|es)?\s+|year\s+)?(?P<y>{_Y})\b(?!\s*[-–/]?\s*\d)"
-         r"(?!\s*(?:(?-i:[A-ZÄÖÜ])|%|€|\$|prozent|percent|euro|dollar|menschen|mal\b))"), _r_year),
+    (
+        _rx(
+            rf"\b{_ART}(?:(?:de[mn]|the)\s+)?(?:jahr(?:e|es)?\s+|year\s+)?(?P<y>{_Y})\b(?!\s*[-–/]?\s*\d)"
+            r"(?!\s*(?:(?-i:[A-ZÄÖÜ])|%|€|\$|prozent|percent|euro|dollar|menschen|mal\b))"
+        ),
+        _r_year,
+    ),
     (_rx(r"\b(?P<w>heute|today|gestern|yesterday|vorgestern)\b"), _r_relative_day),
-    (_rx(r"\b(?:(?:in|im|in\s+der|in\s+den|am)\s+)?(?P<which>letzte[nrs]?|vergangene[nrs]?|vorige[nrs]?|diese[nrs]?|"
-         r"laufende[nrs]?|last|this)\s+(?P<unit>woche|monat|jahr|week|month|year)\b"), _r_this_last),
+    (
+        _rx(
+            r"\b(?:(?:in|im|in\s+der|in\s+den|am)\s+)?(?P<which>letzte[nrs]?|vergangene[nrs]?|vorige[nrs]?|diese[nrs]?|"
+            r"laufende[nrs]?|last|this)\s+(?P<unit>woche|monat|jahr|week|month|year)\b"
+        ),
+        _r_this_last,
+    ),
     (_rx(rf"\b(?:vor\s+(?P<n>{_N})\s+(?P<unit>{_U})\b)"), _r_ago),
     (_rx(rf"\b(?P<n>{_N})\s+(?P<unit>{_U})\s+ago\b"), _r_ago),
-    (_rx(rf"\b(?:in|während|within|over|during)\s+(?:den|der|the)\s+(?:letzten|vergangenen|past|last)\s+"
-         rf"(?:(?P<n>{_N})\s+)?(?P<unit>{_U})\b"), _r_last_n),
+    (
+        _rx(
+            rf"\b(?:in|während|within|over|during)\s+(?:den|der|the)\s+(?:letzten|vergangenen|past|last)\s+"
+            rf"(?:(?P<n>{_N})\s+)?(?P<unit>{_U})\b"
+        ),
+        _r_last_n,
+    ),
     (_rx(r"\b(?:im\s+)?vorjahr\b|\bim\s+vergangenen\s+jahr\b"), _r_vorjahr),
     (_rx(r"\bheuer\b"), _r_heuer),
     (_rx(rf"\b(?:(?:am|letzten|vergangenen|vorigen|on|last)\s+)(?P<wd>{_W})\b"), _r_weekday),
-    (_rx(rf"\b(?:(?:im|in|seit|bis|ab|since|until|till|from|by|zwischen|between|von|vom|und|and)\s+)(?P<mon>{_M})\b(?!\.?\s*\d)"), _r_month),
+    (
+        _rx(
+            rf"\b(?:(?:im|in|seit|bis|ab|since|until|till|from|by|zwischen|between|von|vom|und|and)\s+)(?P<mon>{_M})\b(?!\.?\s*\d)"
+        ),
+        _r_month,
+    ),
 ]
 
 _PART_RULE = _GRAMMAR[4][0]
@@ -336,7 +515,7 @@ def _grammar(question: str, ref: dt.date) -> list[_Match]:
     out: list[_Match] = []
     for i, (rx, rule) in enumerate(_GRAMMAR):
         for m in rx.finditer(question):
-            if any(taken[m.start():m.end()]):
+            if any(taken[m.start() : m.end()]):
                 continue
             try:
                 if rx is _PART_RULE:
@@ -367,8 +546,10 @@ class _PartMatch:
 
 
 # --- dateparser -------------------------------------------------------------------------------------------------
-_CALENDAR_WORD = _rx(rf"\d|\b(?:{_M}|{_W}|heute|gestern|vorgestern|morgen|woche|monat|jahr|today|yesterday|week|"
-                     r"month|year|ago)\b")
+_CALENDAR_WORD = _rx(
+    rf"\d|\b(?:{_M}|{_W}|heute|gestern|vorgestern|morgen|woche|monat|jahr|today|yesterday|week|"
+    r"month|year|ago)\b"
+)
 _WORDY = _rx(rf"\b(?:{_M}|{_W}|heute|gestern|vorgestern|woche|monat|jahr|today|yesterday|week|month|year|ago)\b")
 _NUMERIC_DATE = _rx(r"\d{1,4}[./-]\d{1,2}")
 
@@ -386,8 +567,10 @@ def dateparser_matches(question: str, ref: dt.date) -> list[tuple[str, dt.date, 
     from dateparser.search import search_dates
 
     base = dt.datetime.combine(ref, dt.time(12))
-    found = search_dates(question, languages=["de", "en"],
-                         settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"}) or []
+    found = (
+        search_dates(question, languages=["de", "en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
+        or []
+    )
     out = []
     for text, when in found:
         # a bare number is no date here (the grammar reads years, with guards against „2000 Euro“)
@@ -402,7 +585,7 @@ def dateparser_matches(question: str, ref: dt.date) -> list[tuple[str, dt.date, 
 def _from_dateparser(question: str, ref: dt.date, taken: list[_Match]) -> list[_Match]:
     masked = list(question)
     for m in taken:
-        masked[m.start:m.end] = " " * (m.end - m.start)
+        masked[m.start : m.end] = " " * (m.end - m.start)
     text = "".join(masked)
     if not _CALENDAR_WORD.search(text):
         return []
@@ -443,8 +626,13 @@ def question_dates(question: str, as_of: dt.date | None = None, use_dateparser: 
     if since and until and since > until:
         since, until = until, since
     text = " … ".join(m.text for m in merged)
-    return TimeFilter(since.isoformat() if since else None, until.isoformat() if until else None, text,
-                      merged[0].start, merged[-1].end)
+    return TimeFilter(
+        since.isoformat() if since else None,
+        until.isoformat() if until else None,
+        text,
+        merged[0].start,
+        merged[-1].end,
+    )
 
 
 def _ranges(question: str, matches: list[_Match]) -> list[_Match]:
@@ -452,19 +640,27 @@ def _ranges(question: str, matches: list[_Match]) -> list[_Match]:
     out: list[_Match] = []
     for m in matches:
         prev = out[-1] if out else None
-        gap = question[prev.end:m.start] if prev else ""
+        gap = question[prev.end : m.start] if prev else ""
         second = m.text.split()[0].lower() if m.text else ""
-        if prev and not prev.range and (_RANGE_GAP.match(gap) or (not gap.strip() and second in ("bis", "until",
-                                                                                                   "till"))):
-            lead = _RANGE_LEAD.search(question[max(0, prev.start - 12):prev.start])
-            if lead or prev.text.split()[0].lower() in ("von", "vom", "from", "zwischen", "between") \
-                    or "bis" in gap.lower() or second == "bis":
+        if (
+            prev
+            and not prev.range
+            and (_RANGE_GAP.match(gap) or (not gap.strip() and second in ("bis", "until", "till")))
+        ):
+            lead = _RANGE_LEAD.search(question[max(0, prev.start - 12) : prev.start])
+            if (
+                lead
+                or prev.text.split()[0].lower() in ("von", "vom", "from", "zwischen", "between")
+                or "bis" in gap.lower()
+                or second == "bis"
+            ):
                 first = prev.first
                 if not re.search(_Y, prev.text) and re.search(_Y, m.text) and first.year != m.last.year:
                     first = first.replace(year=m.last.year)  # „zwischen März und Mai 2025“: the year is said once
                 start = prev.start - len(lead.group()) if lead else prev.start
-                out[-1] = _Match(start, m.end, first, m.last, question[start:m.end].strip(), source=prev.source,
-                                 range=True)
+                out[-1] = _Match(
+                    start, m.end, first, m.last, question[start : m.end].strip(), source=prev.source, range=True
+                )
                 continue
         out.append(m)
     return out
@@ -473,7 +669,7 @@ def _ranges(question: str, matches: list[_Match]) -> list[_Match]:
 def _direction(question: str, m: _Match) -> None:
     """Direction words before (or at the start of) an expression: „seit Januar“ (open end), „bis März“, „vor 2016“
     (open start), „nach 2020“ (from the day after)."""
-    before = question[max(0, m.start - 20):m.start]
+    before = question[max(0, m.start - 20) : m.start]
     lead = re.search(r"(\S+)\s+$", before)
     lead_word = lead.group(1).lower() if lead else ""
     own = m.text.split()[0].lower() if m.text else ""
@@ -490,7 +686,7 @@ def _direction(question: str, m: _Match) -> None:
         return
     if lead and own not in ("seit", "ab", "since", "from", "bis", "until", "till"):
         m.start -= len(lead.group())
-    m.text = question[m.start:m.end].strip()
+    m.text = question[m.start : m.end].strip()
 
 
 def spans_of(question: str, tf: TimeFilter | None) -> list[tuple[int, int]]:

@@ -10,7 +10,9 @@ RECENCY = re.compile(
     r"\b(?:aktuelle?[nmrs]?|aktuell|derzeitige?[nmrs]?|derzeit|zurzeit|zur\s+zeit|momentan|gegenwärtig|"
     r"inzwischen|mittlerweile|zuletzt|neueste[nmrs]?|jüngste[nmrs]?|letzte[nmrs]?\s+stand|jetzt|nun|noch|"
     r"bisher|bislang|heutige[nmrs]?|stand\s+heute|latest|newest|most\s+recent|currently|current|now|still|"
-    r"so\s+far|to\s+date|as\s+of\s+now|these\s+days|nowadays)\b", re.I)
+    r"so\s+far|to\s+date|as\s+of\s+now|these\s+days|nowadays)\b",
+    re.I,
+)
 # „Wie hat sich … entwickelt?“, „Chronologie …“, „Was ist seit … passiert?“ (issue 20, item 4)
 TIMELINE = re.compile(
     r"\bwie\s+(?:hat|haben)\s+sich\b.*\b(?:entwickelt|verändert|geändert|verlaufen)\b|\bchronologie\b|"
@@ -18,14 +20,18 @@ TIMELINE = re.compile(
     r"\bentwicklung\s+de[rs]\b|\bwas\s+(?:ist|hat\s+sich|geschah|passierte)\b.*\bseit\b|"
     r"\bwas\s+ist\s+(?:bisher|bislang)\s+(?:passiert|geschehen)\b|\bschritt\s+für\s+schritt\b|"
     r"\bhow\s+(?:has|have|did)\b.*\b(?:develop(?:ed)?|evolve[d]?|change[d]?|unfold(?:ed)?)\b|\btimeline\b|"
-    r"\bchronology\b|\bwhat\s+(?:has\s+)?happened\s+since\b", re.I)
+    r"\bchronology\b|\bwhat\s+(?:has\s+)?happened\s+since\b",
+    re.I,
+)
 # the words of a timeline question that name no topic („Wie hat sich … entwickelt?“ → the topic in between)
 _TIMELINE_WORDS = re.compile(
     r"\b(?:wie\s+(?:hat|haben)\s+sich|entwickelt|verändert|geändert|verlaufen|chronologie|zeitleiste|"
     r"zeitliche[nmrs]?\s+(?:ablauf|verlauf|abfolge)|verlauf|entwicklung|im\s+laufe\s+der\s+zeit|"
     r"was\s+(?:ist|hat\s+sich|geschah|passierte)|passiert|geschehen|getan|schritt\s+für\s+schritt|"
     r"how\s+(?:has|have|did)|developed|evolved|changed|unfolded|timeline|chronology|over\s+time|"
-    r"what\s+(?:has\s+)?happened)\b", re.I)
+    r"what\s+(?:has\s+)?happened)\b",
+    re.I,
+)
 
 
 def wants_latest(question: str) -> bool:

@@ -73,8 +73,9 @@ class Report:
     value_span: tuple[int, int] | None = None
 
 
-def reports(question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de",
-            typed: bool = True) -> list[Report]:
+def reports(
+    question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de", typed: bool = True
+) -> list[Report]:
     """The best sentence of each article in the passages, best first. `typed`: for number/date/name/place
     questions only sentences holding such a filler."""
     if not passages:
@@ -96,10 +97,19 @@ def reports(question: str, passages: list[Passage], idf: Callable[[str], float],
         value, span = "", None
         if kind in SLOT_KINDS:
             span = answer_span(p.text, kind, e.filler, sv.end)
-            value = p.text[span[0]:span[1]] if span else ""
+            value = p.text[span[0] : span[1]] if span else ""
         d = passage_date(p)
-        out.append(Report(e.passage, [(sv.start, sv.end)], d.isoformat() if d else "",
-                          " ".join(p.text[sv.start:sv.end].split()), e.score, value, span))
+        out.append(
+            Report(
+                e.passage,
+                [(sv.start, sv.end)],
+                d.isoformat() if d else "",
+                " ".join(p.text[sv.start : sv.end].split()),
+                e.score,
+                value,
+                span,
+            )
+        )
     return out
 
 

@@ -90,8 +90,9 @@ class Access:
     login_delay: float = 1.0
 
     @classmethod
-    def from_settings(cls, settings: Settings, secrets: Mapping[str, Any] | None = None,
-                      server_address: str | None | bool = False) -> "Access":
+    def from_settings(
+        cls, settings: Settings, secrets: Mapping[str, Any] | None = None, server_address: str | None | bool = False
+    ) -> "Access":
         """Settings (environment) first, then the same names in `secrets` (secrets.toml). `server_address` is the
         address Streamlit binds to (None: all interfaces); False when unknown (the preflight before Streamlit)."""
         secrets = secrets or {}
@@ -103,8 +104,13 @@ class Access:
             host = str(secrets["QUELLE_HOST"])
         if server_address is not False and is_network_host(server_address) and not is_network_host(host):
             host = server_address or "0.0.0.0"  # Streamlit listens wider than QUELLE_HOST says: that counts
-        return cls(host=host, reader_password=reader, editor_password=editor, allow_open=allow_open,
-                   login_delay=settings.login_delay)
+        return cls(
+            host=host,
+            reader_password=reader,
+            editor_password=editor,
+            allow_open=allow_open,
+            login_delay=settings.login_delay,
+        )
 
     @property
     def protected(self) -> bool:

@@ -12,9 +12,14 @@ from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import UploadResult, ingest_uploads
 
-STATUS_ICON = {"added": ":green[:material/check_circle:]", "updated": ":blue[:material/sync:]",
-               "unchanged": ":gray[:material/radio_button_unchecked:]", "failed": ":red[:material/error:]",
-               "skipped": ":gray[:material/skip_next:]", "duplicate": ":gray[:material/content_copy:]"}
+STATUS_ICON = {
+    "added": ":green[:material/check_circle:]",
+    "updated": ":blue[:material/sync:]",
+    "unchanged": ":gray[:material/radio_button_unchecked:]",
+    "failed": ":red[:material/error:]",
+    "skipped": ":gray[:material/skip_next:]",
+    "duplicate": ":gray[:material/content_copy:]",
+}
 
 
 def matches(article: dict, query: str) -> bool:
@@ -37,9 +42,14 @@ def upload_section(lang: str) -> None:
     limit = res.settings.max_file_mb
     st.subheader(t("upload", lang))
     with st.form("upload_form", clear_on_submit=True):
-        files = st.file_uploader(t("upload", lang), type=[s.lstrip(".") for s in types], accept_multiple_files=True,
-                                 max_upload_size=max(1, math.ceil(limit)), label_visibility="collapsed",
-                                 help=t("upload_help", lang, types=", ".join(types), mb=f"{limit:g}"))
+        files = st.file_uploader(
+            t("upload", lang),
+            type=[s.lstrip(".") for s in types],
+            accept_multiple_files=True,
+            max_upload_size=max(1, math.ceil(limit)),
+            label_visibility="collapsed",
+            help=t("upload_help", lang, types=", ".join(types), mb=f"{limit:g}"),
+        )
         st.caption(t("upload_help", lang, types=", ".join(types), mb=f"{limit:g}"))
         submitted = st.form_submit_button(t("upload_button", lang), type="primary")
     if submitted:
@@ -59,7 +69,9 @@ def upload_section(lang: str) -> None:
         counts = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
-        st.success(t("upload_done", lang, summary=" · ".join(f"{t('status_' + s, lang)}: {n}" for s, n in counts.items())))
+        st.success(
+            t("upload_done", lang, summary=" · ".join(f"{t('status_' + s, lang)}: {n}" for s, n in counts.items()))
+        )
         for r in results:
             st.markdown(result_line(r, lang))
 
@@ -84,15 +96,27 @@ def list_section(lang: str, editor: bool = True) -> None:
         st.info(t("no_articles", lang))
         return
     # st.dataframe renders cell values as plain text (never markdown or HTML)
-    st.dataframe([{t("col_title", lang): a["title"], t("col_date", lang): a["date"], t("col_source", lang): a["source"],
-                   t("col_chunks", lang): a["chunks"], t("col_id", lang): a["article_id"]} for a in shown],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                t("col_title", lang): a["title"],
+                t("col_date", lang): a["date"],
+                t("col_source", lang): a["source"],
+                t("col_chunks", lang): a["chunks"],
+                t("col_id", lang): a["article_id"],
+            }
+            for a in shown
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     if not editor:  # readers get no delete control at all
         return
     st.subheader(t("delete", lang))
     by_id = {a["article_id"]: a for a in shown}
-    pick = st.selectbox(t("delete_pick", lang), list(by_id), key="delete_pick",
-                        format_func=lambda i: f"{by_id[i]['title'] or i} ({i})")
+    pick = st.selectbox(
+        t("delete_pick", lang), list(by_id), key="delete_pick", format_func=lambda i: f"{by_id[i]['title'] or i} ({i})"
+    )
     if st.button(t("delete_button", lang), key="delete_button", icon=":material/delete:") and pick:
         try:
             st.session_state.deleted = delete_article(lib, pick, lang, by_id[pick]["title"])

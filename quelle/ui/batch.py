@@ -22,9 +22,16 @@ def table_rows(rows: list[dict]) -> list[dict]:
         cites = r.get("citations") or []
         if isinstance(cites, str):
             cites = json.loads(cites or "[]")
-        out.append({"id": r.get("id", ""), "question": r.get("question", ""), "answer": r.get("answer", ""),
-                    "abstained": bool(r.get("abstained")), "citations": "; ".join(
-                        f"[{c.get('n')}] {c.get('title', '')}" for c in cites), "error": r.get("error") or ""})
+        out.append(
+            {
+                "id": r.get("id", ""),
+                "question": r.get("question", ""),
+                "answer": r.get("answer", ""),
+                "abstained": bool(r.get("abstained")),
+                "citations": "; ".join(f"[{c.get('n')}] {c.get('title', '')}" for c in cites),
+                "error": r.get("error") or "",
+            }
+        )
     return out
 
 
@@ -41,8 +48,12 @@ def answer_file(name: str, data: bytes, output_format: str, request: state.Reque
         source.write_bytes(data)
         target = Path(folder) / f"{source.stem}-antworten{output_format}"
         summary = run_batch(source, target, request.settings, res, filters=request.filters, progress=progress)
-        return {"summary": summary.to_dict(), "rows": table_rows(read_output(target)), "name": target.name,
-                "data": target.read_bytes()}
+        return {
+            "summary": summary.to_dict(),
+            "rows": table_rows(read_output(target)),
+            "name": target.name,
+            "data": target.read_bytes(),
+        }
 
 
 def page() -> None:
@@ -61,8 +72,18 @@ def page() -> None:
             st.error(t("error", lang, message=md_escape(str(e))))
     result = st.session_state.get("batch_result")
     if result:
-        st.success(t("batch_summary", lang, **{k: result["summary"][k] for k in
-                                                ("total", "answered", "abstained", "errors", "seconds")}))
-        st.download_button(t("batch_download", lang, name=result["name"]), result["data"], file_name=result["name"],
-                           icon=":material/download:", key="batch_download")
+        st.success(
+            t(
+                "batch_summary",
+                lang,
+                **{k: result["summary"][k] for k in ("total", "answered", "abstained", "errors", "seconds")},
+            )
+        )
+        st.download_button(
+            t("batch_download", lang, name=result["name"]),
+            result["data"],
+            file_name=result["name"],
+            icon=":material/download:",
+            key="batch_download",
+        )
         st.dataframe(result["rows"], hide_index=True, width="stretch")

@@ -25,8 +25,9 @@ def new_chat() -> None:
     feedback.start_new_chat()  # a new session id; the old chat stays stored under its own
 
 
-def answer_message(question: str, history: list[dict], request: state.Request, res: Resources, lang: str,
-                   time_aware: bool = True) -> dict:
+def answer_message(
+    question: str, history: list[dict], request: state.Request, res: Resources, lang: str, time_aware: bool = True
+) -> dict:
     """Ask in a worker thread; show a status until the first token, stream LLM tokens; return the stored message."""
     if request.error:
         return {"role": "assistant", "content": "", "error": request.error}
@@ -35,8 +36,15 @@ def answer_message(question: str, history: list[dict], request: state.Request, r
 
     def work() -> None:
         try:
-            outcome["answer"] = ask(question, request.settings, history, resources=res, filters=request.filters,
-                                    on_token=tokens.put, time_aware=time_aware)
+            outcome["answer"] = ask(
+                question,
+                request.settings,
+                history,
+                resources=res,
+                filters=request.filters,
+                on_token=tokens.put,
+                time_aware=time_aware,
+            )
         except Exception as e:  # shown to the user; the chat stays usable
             outcome["error"] = str(e) or type(e).__name__
         finally:
@@ -97,8 +105,9 @@ def page() -> None:
         with st.chat_message("user"):
             st.markdown(md_escape(question))
         with st.chat_message("assistant"):
-            message = feedback.stamp_message(answer_message(question, history, request, res, lang, time_aware),
-                                             question, history, request)
+            message = feedback.stamp_message(
+                answer_message(question, history, request, res, lang, time_aware), question, history, request
+            )
             render_answer(message, lang)
             st.session_state.messages.append(message)
             feedback.save_messages()

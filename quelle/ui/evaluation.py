@@ -22,10 +22,14 @@ from quelle.uploads import safe_filename
 OWN_REPORTS = "eval_own_reports"  # session_state: the report folders this session's runs wrote
 DEMO_GOLD = Path(str(bundled.demo_gold()))  # package data (data/demo/gold.jsonl in the repo)
 # headings of the answer-shape and slice tables (kept here: the report's own words, German and English)
-_LABELS = {"de": {"answers": "Antwortsätze und Antwortspannen (beantwortbare Fragen)", "slices": "Teilmengen",
-                  "slice": "Teilmenge"},
-           "en": {"answers": "Answer sentences and answer spans (answerable questions)", "slices": "Slices",
-                  "slice": "slice"}}
+_LABELS = {
+    "de": {
+        "answers": "Antwortsätze und Antwortspannen (beantwortbare Fragen)",
+        "slices": "Teilmengen",
+        "slice": "Teilmenge",
+    },
+    "en": {"answers": "Answer sentences and answer spans (answerable questions)", "slices": "Slices", "slice": "slice"},
+}
 
 
 def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, result_out: dict | None = None) -> Path:
@@ -39,8 +43,14 @@ def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, resu
         bar.progress(done / max(total, 1), text=t("eval_progress", lang, done=done, total=total))
 
     out = Path(tempfile.mkdtemp(prefix="quelle-eval-"))
-    result = run_evaluation(questions, [EvalConfig("standard", request.settings)], res,
-                            lambda: articles_from_store(res.index), out / "results.jsonl", progress)
+    result = run_evaluation(
+        questions,
+        [EvalConfig("standard", request.settings)],
+        res,
+        lambda: articles_from_store(res.index),
+        out / "results.jsonl",
+        progress,
+    )
     write_report(result, out)
     st.session_state.setdefault(OWN_REPORTS, []).append(str(out.resolve()))
     if result_out is not None:
@@ -114,14 +124,34 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
     gold = export(records)
     up = sum(1 for r in records if r.rating == UP)
     st.caption(t("fb_intro", lang))
-    st.markdown(md_escape(t("fb_counts", lang, total=len(records), up=up, down=len(records) - up,
-                            gold=len(gold.rows), skipped=len(gold.skipped))))
-    st.dataframe([{t("fb_col_time", lang): r.updated[:16].replace("T", " "),
-                   t("fb_col_rating", lang): "👍" if r.rating == UP else "👎",
-                   t("fb_col_question", lang): r.question, t("fb_col_answer", lang): r.answer.get("answer", ""),
-                   t("fb_col_reason", lang): t(f"fb_reason_{r.reason}", lang) if r.reason else "",
-                   t("fb_col_correction", lang): r.correction} for r in records],
-                 hide_index=True, key="fb_table")  # a dataframe shows every value as text
+    st.markdown(
+        md_escape(
+            t(
+                "fb_counts",
+                lang,
+                total=len(records),
+                up=up,
+                down=len(records) - up,
+                gold=len(gold.rows),
+                skipped=len(gold.skipped),
+            )
+        )
+    )
+    st.dataframe(
+        [
+            {
+                t("fb_col_time", lang): r.updated[:16].replace("T", " "),
+                t("fb_col_rating", lang): "👍" if r.rating == UP else "👎",
+                t("fb_col_question", lang): r.question,
+                t("fb_col_answer", lang): r.answer.get("answer", ""),
+                t("fb_col_reason", lang): t(f"fb_reason_{r.reason}", lang) if r.reason else "",
+                t("fb_col_correction", lang): r.correction,
+            }
+            for r in records
+        ],
+        hide_index=True,
+        key="fb_table",
+    )  # a dataframe shows every value as text
     if not gold.rows:
         return
     left, right = st.columns(2)
@@ -131,8 +161,15 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
         n, total = changed(outcome.get("rows", []))
         st.session_state.fb_changed = {"changed": n, "total": total}
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold.rows).encode("utf-8")
-    right.download_button(t("fb_download", lang), body, file_name="feedback-gold.jsonl", mime="application/jsonl",
-                          key="fb_download", on_click="ignore", icon=":material/download:")
+    right.download_button(
+        t("fb_download", lang),
+        body,
+        file_name="feedback-gold.jsonl",
+        mime="application/jsonl",
+        key="fb_download",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     if counts := st.session_state.get("fb_changed"):
         st.info(t("fb_changed", lang, **counts), icon=":material/compare_arrows:")
 
@@ -153,8 +190,16 @@ def clear_section(store, lang: str) -> None:
             st.session_state.fb_clear_pending = True
             st.rerun()
         return
-    st.warning(t("fb_clear_confirm", lang, ratings=len(store.records()), chats=store.chat_count(),
-                 data_dir=md_escape(str(store.data_dir))), icon=":material/warning:")
+    st.warning(
+        t(
+            "fb_clear_confirm",
+            lang,
+            ratings=len(store.records()),
+            chats=store.chat_count(),
+            data_dir=md_escape(str(store.data_dir)),
+        ),
+        icon=":material/warning:",
+    )
     yes, no = st.columns(2)
     if yes.button(t("fb_clear_yes", lang), key="fb_clear_yes", type="primary", icon=":material/delete_forever:"):
         st.session_state.pop("fb_clear_pending", None)
@@ -182,18 +227,22 @@ def show_report(folder: Path, lang: str) -> None:
         return
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     st.subheader(t("eval_metrics", lang))
-    st.dataframe([{"metric": k, "value": metrics.get(k)} for k in METRIC_KEYS if k in metrics],
-                 hide_index=True, width="content")
+    st.dataframe(
+        [{"metric": k, "value": metrics.get(k)} for k in METRIC_KEYS if k in metrics], hide_index=True, width="content"
+    )
     labels = _LABELS.get(lang, _LABELS["de"])
     shape = [k for k in ANSWER_KEYS if k in metrics]  # reports written before issue 14 have none of these
     if shape:
         st.subheader(labels["answers"])
         for i in range(0, len(shape), 3):  # three to a row: the key names are long
-            for col, key in zip(st.columns(3), shape[i:i + 3]):
+            for col, key in zip(st.columns(3), shape[i : i + 3]):
                 value = metrics.get(key)
                 col.metric(key, "–" if value is None else f"{value:.3f}")
-    rows = [{labels["slice"]: f"{field}={name}", **{k: figures.get(k) for k in SLICE_KEYS}}
-            for field, groups in (metrics.get("slices") or {}).items() for name, figures in groups.items()]
+    rows = [
+        {labels["slice"]: f"{field}={name}", **{k: figures.get(k) for k in SLICE_KEYS}}
+        for field, groups in (metrics.get("slices") or {}).items()
+        for name, figures in groups.items()
+    ]
     if rows:
         st.subheader(labels["slices"])
         st.dataframe(rows, hide_index=True, width="content")
@@ -201,10 +250,20 @@ def show_report(folder: Path, lang: str) -> None:
     for key, name in PLOTS.items():
         if path := report_file(folder, name):
             st.image(str(path), caption=PLOT_TITLES.get(key, key))
-    for name, mime in (("report.html", "text/html"), ("metrics.json", "application/json"), ("report.md", "text/markdown")):
+    for name, mime in (
+        ("report.html", "text/html"),
+        ("metrics.json", "application/json"),
+        ("report.md", "text/markdown"),
+    ):
         if path := report_file(folder, name):
-            st.download_button(t("eval_download", lang, name=name), path.read_bytes(), file_name=name,
-                               mime=mime, key=f"eval_download_{name}", icon=":material/download:")
+            st.download_button(
+                t("eval_download", lang, name=name),
+                path.read_bytes(),
+                file_name=name,
+                mime=mime,
+                key=f"eval_download_{name}",
+                icon=":material/download:",
+            )
 
 
 def page() -> None:

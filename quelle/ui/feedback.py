@@ -125,10 +125,19 @@ def _store(message: dict, rating: int | None, reason: str | None = None, correct
         store.unrate(message["id"])
         message.pop("feedback", None)
     else:
-        fb = store.rate(Feedback(id=message["id"], rating=rating, question=message.get("question", ""),
-                                 answer=message.get("answer") or {}, history=message.get("history") or [],
-                                 settings=message.get("request") or {}, reason=reason, correction=correction,
-                                 session_id=session_id()))
+        fb = store.rate(
+            Feedback(
+                id=message["id"],
+                rating=rating,
+                question=message.get("question", ""),
+                answer=message.get("answer") or {},
+                history=message.get("history") or [],
+                settings=message.get("request") or {},
+                reason=reason,
+                correction=correction,
+                session_id=session_id(),
+            )
+        )
         message["feedback"] = {"rating": fb.rating, "reason": fb.reason, "correction": fb.correction}
     save_messages()
 
@@ -163,11 +172,22 @@ def rating(message: dict, lang: str) -> None:
         st.caption(t("fb_thanks", lang))
     elif given.get("rating") == DOWN:
         with st.form(f"fb_form_{mid}", border=True):
-            st.text_area(t("fb_correction", lang), value=given.get("correction", ""), key=f"fb_correction_{mid}",
-                         placeholder=t("fb_correction_hint", lang), height=68, max_chars=2000)
-            st.radio(t("fb_reason", lang), REASONS, key=f"fb_reason_{mid}", horizontal=True,
-                     index=REASONS.index(given["reason"]) if given.get("reason") in REASONS else None,
-                     format_func=lambda r: t(f"fb_reason_{r}", lang))
+            st.text_area(
+                t("fb_correction", lang),
+                value=given.get("correction", ""),
+                key=f"fb_correction_{mid}",
+                placeholder=t("fb_correction_hint", lang),
+                height=68,
+                max_chars=2000,
+            )
+            st.radio(
+                t("fb_reason", lang),
+                REASONS,
+                key=f"fb_reason_{mid}",
+                horizontal=True,
+                index=REASONS.index(given["reason"]) if given.get("reason") in REASONS else None,
+                format_func=lambda r: t(f"fb_reason_{r}", lang),
+            )
             st.form_submit_button(t("fb_send", lang), on_click=_on_details, args=(mid,))
         if given.get("correction") or given.get("reason"):
             parts = [t(f"fb_reason_{given['reason']}", lang)] if given.get("reason") else []
@@ -183,9 +203,21 @@ def export_menu(messages: list[dict], lang: str, where=None) -> None:
     day = dt.date.today().isoformat()
     with where.popover(t("export", lang), icon=":material/download:", disabled=not messages):
         stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-        st.download_button(t("export_markdown", lang), chat_markdown(messages, lang, stamp).encode("utf-8"),
-                           file_name=f"quelle-chat-{day}.md", mime="text/markdown", key="export_md",
-                           on_click="ignore", icon=":material/description:")
-        st.download_button(t("export_json", lang), chat_json(messages).encode("utf-8"),
-                           file_name=f"quelle-chat-{day}.json", mime="application/json", key="export_json",
-                           on_click="ignore", icon=":material/data_object:")
+        st.download_button(
+            t("export_markdown", lang),
+            chat_markdown(messages, lang, stamp).encode("utf-8"),
+            file_name=f"quelle-chat-{day}.md",
+            mime="text/markdown",
+            key="export_md",
+            on_click="ignore",
+            icon=":material/description:",
+        )
+        st.download_button(
+            t("export_json", lang),
+            chat_json(messages).encode("utf-8"),
+            file_name=f"quelle-chat-{day}.json",
+            mime="application/json",
+            key="export_json",
+            on_click="ignore",
+            icon=":material/data_object:",
+        )

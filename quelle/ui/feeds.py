@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quelle.feeds import (KIND_LABEL, FeedSettings, RegistryError, SyncBusy, Syncer, add_feed, open_registry,
-                          remove_feed)
+from quelle.feeds import KIND_LABEL, FeedSettings, RegistryError, SyncBusy, Syncer, add_feed, open_registry, remove_feed
 from quelle.feeds.sync import SyncReport
 from quelle.ui import access, state
 from quelle.ui.render import md_escape
@@ -17,7 +16,7 @@ TEXTS = {
     "de": {
         "feeds": "Feeds",
         "intro": "RSS/Atom-Feeds, Sitemaps (auch News-Sitemaps) oder einzelne Artikel-URLs. „Jetzt aktualisieren“ holt "
-                 "neue und geänderte Artikel (wie `quelle sync`).",
+        "neue und geänderte Artikel (wie `quelle sync`).",
         "url": "URL",
         "url_placeholder": "https://…/feed.xml",
         "name": "Name (optional)",
@@ -38,7 +37,10 @@ TEXTS = {
         "st_not_modified": "unverändert (304)",
         "st_failed": "Fehler",
         "st_interrupted": "abgebrochen",
-        "c_new": "neu", "c_updated": "aktualisiert", "c_unchanged": "unverändert", "c_failed": "fehlgeschlagen",
+        "c_new": "neu",
+        "c_updated": "aktualisiert",
+        "c_unchanged": "unverändert",
+        "c_failed": "fehlgeschlagen",
         "sync": "Jetzt aktualisieren",
         "syncing": "{name}: {done} von {total} Einträgen",
         "sync_start": "Feeds werden abgerufen …",
@@ -57,7 +59,7 @@ TEXTS = {
     "en": {
         "feeds": "Feeds",
         "intro": "RSS/Atom feeds, sitemaps (news sitemaps too) or single article URLs. “Update now” fetches new and "
-                 "changed articles (like `quelle sync`).",
+        "changed articles (like `quelle sync`).",
         "url": "URL",
         "url_placeholder": "https://…/feed.xml",
         "name": "Name (optional)",
@@ -78,7 +80,10 @@ TEXTS = {
         "st_not_modified": "unchanged (304)",
         "st_failed": "failed",
         "st_interrupted": "interrupted",
-        "c_new": "new", "c_updated": "updated", "c_unchanged": "unchanged", "c_failed": "failed",
+        "c_new": "new",
+        "c_updated": "updated",
+        "c_unchanged": "unchanged",
+        "c_failed": "failed",
         "sync": "Update now",
         "syncing": "{name}: {done} of {total} entries",
         "sync_start": "Fetching the feeds …",
@@ -109,13 +114,18 @@ def feed_rows(feeds, lang: str) -> list[dict]:
         status = tt(f"st_{f.status}", lang) if f.status else tt("never", lang)
         if f.message:
             status += f": {f.message}"
-        rows.append({tt("col_name", lang): f.name, tt("col_url", lang): f.url,
-                     tt("col_kind", lang): KIND_LABEL.get(f.kind or "", f.kind or ""),
-                     tt("col_last", lang): f.last_sync.replace("T", " ")[:19] or tt("never", lang),
-                     tt("col_status", lang): status,
-                     tt("col_pass", lang): " · ".join(f"{tt('c_' + k, lang)} {v}" for k, v in (f.summary or {}).items()
-                                                      if v) or "–",
-                     tt("col_articles", lang): f.articles})
+        rows.append(
+            {
+                tt("col_name", lang): f.name,
+                tt("col_url", lang): f.url,
+                tt("col_kind", lang): KIND_LABEL.get(f.kind or "", f.kind or ""),
+                tt("col_last", lang): f.last_sync.replace("T", " ")[:19] or tt("never", lang),
+                tt("col_status", lang): status,
+                tt("col_pass", lang): " · ".join(f"{tt('c_' + k, lang)} {v}" for k, v in (f.summary or {}).items() if v)
+                or "–",
+                tt("col_articles", lang): f.articles,
+            }
+        )
     return rows
 
 
@@ -189,8 +199,12 @@ def _sync(registry, feeds, lang: str) -> None:
 def _remove_form(registry, feeds, lang: str) -> None:
     with st.expander(tt("remove", lang)):
         by_url = {f.url: f for f in feeds}
-        pick = st.selectbox(tt("remove_pick", lang), list(by_url), key="feed_remove_pick",
-                            format_func=lambda u: f"{by_url[u].name} ({u})")
+        pick = st.selectbox(
+            tt("remove_pick", lang),
+            list(by_url),
+            key="feed_remove_pick",
+            format_func=lambda u: f"{by_url[u].name} ({u})",
+        )
         delete_articles = st.checkbox(tt("remove_articles", lang), key="feed_remove_articles")
         if st.button(tt("remove_button", lang), key="feed_remove_button", icon=":material/delete:") and pick:
             try:
@@ -200,7 +214,10 @@ def _remove_form(registry, feeds, lang: str) -> None:
                 return
             removed, deleted = remove_feed(registry, pick, state.library() if delete_articles else None)
             extra = tt("removed_articles", lang, n=len(deleted)) if delete_articles else ""
-            st.session_state.feed_message = ("success", tt("removed", lang, name=md_escape(removed.name), deleted=extra))
+            st.session_state.feed_message = (
+                "success",
+                tt("removed", lang, name=md_escape(removed.name), deleted=extra),
+            )
             st.session_state.pop("feed_report", None)
             st.rerun()
 

@@ -89,7 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "deleted": "Gelöscht: {title} ({n} Passagen)",
         "no_articles": "Keine Artikel gefunden.",
         "batch_intro": "Fragendatei hochladen (.txt: eine Frage pro Zeile; .csv mit Spalte `question`; .jsonl) — "
-                       "alle Fragen werden mit den Einstellungen der Seitenleiste beantwortet.",
+        "alle Fragen werden mit den Einstellungen der Seitenleiste beantwortet.",
         "batch_file": "Fragendatei",
         "batch_format": "Ausgabeformat",
         "batch_start": "Fragen beantworten",
@@ -97,7 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "batch_summary": "{total} Fragen: {answered} beantwortet, {abstained} ohne Antwort, {errors} Fehler · {seconds} s",
         "batch_download": "Antworten herunterladen ({name})",
         "eval_intro": "Goldfragen (.jsonl, .json oder .csv) gegen den aktuellen Bestand auswerten oder einen "
-                      "vorhandenen Bericht öffnen.",
+        "vorhandenen Bericht öffnen.",
         "eval_run": "Auswertung starten",
         "eval_gold": "Goldfragen-Datei",
         "eval_demo": "Demo-Goldfragen verwenden (data/demo/gold.jsonl)",
@@ -111,7 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "eval_need_gold": "Bitte eine Goldfragen-Datei hochladen oder die Demo-Goldfragen wählen.",
         "login_title": "Anmelden",
         "login_intro": "Diese Quelle ist passwortgeschützt. Bitte mit dem Passwort zum Lesen oder für die Redaktion "
-                       "anmelden.",
+        "anmelden.",
         "login_password": "Passwort",
         "login_button": "Anmelden",
         "login_failed": "Falsches Passwort.",
@@ -123,11 +123,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "access_read_only": "Lesezugriff: Hochladen, Löschen und Feeds verwalten kann nur die Redaktion.",
         "access_all_interfaces": "{host}, alle Netzwerkschnittstellen",
         "access_refused": "Quelle startet nicht: Die App ist im Netzwerk erreichbar ({host}), aber kein Passwort ist "
-                          "gesetzt. Setzen Sie QUELLE_READER_PASSWORD und/oder QUELLE_EDITOR_PASSWORD (Umgebung oder "
-                          ".streamlit/secrets.toml), binden Sie nur an 127.0.0.1 (Standard) oder erlauben Sie offenen "
-                          "Zugriff bewusst mit QUELLE_ALLOW_OPEN=1.",
+        "gesetzt. Setzen Sie QUELLE_READER_PASSWORD und/oder QUELLE_EDITOR_PASSWORD (Umgebung oder "
+        ".streamlit/secrets.toml), binden Sie nur an 127.0.0.1 (Standard) oder erlauben Sie offenen "
+        "Zugriff bewusst mit QUELLE_ALLOW_OPEN=1.",
         "access_open_banner": "Offen im Netzwerk: Quelle ist ohne Passwort erreichbar ({host}; "
-                              "QUELLE_ALLOW_OPEN=1). Jede und jeder im Netz kann fragen, Artikel hochladen und löschen.",
+        "QUELLE_ALLOW_OPEN=1). Jede und jeder im Netz kann fragen, Artikel hochladen und löschen.",
     },
     "en": {
         "tagline": "Ask your news articles — every claim with its source.",
@@ -210,7 +210,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "deleted": "Deleted: {title} ({n} passages)",
         "no_articles": "No articles found.",
         "batch_intro": "Upload a question file (.txt: one question per line; .csv with a `question` column; .jsonl) — "
-                       "every question is answered with the sidebar's settings.",
+        "every question is answered with the sidebar's settings.",
         "batch_file": "Question file",
         "batch_format": "Output format",
         "batch_start": "Answer the questions",
@@ -218,7 +218,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "batch_summary": "{total} questions: {answered} answered, {abstained} without answer, {errors} errors · {seconds} s",
         "batch_download": "Download the answers ({name})",
         "eval_intro": "Evaluate gold questions (.jsonl, .json or .csv) against the current collection, or open an "
-                      "existing report.",
+        "existing report.",
         "eval_run": "Run the evaluation",
         "eval_gold": "Gold question file",
         "eval_demo": "Use the demo gold questions (data/demo/gold.jsonl)",
@@ -243,112 +243,120 @@ TEXTS: dict[str, dict[str, str]] = {
         "access_read_only": "Read-only access: only editors can upload, delete and manage feeds.",
         "access_all_interfaces": "{host}, all network interfaces",
         "access_refused": "Quelle does not start: the app is reachable from the network ({host}) but no password is "
-                          "set. Set QUELLE_READER_PASSWORD and/or QUELLE_EDITOR_PASSWORD (environment or "
-                          ".streamlit/secrets.toml), bind to 127.0.0.1 only (the default) or allow open access on "
-                          "purpose with QUELLE_ALLOW_OPEN=1.",
+        "set. Set QUELLE_READER_PASSWORD and/or QUELLE_EDITOR_PASSWORD (environment or "
+        ".streamlit/secrets.toml), bind to 127.0.0.1 only (the default) or allow open access on "
+        "purpose with QUELLE_ALLOW_OPEN=1.",
         "access_open_banner": "Open on the network: Quelle is reachable without a password ({host}; "
-                              "QUELLE_ALLOW_OPEN=1). Anyone on the network can ask, upload and delete articles.",
+        "QUELLE_ALLOW_OPEN=1). Anyone on the network can ask, upload and delete articles.",
     },
 }
 
 
 # issue 21: feedback under answers, kept chats, „Exportieren“, feedback on the Evaluation page
-TEXTS["de"].update({
-    "fb_thanks": "Danke für Ihre Bewertung.",
-    "fb_correction": "Richtige Antwort (optional)",
-    "fb_correction_hint": "Wie hätte die Antwort lauten sollen?",
-    "fb_reason": "Was war falsch?",
-    "fb_reason_wrong_source": "falsche Quelle",
-    "fb_reason_wrong_passage": "falsche Stelle",
-    "fb_reason_should_abstain": "hätte nicht antworten sollen",
-    "fb_reason_should_answer": "sollte antworten",
-    "fb_send": "Senden",
-    "fb_saved": "Gespeichert:",
-    "fb_stored_correction": "Richtige Antwort:",
-    "export": "Exportieren",
-    "export_markdown": "Als Markdown (mit Quellen)",
-    "export_json": "Als JSON (ask --json)",
-    "fb_section": "Bewertungen aus dem Chat",
-    "fb_intro": "Mit 👍/👎 bewertete Antworten werden zu Goldfragen: Korrekturen und bestätigte Antworten als "
-                "Antworten, „hätte nicht antworten sollen“ als unbeantwortbar. Die Auswertung fragt mit den "
-                "Einstellungen der Seitenleiste erneut.",
-    "fb_counts": "{total} Bewertungen (👍 {up} · 👎 {down}) · {gold} als Goldfragen nutzbar · {skipped} ohne "
-                 "richtige Antwort übersprungen",
-    "fb_none": "Noch keine Bewertungen. Bewerten Sie Antworten im Chat mit 👍 oder 👎.",
-    "fb_run": "Bewertungen auswerten",
-    "fb_download": "Als Goldfragen herunterladen (feedback-gold.jsonl)",
-    "fb_changed": "{changed} von {total} bewerteten Antworten würden sich jetzt ändern.",
-    "fb_col_time": "Zeit",
-    "fb_col_rating": "Bewertung",
-    "fb_col_question": "Frage",
-    "fb_col_answer": "Antwort",
-    "fb_col_reason": "Grund",
-    "fb_col_correction": "Richtige Antwort",
-})
-TEXTS["en"].update({
-    "fb_thanks": "Thank you for your rating.",
-    "fb_correction": "Correct answer (optional)",
-    "fb_correction_hint": "What should the answer have been?",
-    "fb_reason": "What was wrong?",
-    "fb_reason_wrong_source": "wrong source",
-    "fb_reason_wrong_passage": "wrong passage",
-    "fb_reason_should_abstain": "should not have answered",
-    "fb_reason_should_answer": "should have answered",
-    "fb_send": "Send",
-    "fb_saved": "Saved:",
-    "fb_stored_correction": "Correct answer:",
-    "export": "Export",
-    "export_markdown": "As Markdown (with sources)",
-    "export_json": "As JSON (ask --json)",
-    "fb_section": "Ratings from the chat",
-    "fb_intro": "Answers rated 👍/👎 become gold questions: corrections and confirmed answers as answers, "
-                "“should not have answered” as unanswerable. The evaluation asks again with the sidebar's settings.",
-    "fb_counts": "{total} ratings (👍 {up} · 👎 {down}) · {gold} usable as gold questions · {skipped} skipped "
-                 "without a correct answer",
-    "fb_none": "No ratings yet. Rate answers in the chat with 👍 or 👎.",
-    "fb_run": "Evaluate the ratings",
-    "fb_download": "Download as gold questions (feedback-gold.jsonl)",
-    "fb_changed": "{changed} of {total} rated answers would now change.",
-    "fb_col_time": "Time",
-    "fb_col_rating": "Rating",
-    "fb_col_question": "Question",
-    "fb_col_answer": "Answer",
-    "fb_col_reason": "Reason",
-    "fb_col_correction": "Correct answer",
-})
+TEXTS["de"].update(
+    {
+        "fb_thanks": "Danke für Ihre Bewertung.",
+        "fb_correction": "Richtige Antwort (optional)",
+        "fb_correction_hint": "Wie hätte die Antwort lauten sollen?",
+        "fb_reason": "Was war falsch?",
+        "fb_reason_wrong_source": "falsche Quelle",
+        "fb_reason_wrong_passage": "falsche Stelle",
+        "fb_reason_should_abstain": "hätte nicht antworten sollen",
+        "fb_reason_should_answer": "sollte antworten",
+        "fb_send": "Senden",
+        "fb_saved": "Gespeichert:",
+        "fb_stored_correction": "Richtige Antwort:",
+        "export": "Exportieren",
+        "export_markdown": "Als Markdown (mit Quellen)",
+        "export_json": "Als JSON (ask --json)",
+        "fb_section": "Bewertungen aus dem Chat",
+        "fb_intro": "Mit 👍/👎 bewertete Antworten werden zu Goldfragen: Korrekturen und bestätigte Antworten als "
+        "Antworten, „hätte nicht antworten sollen“ als unbeantwortbar. Die Auswertung fragt mit den "
+        "Einstellungen der Seitenleiste erneut.",
+        "fb_counts": "{total} Bewertungen (👍 {up} · 👎 {down}) · {gold} als Goldfragen nutzbar · {skipped} ohne "
+        "richtige Antwort übersprungen",
+        "fb_none": "Noch keine Bewertungen. Bewerten Sie Antworten im Chat mit 👍 oder 👎.",
+        "fb_run": "Bewertungen auswerten",
+        "fb_download": "Als Goldfragen herunterladen (feedback-gold.jsonl)",
+        "fb_changed": "{changed} von {total} bewerteten Antworten würden sich jetzt ändern.",
+        "fb_col_time": "Zeit",
+        "fb_col_rating": "Bewertung",
+        "fb_col_question": "Frage",
+        "fb_col_answer": "Antwort",
+        "fb_col_reason": "Grund",
+        "fb_col_correction": "Richtige Antwort",
+    }
+)
+TEXTS["en"].update(
+    {
+        "fb_thanks": "Thank you for your rating.",
+        "fb_correction": "Correct answer (optional)",
+        "fb_correction_hint": "What should the answer have been?",
+        "fb_reason": "What was wrong?",
+        "fb_reason_wrong_source": "wrong source",
+        "fb_reason_wrong_passage": "wrong passage",
+        "fb_reason_should_abstain": "should not have answered",
+        "fb_reason_should_answer": "should have answered",
+        "fb_send": "Send",
+        "fb_saved": "Saved:",
+        "fb_stored_correction": "Correct answer:",
+        "export": "Export",
+        "export_markdown": "As Markdown (with sources)",
+        "export_json": "As JSON (ask --json)",
+        "fb_section": "Ratings from the chat",
+        "fb_intro": "Answers rated 👍/👎 become gold questions: corrections and confirmed answers as answers, "
+        "“should not have answered” as unanswerable. The evaluation asks again with the sidebar's settings.",
+        "fb_counts": "{total} ratings (👍 {up} · 👎 {down}) · {gold} usable as gold questions · {skipped} skipped "
+        "without a correct answer",
+        "fb_none": "No ratings yet. Rate answers in the chat with 👍 or 👎.",
+        "fb_run": "Evaluate the ratings",
+        "fb_download": "Download as gold questions (feedback-gold.jsonl)",
+        "fb_changed": "{changed} of {total} rated answers would now change.",
+        "fb_col_time": "Time",
+        "fb_col_rating": "Rating",
+        "fb_col_question": "Question",
+        "fb_col_answer": "Answer",
+        "fb_col_reason": "Reason",
+        "fb_col_correction": "Correct answer",
+    }
+)
 
 # the owner-bound chats, the Evaluation page's report folders per role, deleting all feedback from the UI
-TEXTS["de"].update({
-    "eval_open_help_reader": "Mit der Rolle „Lesen“: ein Bericht im Datenordner von Quelle oder einer, den Sie in "
-                             "dieser Sitzung erstellt haben.",
-    "eval_open_help_editor": "Ein Ordner auf dem Server mit metrics.json (z. B. von `quelle eval --report`).",
-    "eval_refused_reader": "Nicht erlaubt: Mit der Rolle „Lesen“ lassen sich nur Berichte im Datenordner von Quelle "
-                           "oder in dieser Sitzung erstellte Berichte öffnen ({path}).",
-    "eval_no_folder": "Kein Ordner: {path}",
-    "chat_foreign": "Dieser Chat gehört zu einer anderen Sitzung und wird nicht geöffnet; ein neuer Chat beginnt.",
-    "fb_clear": "Alle Bewertungen und Chats löschen",
-    "fb_clear_confirm": "Alle {ratings} Bewertungen und {chats} gespeicherten Chats in {data_dir} endgültig löschen? "
-                        "Das lässt sich nicht rückgängig machen.",
-    "fb_clear_yes": "Ja, alles löschen",
-    "fb_clear_cancel": "Abbrechen",
-    "fb_cleared": "Gelöscht: {ratings} Bewertung(en), {chats} Chat(s).",
-    "fb_clear_denied": "Nicht erlaubt: Bewertungen und Chats löschen darf nur die Rolle „Redaktion“.",
-})
-TEXTS["en"].update({
-    "eval_open_help_reader": "With the reader role: a report in Quelle's data folder or one you made in this session.",
-    "eval_open_help_editor": "A folder on the server with metrics.json (e.g. from `quelle eval --report`).",
-    "eval_refused_reader": "Not allowed: the reader role can open only reports in Quelle's data folder or reports "
-                           "made in this session ({path}).",
-    "eval_no_folder": "Not a folder: {path}",
-    "chat_foreign": "This chat belongs to another session and is not opened; a new chat starts.",
-    "fb_clear": "Delete all ratings and chats",
-    "fb_clear_confirm": "Permanently delete all {ratings} ratings and {chats} stored chats in {data_dir}? This cannot "
-                        "be undone.",
-    "fb_clear_yes": "Yes, delete everything",
-    "fb_clear_cancel": "Cancel",
-    "fb_cleared": "Deleted: {ratings} rating(s), {chats} chat(s).",
-    "fb_clear_denied": "Not allowed: only the editor role may delete ratings and chats.",
-})
+TEXTS["de"].update(
+    {
+        "eval_open_help_reader": "Mit der Rolle „Lesen“: ein Bericht im Datenordner von Quelle oder einer, den Sie in "
+        "dieser Sitzung erstellt haben.",
+        "eval_open_help_editor": "Ein Ordner auf dem Server mit metrics.json (z. B. von `quelle eval --report`).",
+        "eval_refused_reader": "Nicht erlaubt: Mit der Rolle „Lesen“ lassen sich nur Berichte im Datenordner von Quelle "
+        "oder in dieser Sitzung erstellte Berichte öffnen ({path}).",
+        "eval_no_folder": "Kein Ordner: {path}",
+        "chat_foreign": "Dieser Chat gehört zu einer anderen Sitzung und wird nicht geöffnet; ein neuer Chat beginnt.",
+        "fb_clear": "Alle Bewertungen und Chats löschen",
+        "fb_clear_confirm": "Alle {ratings} Bewertungen und {chats} gespeicherten Chats in {data_dir} endgültig löschen? "
+        "Das lässt sich nicht rückgängig machen.",
+        "fb_clear_yes": "Ja, alles löschen",
+        "fb_clear_cancel": "Abbrechen",
+        "fb_cleared": "Gelöscht: {ratings} Bewertung(en), {chats} Chat(s).",
+        "fb_clear_denied": "Nicht erlaubt: Bewertungen und Chats löschen darf nur die Rolle „Redaktion“.",
+    }
+)
+TEXTS["en"].update(
+    {
+        "eval_open_help_reader": "With the reader role: a report in Quelle's data folder or one you made in this session.",
+        "eval_open_help_editor": "A folder on the server with metrics.json (e.g. from `quelle eval --report`).",
+        "eval_refused_reader": "Not allowed: the reader role can open only reports in Quelle's data folder or reports "
+        "made in this session ({path}).",
+        "eval_no_folder": "Not a folder: {path}",
+        "chat_foreign": "This chat belongs to another session and is not opened; a new chat starts.",
+        "fb_clear": "Delete all ratings and chats",
+        "fb_clear_confirm": "Permanently delete all {ratings} ratings and {chats} stored chats in {data_dir}? This cannot "
+        "be undone.",
+        "fb_clear_yes": "Yes, delete everything",
+        "fb_clear_cancel": "Cancel",
+        "fb_cleared": "Deleted: {ratings} rating(s), {chats} chat(s).",
+        "fb_clear_denied": "Not allowed: only the editor role may delete ratings and chats.",
+    }
+)
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:

@@ -61,7 +61,7 @@ def _mark(segment: str, style: str) -> str:
     if not core:
         return md_escape(segment)
     lead = segment[: len(segment) - len(segment.lstrip())]
-    trail = segment[len(segment.rstrip()):]
+    trail = segment[len(segment.rstrip()) :]
     inner = escape_chars(core)
     if style == "span":  # the short answer inside the answer sentence
         return lead + f"**{inner}**" + trail
@@ -101,7 +101,7 @@ def _without_markers(body: str) -> tuple[str, list[int]]:
     """The answer text with citation markers removed, and for each kept character its offset in `body`."""
     kept, where, pos = [], [], 0
     for m in ANSWER_MARKER.finditer(body):
-        kept.append(body[pos:m.start()])
+        kept.append(body[pos : m.start()])
         where.extend(range(pos, m.start()))
         pos = m.end()
     kept.append(body[pos:])

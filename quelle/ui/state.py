@@ -77,26 +77,35 @@ def sidebar(res: Resources) -> Request:
         lang = language()
         st.subheader(t("answering", lang))
         backends = backend_choices(base)
-        backend = st.selectbox(t("backend", lang), backends, key="backend",
-                               format_func=lambda b: t(f"backend_{b}", lang))
+        backend = st.selectbox(
+            t("backend", lang), backends, key="backend", format_func=lambda b: t(f"backend_{b}", lang)
+        )
         model = base.llm_model
         if backend != "extractive":
             model = st.text_input(t("model", lang), value=base.llm_model, key="llm_model") or base.llm_model
         st.subheader(t("retrieval", lang))
         top_k = st.slider(t("top_k", lang), 1, 20, min(base.top_k, 20), key="top_k")
         modes = ["hybrid", "dense", "bm25"]
-        mode = st.radio(t("mode", lang), modes, index=modes.index(base.retrieval_mode), key="mode",
-                        format_func=lambda m: t(f"mode_{m}", lang))
+        mode = st.radio(
+            t("mode", lang),
+            modes,
+            index=modes.index(base.retrieval_mode),
+            key="mode",
+            format_func=lambda m: t(f"mode_{m}", lang),
+        )
         st.subheader(t("filters", lang))
         articles = res.index.list_articles()
         sources = sorted({a.get("source", "") for a in articles if a.get("source")})
-        chosen = st.multiselect(t("filter_sources", lang), sources, key="sources",
-                                placeholder=t("filter_sources_all", lang))
+        chosen = st.multiselect(
+            t("filter_sources", lang), sources, key="sources", placeholder=t("filter_sources_all", lang)
+        )
         c1, c2 = st.columns(2)
-        since = c1.date_input(t("since", lang), value=None, key="since", format="DD.MM.YYYY",
-                              min_value=dt.date(1900, 1, 1))
-        until = c2.date_input(t("until", lang), value=None, key="until", format="DD.MM.YYYY",
-                              min_value=dt.date(1900, 1, 1))
+        since = c1.date_input(
+            t("since", lang), value=None, key="since", format="DD.MM.YYYY", min_value=dt.date(1900, 1, 1)
+        )
+        until = c2.date_input(
+            t("until", lang), value=None, key="until", format="DD.MM.YYYY", min_value=dt.date(1900, 1, 1)
+        )
         st.subheader(t("collection", lang))
         s1, s2 = st.columns(2)
         s1.metric(t("stat_articles", lang), len(articles))
@@ -104,8 +113,9 @@ def sidebar(res: Resources) -> Request:
         st.caption(f"{t('stat_model', lang)}: `{res.embedder.name}`")
     settings = base.with_(top_k=top_k, retrieval_mode=mode, llm=backend, llm_model=model)
     try:
-        filters = Filters.make(sources=chosen, since=since.isoformat() if since else None,
-                               until=until.isoformat() if until else None)
+        filters = Filters.make(
+            sources=chosen, since=since.isoformat() if since else None, until=until.isoformat() if until else None
+        )
     except FilterError as e:
         return Request(settings, None, str(e))
     return Request(settings, filters if filters else None)

@@ -48,15 +48,23 @@ def render_filter(message: dict, language: str) -> None:
     answer = message.get("answer") or {}
     tf = answer.get("time_filter")
     if tf:
-        quoted = f"„{tf.get('from_text', '')}“" if language == "de" else f"\"{tf.get('from_text', '')}\""
+        quoted = f"„{tf.get('from_text', '')}“" if language == "de" else f'"{tf.get("from_text", "")}"'
         if tf.get("applied", True):
             label = t("time_chip", language, text=quoted, range=range_text(tf, language))
             key = f"time_chip_{message.get('id') or abs(hash((answer.get('question'), answer.get('answer'))))}"
-            st.button(escape_chars(label), key=key, icon=":material/close:", help=t("time_chip_help", language),
-                      on_click=_retry, args=(message.get("question") or answer.get("question", ""),))
+            st.button(
+                escape_chars(label),
+                key=key,
+                icon=":material/close:",
+                help=t("time_chip_help", language),
+                on_click=_retry,
+                args=(message.get("question") or answer.get("question", ""),),
+            )
         else:
-            st.info(md_escape(t("time_dropped", language, text=quoted, range=range_text(tf, language))),
-                    icon=":material/event_busy:")
+            st.info(
+                md_escape(t("time_dropped", language, text=quoted, range=range_text(tf, language))),
+                icon=":material/event_busy:",
+            )
 
 
 def render_earlier(message: dict, language: str) -> None:
@@ -67,6 +75,8 @@ def render_earlier(message: dict, language: str) -> None:
         lines = [f"**{md_escape(t('time_earlier', language))}**"]
         for e in earlier[1:]:
             value = f" — **{escape_chars(e['value'])}**" if e.get("value") else ""
-            lines.append(f"- {escape_chars(_date(e.get('date'), language))}{value}: {escape_chars(e.get('text', ''))} "
-                         f"\\[{int(e.get('citation', 0))}\\] · {escape_chars(e.get('title', ''))}")
+            lines.append(
+                f"- {escape_chars(_date(e.get('date'), language))}{value}: {escape_chars(e.get('text', ''))} "
+                f"\\[{int(e.get('citation', 0))}\\] · {escape_chars(e.get('title', ''))}"
+            )
         st.markdown("\n".join(lines))

@@ -29,10 +29,20 @@ def refusal_text(refusal: Refusal, language: str) -> str:
     return t("unsupported_type", language, suffix=refusal.suffix or "(none)", types=", ".join(refusal.types))
 
 
-def ingest_uploads(library: Library, uploads: list[Upload], max_file_mb: float, language: str = "de",
-                   progress: Callable[[int, int, str], None] | None = None) -> list[UploadResult]:
+def ingest_uploads(
+    library: Library,
+    uploads: list[Upload],
+    max_file_mb: float,
+    language: str = "de",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[UploadResult]:
     """Ingest the uploaded files, one result per upload. Editors only: the role is checked first (AccessDenied),
     whatever control led here."""
     require_editor()
-    return ingest_incoming(library, [Incoming.from_bytes(u.name, u.getvalue()) for u in uploads], max_file_mb,
-                           lambda refusal: refusal_text(refusal, language), progress)
+    return ingest_incoming(
+        library,
+        [Incoming.from_bytes(u.name, u.getvalue()) for u in uploads],
+        max_file_mb,
+        lambda refusal: refusal_text(refusal, language),
+        progress,
+    )

@@ -26,8 +26,10 @@ def _random_bytes(n: int, seed: int) -> bytes:
 
 def _german(topic: str) -> str:
     """A short, unique German news text about `topic`."""
-    return (f"{topic}: Die Stadtwerke melden neue Zahlen zum Projekt {topic}. Nach Angaben der Verwaltung kostet "
-            f"das Vorhaben {topic} rund 12 Millionen Euro. Der Stadtrat stimmte am Dienstag mit großer Mehrheit zu.")
+    return (
+        f"{topic}: Die Stadtwerke melden neue Zahlen zum Projekt {topic}. Nach Angaben der Verwaltung kostet "
+        f"das Vorhaben {topic} rund 12 Millionen Euro. Der Stadtrat stimmte am Dienstag mit großer Mehrheit zu."
+    )
 
 
 @dataclass
@@ -47,6 +49,7 @@ def _write(name: str, data: bytes | str, encoding: str = "utf-8") -> Callable[[P
         p = folder / name
         p.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
         return p
+
     return make
 
 
@@ -55,8 +58,15 @@ def _encrypted_pdf(user_password: str) -> Callable[[Path], Path]:
         from pypdf import PdfReader, PdfWriter
 
         plain = folder / "plain-src.pdf.tmp"
-        write_pdf(plain, [[f"Verschlüsselter Bericht {user_password or 'offen'} über die Kläranlage Nord.",
-                           "Die Kläranlage Nord wird bis 2028 für 40 Millionen Euro erneuert."]])
+        write_pdf(
+            plain,
+            [
+                [
+                    f"Verschlüsselter Bericht {user_password or 'offen'} über die Kläranlage Nord.",
+                    "Die Kläranlage Nord wird bis 2028 für 40 Millionen Euro erneuert.",
+                ]
+            ],
+        )
         writer = PdfWriter()
         for page in PdfReader(plain).pages:
             writer.add_page(page)
@@ -66,12 +76,21 @@ def _encrypted_pdf(user_password: str) -> Callable[[Path], Path]:
             writer.write(fh)
         plain.unlink()
         return target
+
     return make
 
 
 def _truncated_pdf(folder: Path) -> Path:
-    src = write_pdf(folder / "voll.pdf.tmp", [["Abgeschnittener Bericht über den Deichbau an der Weser.",
-                                                "Der Deich an der Weser wird um einen Meter erhöht."] * 30])
+    src = write_pdf(
+        folder / "voll.pdf.tmp",
+        [
+            [
+                "Abgeschnittener Bericht über den Deichbau an der Weser.",
+                "Der Deich an der Weser wird um einen Meter erhöht.",
+            ]
+            * 30
+        ],
+    )
     full = src.read_bytes()
     src.unlink()
     p = folder / "abgeschnitten.pdf"
@@ -162,8 +181,10 @@ def _long_line(folder: Path) -> Path:
 
 def _html_script_style(folder: Path) -> Path:
     junk = "<script>var x = 'SKRIPTMUELL'; for(;;){}</script><style>.a{color:red} /* STILMUELL */</style>" * 400
-    body = ("<p>Der Stadtpark Süd bekommt einen neuen Spielplatz für 800.000 Euro. Die Arbeiten beginnen im Juni "
-            "und dauern bis zum Herbst.</p>")
+    body = (
+        "<p>Der Stadtpark Süd bekommt einen neuen Spielplatz für 800.000 Euro. Die Arbeiten beginnen im Juni "
+        "und dauern bis zum Herbst.</p>"
+    )
     html = f"<!DOCTYPE html><html><head><title>Spielplatz</title>{junk}</head><body>{junk}{body}{junk}</body></html>"
     p = folder / "skripte.html"
     p.write_text(html, encoding="utf-8")
@@ -172,23 +193,30 @@ def _html_script_style(folder: Path) -> Path:
 
 def _html_only_script(folder: Path) -> Path:
     p = folder / "nur-skript.html"
-    p.write_text("<html><head><script>alert(1)</script><style>p{}</style></head><body><script>document.write('x')"
-                 "</script></body></html>", encoding="utf-8")
+    p.write_text(
+        "<html><head><script>alert(1)</script><style>p{}</style></head><body><script>document.write('x')"
+        "</script></body></html>",
+        encoding="utf-8",
+    )
     return p
 
 
 def _malformed_html(folder: Path) -> Path:
     p = folder / "kaputt.html"
-    p.write_text("<html><body><div><p>Die Feuerwehr Altona bekommt ein neues Löschboot <b>für 6 Millionen Euro"
-                 "<p>Es soll im Frühjahr <i>ausgeliefert werden.</div></span></table><p>Nicht geschlossen <a href='",
-                 encoding="utf-8")
+    p.write_text(
+        "<html><body><div><p>Die Feuerwehr Altona bekommt ein neues Löschboot <b>für 6 Millionen Euro"
+        "<p>Es soll im Frühjahr <i>ausgeliefert werden.</div></span></table><p>Nicht geschlossen <a href='",
+        encoding="utf-8",
+    )
     return p
 
 
 def _jsonl_broken(folder: Path) -> Path:
-    rows = [json.dumps({"title": "Radweg Ost", "text": _german("Radweg Ost")}, ensure_ascii=False),
-            '{"title": "kaputt", "text": "nicht geschlossen',
-            json.dumps({"title": "Radweg West", "text": _german("Radweg West")}, ensure_ascii=False)]
+    rows = [
+        json.dumps({"title": "Radweg Ost", "text": _german("Radweg Ost")}, ensure_ascii=False),
+        '{"title": "kaputt", "text": "nicht geschlossen',
+        json.dumps({"title": "Radweg West", "text": _german("Radweg West")}, ensure_ascii=False),
+    ]
     p = folder / "dump.jsonl"
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return p
@@ -196,7 +224,7 @@ def _jsonl_broken(folder: Path) -> Path:
 
 def _csv_missing_cells(folder: Path) -> Path:
     p = folder / "tabelle.csv"
-    p.write_text("title,text,date\nMarkthalle,\"" + _german("Markthalle") + "\"\nNur Titel\n,,\n", encoding="utf-8")
+    p.write_text('title,text,date\nMarkthalle,"' + _german("Markthalle") + '"\nNur Titel\n,,\n', encoding="utf-8")
     return p
 
 
@@ -224,26 +252,70 @@ CASES: list[Case] = [
     Case("truncated PDF", _truncated_pdf, "failed", r"PDF|damaged|truncated|broken|text layer"),
     Case("encrypted PDF (user password)", _encrypted_pdf("geheim"), "failed", r"encrypted|password"),
     Case("encrypted PDF (empty user password)", _encrypted_pdf(""), "added", contains=["Kläranlage Nord"]),
-    Case("file over QUELLE_MAX_FILE_MB", _huge_text, "failed", r"MB; the limit is .*QUELLE_MAX_FILE_MB",
-         settings={"max_file_mb": 1}),
+    Case(
+        "file over QUELLE_MAX_FILE_MB",
+        _huge_text,
+        "failed",
+        r"MB; the limit is .*QUELLE_MAX_FILE_MB",
+        settings={"max_file_mb": 1},
+    ),
     Case("10 MB line without spaces", _long_line, "failed", r"characters; the limit is .*QUELLE_MAX_ARTICLE_CHARS"),
-    Case("latin-1 text", _write("latin1.txt", "Gebühren für Müllabfuhr\n\n" + _german("Müllgebühr Straße"),
-                                encoding="latin-1"), "added", contains=["Müllgebühr Straße"]),
-    Case("cp1252 text", _write("cp1252.txt", "Bürgerbüro öffnet\n\n" + _german("Bürgerbüro") + " Das „Bürgerbüro“ kostet 5 € pro Termin.",
-                               encoding="cp1252"), "added", contains=["„Bürgerbüro“", "5 €"]),
-    Case("UTF-16 text with BOM", _write("utf16.txt", "Schwimmbad\n\n" + _german("Schwimmbad Nord"),
-                                        encoding="utf-16"), "added", contains=["Schwimmbad Nord"]),
-    Case("UTF-16-LE text without BOM", _write("utf16le.txt", "Eisbahn\n\n" + _german("Eisbahn Süd"),
-                                              encoding="utf-16-le"), "added", contains=["Eisbahn Süd"]),
-    Case("UTF-8 BOM with invalid UTF-8", _write("falsches-bom.txt", b"\xef\xbb\xbfStra\xdfe " * 20 + b"\xff\xfe\xfd"),
-         "failed", r"byte order mark"),
-    Case("NUL bytes in text", _write("nul.txt", ("Sportplatz\n\n" + _german("Sportplatz\x00Nord")).replace(" ", " \x00", 3)),
-         "added", contains=["SportplatzNord"], absent=["\x00"]),
-    Case("terminal escape sequences in text", _write("ansi.txt", "\x1b[31mRot\x1b[0m\n\n" + _german("Ampelanlage")),
-         "added", contains=["Ampelanlage"], absent=["\x1b"]),
+    Case(
+        "latin-1 text",
+        _write("latin1.txt", "Gebühren für Müllabfuhr\n\n" + _german("Müllgebühr Straße"), encoding="latin-1"),
+        "added",
+        contains=["Müllgebühr Straße"],
+    ),
+    Case(
+        "cp1252 text",
+        _write(
+            "cp1252.txt",
+            "Bürgerbüro öffnet\n\n" + _german("Bürgerbüro") + " Das „Bürgerbüro“ kostet 5 € pro Termin.",
+            encoding="cp1252",
+        ),
+        "added",
+        contains=["„Bürgerbüro“", "5 €"],
+    ),
+    Case(
+        "UTF-16 text with BOM",
+        _write("utf16.txt", "Schwimmbad\n\n" + _german("Schwimmbad Nord"), encoding="utf-16"),
+        "added",
+        contains=["Schwimmbad Nord"],
+    ),
+    Case(
+        "UTF-16-LE text without BOM",
+        _write("utf16le.txt", "Eisbahn\n\n" + _german("Eisbahn Süd"), encoding="utf-16-le"),
+        "added",
+        contains=["Eisbahn Süd"],
+    ),
+    Case(
+        "UTF-8 BOM with invalid UTF-8",
+        _write("falsches-bom.txt", b"\xef\xbb\xbfStra\xdfe " * 20 + b"\xff\xfe\xfd"),
+        "failed",
+        r"byte order mark",
+    ),
+    Case(
+        "NUL bytes in text",
+        _write("nul.txt", ("Sportplatz\n\n" + _german("Sportplatz\x00Nord")).replace(" ", " \x00", 3)),
+        "added",
+        contains=["SportplatzNord"],
+        absent=["\x00"],
+    ),
+    Case(
+        "terminal escape sequences in text",
+        _write("ansi.txt", "\x1b[31mRot\x1b[0m\n\n" + _german("Ampelanlage")),
+        "added",
+        contains=["Ampelanlage"],
+        absent=["\x1b"],
+    ),
     Case("malformed HTML", _malformed_html, "added", contains=["Löschboot"]),
-    Case("HTML full of script and style", _html_script_style, "added", contains=["Spielplatz"],
-         absent=["SKRIPTMUELL", "STILMUELL"]),
+    Case(
+        "HTML full of script and style",
+        _html_script_style,
+        "added",
+        contains=["Spielplatz"],
+        absent=["SKRIPTMUELL", "STILMUELL"],
+    ),
     Case("HTML with only script", _html_only_script, "failed", r"no (article )?text|empty"),
     Case("JSONL with a broken line", _jsonl_broken, "added", r"line 2", contains=["Radweg Ost", "Radweg West"]),
     Case("CSV with missing cells", _csv_missing_cells, "added", contains=["Markthalle"]),
@@ -253,24 +325,50 @@ CASES: list[Case] = [
     Case("truncated .docx", _truncated_docx, "failed", r"zip|Word|docx|damaged"),
     Case("duplicate files", _duplicate, "duplicate"),
     Case("file name with spaces", _named("name mit  leerzeichen .txt", "Leerzeichenpark"), "added"),
-    Case("file name with umlauts", _named("Überschwemmung-Größe-Straße.txt", "Überschwemmung"), "added",
-         contains=["Überschwemmung"]),
+    Case(
+        "file name with umlauts",
+        _named("Überschwemmung-Größe-Straße.txt", "Überschwemmung"),
+        "added",
+        contains=["Überschwemmung"],
+    ),
     Case("file name with a newline", _named("zeile\numbruch.txt", "Zeilenumbruchweg"), "added"),
     Case("path with ../", _dotdot_path, "added", contains=["Brunnensanierung Punktpunkt"]),
     Case("symlink loop", _symlink_loop, "failed", r"broken symbolic link .*loop"),
     Case("dangling symlink", _dangling_symlink, "failed", r"broken symbolic link"),
     Case("named pipe named .txt", _fifo_named_txt, "failed", r"not a regular file"),
     Case("named pipe without extension in a folder", _fifo_in_folder, "failed", r"not a regular file"),
-    Case("unreadable file (chmod 000)", _unreadable, "failed", r"cannot read file \(Permission denied\)",
-         needs_non_root=True),
-    Case("article of only numbers", _write("zahlen.txt", "1234 5678\n\n" + " ".join(str(i * 7919) for i in range(400))),
-         "added"),
-    Case("article of only emoji", _write("emoji.txt", "🎉🎉\n\n" + " ".join("😀🚀🌍🔥💡"[i % 5] * 3 for i in range(300))),
-         "added"),
-    Case("front matter with broken YAML", _write("yaml.txt", "---\ntitle: [nicht: geschlossen\ndate: 31.02.2025\n---\n"
-                                                  + _german("Kaputtes Yaml")), "added", contains=["Kaputtes Yaml"]),
-    Case("front matter with an impossible date", _write("datum.txt", "---\ntitle: Datum\ndate: 2025-13-45\n---\n"
-                                                         + _german("Unmögliches Datum")), "added"),
-    Case("unsupported binary named .exe", _write("programm.exe", _random_bytes(3000, 5)), "failed",
-         r"unsupported file type '.exe'"),
+    Case(
+        "unreadable file (chmod 000)",
+        _unreadable,
+        "failed",
+        r"cannot read file \(Permission denied\)",
+        needs_non_root=True,
+    ),
+    Case(
+        "article of only numbers",
+        _write("zahlen.txt", "1234 5678\n\n" + " ".join(str(i * 7919) for i in range(400))),
+        "added",
+    ),
+    Case(
+        "article of only emoji",
+        _write("emoji.txt", "🎉🎉\n\n" + " ".join("😀🚀🌍🔥💡"[i % 5] * 3 for i in range(300))),
+        "added",
+    ),
+    Case(
+        "front matter with broken YAML",
+        _write("yaml.txt", "---\ntitle: [nicht: geschlossen\ndate: 31.02.2025\n---\n" + _german("Kaputtes Yaml")),
+        "added",
+        contains=["Kaputtes Yaml"],
+    ),
+    Case(
+        "front matter with an impossible date",
+        _write("datum.txt", "---\ntitle: Datum\ndate: 2025-13-45\n---\n" + _german("Unmögliches Datum")),
+        "added",
+    ),
+    Case(
+        "unsupported binary named .exe",
+        _write("programm.exe", _random_bytes(3000, 5)),
+        "failed",
+        r"unsupported file type '.exe'",
+    ),
 ]

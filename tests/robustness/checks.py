@@ -14,8 +14,10 @@ _CRASHY = re.compile(r"^\s*[A-Z]\w*(Error|Exception)\b|Traceback \(most recent c
 def snapshot(resources) -> dict[str, tuple[str, str, str]]:
     """chunk_id -> (article_id, content_hash, text) of everything stored."""
     got = resources.store.collection.get(include=["documents", "metadatas"])
-    return {cid: (m.get("article_id", ""), m.get("content_hash", ""), doc or "")
-            for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"])}
+    return {
+        cid: (m.get("article_id", ""), m.get("content_hash", ""), doc or "")
+        for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"])
+    }
 
 
 def assert_lexical_in_step(resources) -> None:
@@ -39,10 +41,18 @@ def record(group: str, kind: str, outcome: str, **extra) -> None:
     target = os.environ.get("QUELLE_ROBUSTNESS_LOG")
     if target:
         with open(target, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"group": group, "input": kind, "outcome": outcome, **extra}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps({"group": group, "input": kind, "outcome": outcome, **extra}, ensure_ascii=False) + "\n"
+            )
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict:
-    env = {**os.environ, "QUELLE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "COLUMNS": "300", **extra}
+    env = {
+        **os.environ,
+        "QUELLE_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "COLUMNS": "300",
+        **extra,
+    }
     return env

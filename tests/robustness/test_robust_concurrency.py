@@ -10,10 +10,16 @@ import threading
 from checks import ROOT, assert_lexical_in_step, cli_env, record
 from test_robust_crash import open_store, write_corpus
 
-QUESTIONS = ["Wie viel kostet der Bericht über den Hafen?", "Was nennt der Bericht Nummer 105?",
-             "Wo baut die Stadt eine Brücke?", "Welche Summe nennt der Bericht über die Klinik?",
-             "Wann wird das Rathaus gebaut?", "Wie viele Millionen Euro für das Museum?",
-             "Bericht Nummer 1203", "Straßenbahn Windpark Freibad"]
+QUESTIONS = [
+    "Wie viel kostet der Bericht über den Hafen?",
+    "Was nennt der Bericht Nummer 105?",
+    "Wo baut die Stadt eine Brücke?",
+    "Welche Summe nennt der Bericht über die Klinik?",
+    "Wann wird das Rathaus gebaut?",
+    "Wie viele Millionen Euro für das Museum?",
+    "Bericht Nummer 1203",
+    "Straßenbahn Windpark Freibad",
+]
 
 
 def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
@@ -23,10 +29,14 @@ def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
     data_dir = tmp_path / "index"
     res = open_store(data_dir, embedder)
     assert Library(res).ingest([write_corpus(tmp_path / "alt", n=6, seed=3, prefix="alt")]).count("added") == 6
-    proc = subprocess.Popen([sys.executable, "-m", "quelle", "ingest", str(write_corpus(tmp_path / "neu", n=12,
-                                                                                       seed=5, prefix="neu"))],
-                            env=cli_env(data_dir), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quelle", "ingest", str(write_corpus(tmp_path / "neu", n=12, seed=5, prefix="neu"))],
+        env=cli_env(data_dir),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     answers, errors = [], []
     during = []  # questions asked while the other process had written part of its articles
     stop = threading.Event()
@@ -68,8 +78,14 @@ def test_eight_threads_ask_while_another_process_ingests(tmp_path, embedder):
     assert sum(not a.abstained for a in answers) > 0
     assert_lexical_in_step(res)
     assert len(res.retriever.lexical) == res.store.count()
-    record("concurrency", "8 threads asking during an ingest process", "ok", answers=len(answers),
-           answers_while_writing=len(during), errors=len(errors))
+    record(
+        "concurrency",
+        "8 threads asking during an ingest process",
+        "ok",
+        answers=len(answers),
+        answers_while_writing=len(during),
+        errors=len(errors),
+    )
     assert during, "no question was asked while the other process was writing"
     print(f"{len(answers)} answers, {len(during)} while the other process was writing")
 
@@ -85,10 +101,19 @@ def test_a_reader_process_sees_articles_another_process_ingested(tmp_path, embed
     res.retriever.retrieve("Bericht", 3, mode="dense")  # the reader has loaded its vector index
     new = tmp_path / "neu"
     new.mkdir()
-    (new / "zeppelin.txt").write_text("Zeppelinwerft\n\nDie Zeppelinwerft in Friedrichshafen baut ein Luftschiff "
-                                      "für Forschungsflüge über dem Bodensee.", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "quelle", "ingest", str(new)], env=cli_env(data_dir), cwd=ROOT,
-                          capture_output=True, text=True, timeout=600)
+    (new / "zeppelin.txt").write_text(
+        "Zeppelinwerft\n\nDie Zeppelinwerft in Friedrichshafen baut ein Luftschiff "
+        "für Forschungsflüge über dem Bodensee.",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "quelle", "ingest", str(new)],
+        env=cli_env(data_dir),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     hits = res.retriever.retrieve("Luftschiff der Zeppelinwerft am Bodensee", 3, mode="dense")
     assert hits and hits[0].meta["article_id"] == "zeppelin"

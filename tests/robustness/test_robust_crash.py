@@ -15,8 +15,10 @@ import pytest
 
 from checks import ROOT, assert_lexical_in_step, cli_env, record, snapshot
 
-WORDS = ("Stadtrat Haushalt Brücke Schule Hafen Bahnhof Klinik Museum Radweg Kläranlage Feuerwehr Bibliothek "
-         "Stadion Theater Rathaus Straßenbahn Windpark Freibad Marktplatz Kita").split()
+WORDS = (
+    "Stadtrat Haushalt Brücke Schule Hafen Bahnhof Klinik Museum Radweg Kläranlage Feuerwehr Bibliothek "
+    "Stadion Theater Rathaus Straßenbahn Windpark Freibad Marktplatz Kita"
+).split()
 
 
 def write_corpus(folder: Path, n: int = 30, seed: int = 7, prefix: str = "artikel") -> Path:
@@ -25,12 +27,16 @@ def write_corpus(folder: Path, n: int = 30, seed: int = 7, prefix: str = "artike
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         topic = f"{rng.choice(WORDS)} {i}"
-        sentences = [f"Der Bericht Nummer {i * 100 + j} über {topic} nennt {rng.randint(2, 900)} Millionen Euro "
-                     f"für {rng.choice(WORDS)} und {rng.choice(WORDS)} im Jahr {rng.randint(2020, 2030)}."
-                     for j in range(10)]
+        sentences = [
+            f"Der Bericht Nummer {i * 100 + j} über {topic} nennt {rng.randint(2, 900)} Millionen Euro "
+            f"für {rng.choice(WORDS)} und {rng.choice(WORDS)} im Jahr {rng.randint(2020, 2030)}."
+            for j in range(10)
+        ]
         (folder / f"{prefix}-{i:02d}.txt").write_text(
             f"---\ntitle: {topic}\ndate: 2025-{1 + i % 12:02d}-{1 + i % 28:02d}\nsource: Testzeitung\n---\n"
-            + " ".join(sentences), encoding="utf-8")
+            + " ".join(sentences),
+            encoding="utf-8",
+        )
     return folder
 
 
@@ -88,8 +94,9 @@ def test_kill_9_during_ingest_then_rerun_gives_the_clean_store(corpus, clean, tm
     killed_at = None
     for attempt in range(3):  # the kill must land while chunks are being written; rarely the run is too quick
         data_dir = tmp_path / f"index{attempt}"
-        proc = subprocess.Popen(_ingest_cmd(corpus), env=cli_env(data_dir), cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _ingest_cmd(corpus), env=cli_env(data_dir), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 240
         while proc.poll() is None and time.monotonic() < deadline:
             n = stored_rows(data_dir)
@@ -103,8 +110,9 @@ def test_kill_9_during_ingest_then_rerun_gives_the_clean_store(corpus, clean, tm
             break
         killed_at = None
     assert killed_at is not None, "could not kill the ingest while it was writing"
-    rerun = subprocess.run(_ingest_cmd(corpus), env=cli_env(data_dir), cwd=ROOT, capture_output=True, text=True,
-                           timeout=600)
+    rerun = subprocess.run(
+        _ingest_cmd(corpus), env=cli_env(data_dir), cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert "Traceback" not in rerun.stderr
     res = open_store(data_dir, embedder)
@@ -112,8 +120,15 @@ def test_kill_9_during_ingest_then_rerun_gives_the_clean_store(corpus, clean, tm
     assert per_article == clean_articles  # same articles, same chunk count each
     assert chunks == clean_chunks  # same chunk ids, texts and versions: nothing lost, nothing doubled
     assert_lexical_in_step(res)
-    record("crash", "kill -9 during ingest, then rerun", "recovered", chunks_at_kill=killed_at, chunks=total,
-           lost_chunks=len(set(clean_chunks) - set(chunks)), extra_chunks=len(set(chunks) - set(clean_chunks)))
+    record(
+        "crash",
+        "kill -9 during ingest, then rerun",
+        "recovered",
+        chunks_at_kill=killed_at,
+        chunks=total,
+        lost_chunks=len(set(clean_chunks) - set(chunks)),
+        extra_chunks=len(set(chunks) - set(clean_chunks)),
+    )
 
 
 def test_two_ingests_at_once_are_serialised_by_the_lock(tmp_path, embedder):
@@ -129,10 +144,19 @@ def test_two_ingests_at_once_are_serialised_by_the_lock(tmp_path, embedder):
     procs = []
     try:
         for log in logs:
-            procs.append(subprocess.Popen(_ingest_cmd(folder), env=cli_env(data_dir), cwd=ROOT,
-                                          stdout=subprocess.DEVNULL, stderr=open(log, "w")))
+            procs.append(
+                subprocess.Popen(
+                    _ingest_cmd(folder),
+                    env=cli_env(data_dir),
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(log, "w"),
+                )
+            )
         deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and not all("Warte auf ein anderes Ingest" in log.read_text() for log in logs):
+        while time.monotonic() < deadline and not all(
+            "Warte auf ein anderes Ingest" in log.read_text() for log in logs
+        ):
             assert all(p.poll() is None for p in procs), [log.read_text()[-1000:] for log in logs]
             time.sleep(0.2)
         assert all("Warte auf ein anderes Ingest (Sperre)…" in log.read_text() for log in logs)

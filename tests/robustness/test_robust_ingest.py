@@ -32,8 +32,10 @@ def store(tmp_path_factory, embedder):
     res = Resources.open(s, embedder=embedder)
     (folder / "base").mkdir()
     base = folder / "base" / "grundstein.txt"
-    base.write_text("---\ntitle: Grundstein\ndate: 2025-03-01\nsource: Stadtanzeiger\n---\n"
-                    + _german("Grundstein Rathaus"), encoding="utf-8")
+    base.write_text(
+        "---\ntitle: Grundstein\ndate: 2025-03-01\nsource: Stadtanzeiger\n---\n" + _german("Grundstein Rathaus"),
+        encoding="utf-8",
+    )
     report = Library(res).ingest([base])
     assert report.count("added") == 1
     return res
@@ -62,12 +64,17 @@ def test_bad_file_fails_with_a_clear_message_and_touches_nothing(case, store, tm
     assert f.status == case.expect, (f.status, f.message)
     assert re.search(case.problem, f.message), f.message
     assert_clear_message(f.message)
-    assert Path(f.path).name in {path.name} | {p.name for p in path.iterdir()} if path.is_dir() else \
-        Path(f.path).name == path.name  # the message names the file
+    assert (
+        Path(f.path).name in {path.name} | {p.name for p in path.iterdir()}
+        if path.is_dir()
+        else Path(f.path).name == path.name
+    )  # the message names the file
     assert snapshot(store) == before  # nothing stored before changed, nothing was added
     assert_lexical_in_step(store)
     assert seconds < 20, f"took {seconds:.1f} s"
-    record("ingest", case.kind, f.status, seconds=round(seconds, 2), lost_chunks=len(set(before) - set(snapshot(store))))
+    record(
+        "ingest", case.kind, f.status, seconds=round(seconds, 2), lost_chunks=len(set(before) - set(snapshot(store)))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +97,9 @@ def test_odd_but_valid_file_is_ingested_cleanly(case, ingested, store):
     folder, path = paths[case.kind]
     results = [f for f in report.files if f.path.startswith(str(folder))]
     statuses = sorted(f.status for f in results)
-    assert statuses == (["added", "duplicate"] if case.expect == "duplicate" else ["added"]), \
-        [(f.status, f.message) for f in results]
+    assert statuses == (["added", "duplicate"] if case.expect == "duplicate" else ["added"]), [
+        (f.status, f.message) for f in results
+    ]
     if case.problem:
         assert re.search(case.problem, results[0].message), results[0].message
     ids = {a for f in results for a in f.articles}
@@ -199,8 +207,14 @@ def test_cli_reports_every_bad_file_on_one_line_without_a_traceback(tmp_path):
         sub.mkdir()
         made.append(case.make(sub))
     env = cli_env(tmp_path / "index")
-    proc = subprocess.run([sys.executable, "-m", "quelle", "ingest", str(folder)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quelle", "ingest", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode != 0  # every file failed
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = proc.stderr.splitlines()
@@ -217,7 +231,13 @@ def test_cli_on_an_empty_folder_says_so(tmp_path):
     empty = tmp_path / "ordner.txt"  # a folder that looks like a file
     empty.mkdir()
     env = cli_env(tmp_path / "index")
-    proc = subprocess.run([sys.executable, "-m", "quelle", "ingest", str(empty)], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quelle", "ingest", str(empty)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == f"Fehler: nothing was ingested: no files found in {empty}"

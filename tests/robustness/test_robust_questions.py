@@ -80,9 +80,13 @@ def test_retriever_with_k_zero_returns_nothing(demo_store):
     assert demo_store.retriever.retrieve("Alibaba", -5, mode="dense") == []
 
 
-BAD_DATES = {"impossible day": dict(since="2025-02-30"), "words": dict(since="gestern"),
-             "wrong order": dict(since="2025-05-01", until="2025-01-01"), "month 13": dict(until="2025-13-01"),
-             "SQL in a date": dict(since="2025-01-01' OR '1'='1")}
+BAD_DATES = {
+    "impossible day": dict(since="2025-02-30"),
+    "words": dict(since="gestern"),
+    "wrong order": dict(since="2025-05-01", until="2025-01-01"),
+    "month 13": dict(until="2025-13-01"),
+    "SQL in a date": dict(since="2025-01-01' OR '1'='1"),
+}
 
 
 @pytest.mark.parametrize("kind", BAD_DATES)
@@ -98,8 +102,11 @@ def test_filters_that_match_nothing_abstain(demo_store):
     from quelle.answering.pipeline import ask
     from vectorstore.filters import Filters
 
-    for filters in (Filters.make(sources=["<script>Unbekannt</script>"]), Filters.make(article_ids=["../../etc/passwd"]),
-                    Filters.make(since="2999-01-01")):
+    for filters in (
+        Filters.make(sources=["<script>Unbekannt</script>"]),
+        Filters.make(article_ids=["../../etc/passwd"]),
+        Filters.make(since="2999-01-01"),
+    ):
         answer = ask("Wo plant Alibaba neue Rechenzentren?", demo_store.settings, resources=demo_store, filters=filters)
         assert answer.abstained and not answer.citations
     record("filter", "filters matching nothing", "abstained")
@@ -120,8 +127,14 @@ CLI_REFUSED = {
 
 
 def _run(args, data_dir):
-    return subprocess.run([sys.executable, "-m", "quelle", *args], capture_output=True, text=True,
-                          env=cli_env(data_dir), cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "quelle", *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(data_dir),
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
 def test_cli_refuses_bad_questions_and_options_in_one_line(tmp_path):
@@ -135,7 +148,8 @@ def test_cli_refuses_bad_questions_and_options_in_one_line(tmp_path):
         if kind == "k not a number":  # typer/click's own usage error (a box of several lines)
             assert expected in message
         else:
-            assert len(message.splitlines()) == 1 and message.startswith("Fehler: ") and expected in message, \
-                (kind, message)
+            assert len(message.splitlines()) == 1 and message.startswith("Fehler: ") and expected in message, (
+                kind,
+                message,
+            )
         record("cli", kind, f"exit {proc.returncode}")
-
