@@ -526,7 +526,7 @@ def feeds_add(
 def feeds_list(as_json: bool = typer.Option(False, "--json", help="Print a JSON list.")):
     """Stored feeds: name, url, kind, last sync, status, articles."""
     from quelle.feeds import open_registry
-    from quelle.feeds.report import feeds_table
+    from quelle.cli.feeds_report import feeds_table
 
     with open_registry(settings()) as registry:
         feeds = registry.feeds()
@@ -598,7 +598,7 @@ def sync(
     from pydantic import ValidationError
 
     from quelle.feeds import FeedSettings, RegistryError, Syncer, open_registry, parse_interval, targets
-    from quelle.feeds.report import print_sync_report, progress_bars
+    from quelle.cli.feeds_report import print_sync_report, progress_bars
     from quelle.library import Library
 
     s = settings()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from quelle.cli.progress import bars
 from quelle.library import IngestReport, ProgressFn
 
 STATUS_DE = {
@@ -26,34 +26,9 @@ _ALL_ROWS_UP_TO = 30  # longer runs list only files with something to say
 @contextmanager
 def progress_bars() -> Iterator[ProgressFn]:
     """Two tqdm bars on stderr (hidden when stderr is not a terminal): files read, chunks embedded."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
-    labels = {"files": ("Dateien", "Datei"), "chunks": ("Chunks", "Chunk"), "articles": ("Artikel", "Artikel")}
-
-    def progress(what: str, done: int, total: int) -> None:
-        if what not in bars:
-            desc, unit = labels.get(what, (what, what))
-            bars[what] = tqdm(
-                total=total,
-                desc=desc,
-                unit=f" {unit}",
-                disable=None,
-                file=sys.stderr,
-                position=len(bars),
-                leave=True,
-                dynamic_ncols=True,
-            )
-        bar = bars[what]
-        bar.total = max(total, done)
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield progress
-    finally:
-        for bar in bars.values():
-            bar.close()
+    labels = {"files": ("Dateien", " Datei"), "chunks": ("Chunks", " Chunk"), "articles": ("Artikel", " Artikel")}
+    with bars(labels) as update:
+        yield lambda what, done, total: update(what, done, total)
 
 
 def print_report(report: IngestReport, console: Console) -> None:

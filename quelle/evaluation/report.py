@@ -17,18 +17,7 @@ from pathlib import Path
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, RANK_DEPTH, SLICE_KEYS, EvalResult
 
 PLOTS = {"metrics": "metrics.png", "hit_at_k": "hit_at_k.png", "latency": "latency.png"}
-BAR_KEYS = (
-    "em",
-    "f1",
-    "answer_contains",
-    "retrieval_hit@1",
-    "retrieval_hit@5",
-    "retrieval_hit@10",
-    "mrr",
-    "citation_accuracy",
-    "unanswerable_abstained",
-    "answerable_abstained",
-)
+BAR_KEYS = tuple(k for k in METRIC_KEYS if k != "n" and not k.startswith("latency"))  # the 0..1 figures, as bars
 WORST = 20
 PLOT_TITLES = {"metrics": "Metriken", "hit_at_k": "Retrieval hit@k", "latency": "Antwortzeit"}
 SLICE_TITLES = {"lang": "Sprache", "kind": "Fragetyp (beantwortbare)", "near_miss": "Beinahe-Treffer (unbeantwortbare)"}

@@ -3,7 +3,6 @@ a line per feed, one line per failed entry, and the machine-readable last line '
 
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from quelle.cli.progress import bars
 from quelle.feeds.parse import KIND_LABEL
 from quelle.feeds.registry import Feed
 from quelle.feeds.sync import Progress, SyncReport
@@ -29,38 +29,14 @@ _ALL_ROWS_UP_TO = 30
 @contextmanager
 def progress_bars() -> Iterator[Progress]:
     """Bars for feeds, the current feed's entries and the chunks embedded (hidden when stderr is no terminal)."""
-    from tqdm import tqdm
-
-    bars: dict[str, tqdm] = {}
     labels = {"feed": ("Feeds", " Feed"), "entries": ("Einträge", " Eintrag"), "chunks": ("Chunks", " Chunk")}
+    with bars(labels) as update:
 
-    def progress(what: str, done: int, total: int, label: str) -> None:
-        if what not in labels:
-            return
-        if what not in bars:
-            desc, unit = labels[what]
-            bars[what] = tqdm(
-                total=total,
-                desc=desc,
-                unit=unit,
-                disable=None,
-                file=sys.stderr,
-                position=len(bars),
-                leave=True,
-                dynamic_ncols=True,
-            )
-        bar = bars[what]
-        if what == "entries" and label:
-            bar.set_description(f"Einträge {label[:40]}", refresh=False)
-        bar.total = max(total, done)
-        bar.n = done
-        bar.refresh()
+        def progress(what: str, done: int, total: int, label: str) -> None:
+            if what in labels:
+                update(what, done, total, f"Einträge {label[:40]}" if what == "entries" and label else None)
 
-    try:
         yield progress
-    finally:
-        for bar in bars.values():
-            bar.close()
 
 
 def feed_line(f) -> str:
