@@ -56,3 +56,20 @@ def test_follow_up_question_uses_the_history_without_repeating_the_last_answer(d
     assert "Alibaba" in a.standalone_question
     assert "Hangzhou" in a.answer and "Brasilien" not in a.answer
     assert a.citations[0].article_id == "alibaba-ki-offensive"
+
+
+def test_the_answer_step_is_an_answerer_ask_calls_with_the_retrieved_passages(demo_store):
+    """The seam of issue 14: ExtractiveAnswerer.answer() on the same passages gives ask()'s answer."""
+    from datetime import date
+
+    from quelle.answering.answerers import Asked, ExtractiveAnswerer
+
+    s, q = demo_store.settings, "Wo plant Alibaba neue Rechenzentren?"
+    via_ask = ask(q, s, resources=demo_store)
+    passages = demo_store.index.retrieve(
+        q, s.top_k, s.retrieval_mode, None, s.hybrid_dense_weight, "de", rerank=s.rerank
+    )
+    direct = ExtractiveAnswerer(s, demo_store).answer(Asked(q, q, q, "de", date.today()), passages)
+    assert "Brasilien" in direct.answer
+    assert direct.answer == via_ask.answer
+    assert [c.chunk_id for c in direct.citations] == [c.chunk_id for c in via_ask.citations]

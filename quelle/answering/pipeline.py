@@ -1,4 +1,7 @@
-"""ask(): the one core function every face calls. Retrieve -> answer -> cite -> check."""
+"""ask(): the one core function every face calls. Retrieve -> answer -> cite -> check.
+
+The answer step is an `Answerer` (quelle/answering/answerers.py): an LLM backend when one is configured and
+reachable, else (or when it fails) the extractive reader."""
 
 from __future__ import annotations
 
@@ -6,20 +9,17 @@ import time
 from datetime import date
 from typing import Callable
 
-from quelle.answering.abstain import abstention
-from quelle.answering.types import Answer, AnswerSentence, AnswerSpan, RetrievedPassage
-from quelle.answering.conversation import carried_words, standalone_question
-from quelle.answering.checked import finish
-from quelle.answering.grounded import condense, llm_answer
+from quelle.answering.answerers import Asked, ExtractiveAnswerer, LLMAnswerer
+from quelle.answering.conversation import standalone_question
+from quelle.answering.grounded import condense
 from quelle.answering.llm import ChatBackend, LLMError, chat_backend
 from quelle.answering.prompts import PromptError
-from quelle.answering.extractive import read
+from quelle.answering.types import Answer, RetrievedPassage
 from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
 from quelle.timeaware import answers as timeaware
 from vectorstore.filters import Filters
-from vectorstore.retrieve import Passage
 
 
 class QuestionError(ValueError):
@@ -78,6 +78,14 @@ def ask(
             rerank=settings.rerank,
         )
     t1 = time.perf_counter()
+    # what the answerers get: the reader reads the time-aware topic when the question had a time word
+    asked = Asked(
+        q,
+        standalone,
+        standalone if when is None else when.query,
+        language,
+        when.as_of if when else (settings.as_of or date.today()),
+    )
     answer = None
     streamed: list[str] = []
     if llm is not None:
@@ -87,31 +95,18 @@ def ask(
             on_token(piece)
 
         try:
-            answer = llm_answer(
-                q,
-                standalone,
-                language,
-                passages,
-                llm,
-                settings,
-                resources.embedder.embed_passages,
-                on_token=stream if on_token else None,
-                as_of=when.as_of if when else (settings.as_of or date.today()),
-            )
+            answer = LLMAnswerer(llm, settings, resources).answer(asked, passages, stream if on_token else None)
         except (LLMError, PromptError) as e:
             fallback = e.reason if isinstance(e, LLMError) else str(e)
-    if answer is None:
-        answer = _extractive(q, standalone if when is None else when.query, language, passages, resources, settings)
-        if when is not None:  # issue 20: conflicts newest first, timelines, „Stand …“
-            answer = timeaware.finish(
-                answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
-            )
-        if on_token and not streamed:
-            on_token(answer.answer)
-    elif when is not None:  # issue 20: the LLM answer gets the time filter, conflicts and timeline fields
+    extractive = answer is None  # no LLM, or it failed: the extractive reader (it does not stream)
+    if extractive:
+        answer = ExtractiveAnswerer(settings, resources).answer(asked, passages)
+    if when is not None:  # issue 20: time filter, conflicts newest first, timelines, „Stand …“
         answer = timeaware.finish(
             answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
         )
+    if extractive and on_token and not streamed:
+        on_token(answer.answer)
     answer.fallback = fallback
     t2 = time.perf_counter()
     answer.standalone_question = standalone
@@ -130,58 +125,6 @@ def ask(
         "answer": round((t2 - t1) * 1000, 1),
         "total": round((t2 - t0) * 1000, 1),
     }
-    return answer
-
-
-POSSIBLE = {"de": "Mögliche Antworten:", "en": "Possible answers:"}
-
-
-def _extractive(
-    question: str, standalone: str, language: str, passages: list[Passage], resources: Resources, settings: Settings
-) -> Answer:
-    carried = carried_words(question, standalone)
-    basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
-    reading = read(basis, passages, resources.index.idf, language, carried=carried)
-    if reading is None or reading.confidence < settings.min_answer_score:
-        answer = Answer(
-            question=question, answer=abstention(language), abstained=True, backend="extractive", language=language
-        )
-        answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
-        return answer
-    picks = [(reading.best.passage, reading.spans)]
-    if reading.alternative is not None:
-        picks.append((reading.alternative.passage, reading.alternative_spans))
-    order: list[int] = []
-    highlights: dict[int, list[tuple[int, int]]] = {}
-    sentences = []
-    for passage_index, spans in picks:
-        if passage_index + 1 not in order:
-            order.append(passage_index + 1)
-        n = order.index(passage_index + 1) + 1
-        highlights.setdefault(n, []).extend(spans)
-        text = " ".join(passages[passage_index].text[s:e] for s, e in spans)
-        sentences.append(AnswerSentence(text=text, citations=[n]))
-    if len(sentences) == 1:
-        body = f"{sentences[0].text} [1]"
-    else:
-        body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
-    # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
-    answer = finish(
-        question,
-        body,
-        order,
-        0,
-        language,
-        passages,
-        resources.embedder.embed_passages,
-        backend="extractive",
-        sentences=sentences,
-        highlights=highlights,
-    )
-    answer.confidence = round(reading.confidence, 4)
-    if reading.span is not None:
-        s, e = reading.span
-        answer.answer_span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)
     return answer
 
 

@@ -1,0 +1,126 @@
+"""The answer step behind ask(): an `Answerer` turns the retrieved passages into a checked Answer.
+
+Two implementations share one interface: `ExtractiveAnswerer` (no LLM: the sentence reader of
+quelle/answering/extractive.py) and `LLMAnswerer` (a chat backend, quelle/answering/grounded.py). Both end in the same
+post-processing (quelle/answering/checked.py). A model-based reader (e.g. a German extractive QA model) is one more
+class with the same `answer()`; ask() chooses among them and falls back to the extractive reader when an LLM fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Protocol
+
+from quelle.answering.abstain import abstention
+from quelle.answering.checked import finish
+from quelle.answering.conversation import carried_words
+from quelle.answering.extractive import read
+from quelle.answering.grounded import llm_answer
+from quelle.answering.llm import ChatBackend
+from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
+from quelle.resources import Resources
+from quelle.settings import Settings
+from vectorstore.retrieve import Passage
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What an answerer is asked."""
+
+    question: str  # as the user asked it
+    standalone: str  # with the chat history folded in (an LLM condenses; the extractive rule carries words)
+    reading: str  # what the reader reads: the standalone question, or its time-aware topic
+    language: str
+    as_of: date  # the reference date („heute“ of the question)
+
+
+class Answerer(Protocol):
+    """Turns retrieved passages into a checked Answer; `on_token` receives the text as it is produced (if it can)."""
+
+    def answer(
+        self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None
+    ) -> Answer: ...
+
+
+class ExtractiveAnswerer:
+    """No LLM: the sentence of the passages that answers (quelle/answering/extractive.py), cited verbatim."""
+
+    def __init__(self, settings: Settings, resources: Resources):
+        self.settings, self.resources = settings, resources
+
+    def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
+        return _extractive(asked.question, asked.reading, asked.language, passages, self.resources, self.settings)
+
+
+class LLMAnswerer:
+    """A chat backend answers from the numbered passages (quelle/answering/grounded.py); raises LLMError/PromptError."""
+
+    def __init__(self, llm: ChatBackend, settings: Settings, resources: Resources):
+        self.llm, self.settings, self.resources = llm, settings, resources
+
+    def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
+        return llm_answer(
+            asked.question,
+            asked.standalone,
+            asked.language,
+            passages,
+            self.llm,
+            self.settings,
+            self.resources.embedder.embed_passages,
+            on_token=on_token,
+            as_of=asked.as_of,
+        )
+
+
+POSSIBLE = {"de": "Mögliche Antworten:", "en": "Possible answers:"}
+
+
+def _extractive(
+    question: str, standalone: str, language: str, passages: list[Passage], resources: Resources, settings: Settings
+) -> Answer:
+    """The extractive answer: the best sentence (or two candidates) with its span, or the abstention."""
+    carried = carried_words(question, standalone)
+    basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
+    reading = read(basis, passages, resources.index.idf, language, carried=carried)
+    if reading is None or reading.confidence < settings.min_answer_score:
+        answer = Answer(
+            question=question, answer=abstention(language), abstained=True, backend="extractive", language=language
+        )
+        answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
+        return answer
+    picks = [(reading.best.passage, reading.spans)]
+    if reading.alternative is not None:
+        picks.append((reading.alternative.passage, reading.alternative_spans))
+    order: list[int] = []
+    highlights: dict[int, list[tuple[int, int]]] = {}
+    sentences = []
+    for passage_index, spans in picks:
+        if passage_index + 1 not in order:
+            order.append(passage_index + 1)
+        n = order.index(passage_index + 1) + 1
+        highlights.setdefault(n, []).extend(spans)
+        text = " ".join(passages[passage_index].text[s:e] for s, e in spans)
+        sentences.append(AnswerSentence(text=text, citations=[n]))
+    if len(sentences) == 1:
+        body = f"{sentences[0].text} [1]"
+    else:
+        body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
+    # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
+    answer = finish(
+        question,
+        body,
+        order,
+        0,
+        language,
+        passages,
+        resources.embedder.embed_passages,
+        backend="extractive",
+        sentences=sentences,
+        highlights=highlights,
+    )
+    answer.confidence = round(reading.confidence, 4)
+    if reading.span is not None:
+        s, e = reading.span
+        answer.answer_span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)
+    return answer
