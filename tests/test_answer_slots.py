@@ -95,3 +95,26 @@ def test_places_follow_a_place_preposition():
 def test_reasons_are_connectives():
     text = "Das Spiel wurde abgesagt, weil der Platz unter Wasser stand."
     assert _found(text, REASON) == ["weil"]
+
+
+def test_the_counted_noun_decides_the_unit_not_the_verb():
+    # „fordert“ implies money only when nothing else is named; „Tote“ are counted
+    assert answer_kind("Wie viele Tote forderte der Kraneinsturz?").units == ()
+    assert "euro" in answer_kind("Wie viel Schadenersatz fordert die Lufthansa?").units
+    assert "euro" in answer_kind("Wie viel fordert die Gewerkschaft?").units
+
+
+def test_a_person_is_neither_a_dateline_nor_a_compound_with_a_name_in_front():
+    text = "Berlin – Der neue Sachsen-Tatort hat einige Schlagersänger verärgert."
+    assert _found(text, NAME) == []
+    text = "ÖVP-Chef Reinhold Mitterlehner und Volvo-Chef Hakan Samuelsson trafen Heinz-Christian Strache."
+    assert _found(text, NAME) == ["Reinhold Mitterlehner", "Hakan Samuelsson", "Heinz-Christian Strache"]
+    # a which-question's class noun may follow the name: „Welcher Chip“ -> „Snapdragon-810-Chip“
+    assert _found("Beide Geräte haben den Snapdragon-810-Chip verbaut.", WHICH) == ["Snapdragon-810-Chip"]
+
+
+def test_country_names_are_places_without_a_preposition_and_place_names_that_look_like_compounds_count():
+    assert _found("Bashir darf Südafrika vorerst nicht verlassen.", PLACE) == ["Südafrika"]
+    # „Mariazell“ splits into known words (Maria + Zell) but HanTa's lexicon reads it as a name
+    assert _found("Die Bischöfe treffen sich zur Vollversammlung in Mariazell.", PLACE) == ["Mariazell"]
+    assert _found("Die Akkulaufzeit beträgt in Summe zwölf Stunden.", PLACE) == []

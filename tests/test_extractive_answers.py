@@ -208,3 +208,40 @@ def test_a_number_span_takes_its_unit_words():
     text = "Die bestehende Forderung beläuft sich auf 60 Millionen Euro, sagte er."
     s, e = answer_span(text, NUMBER, fillers(text, NUMBER)[0], len(text))
     assert text[s:e] == "60 Millionen Euro"
+
+
+def test_a_person_question_gets_the_person_not_the_dateline_of_the_lead(tmp_path, library):
+    folder = tmp_path / "krimi"
+    write_article(
+        folder,
+        "krimi.md",
+        "Berlin – Der neue Sachsen-Krimi über einen Mord in der Volksmusikszene hat einige Schlagersänger verärgert. "
+        "Die Sendung erreichte am Sonntag acht Millionen Zuschauer. "
+        "Besonders laut beschwerte sich Florian Silbereisen über das Drehbuch.",
+        title="Ärger über den Volksmusik-Krimi",
+        date="2025-11-03",
+    )
+    library.ingest([folder])
+    a = ask(
+        "Welcher Schlagersänger hat sich über den Volksmusik-Krimi beschwert?", library.r.settings, resources=library.r
+    )
+    assert not a.abstained
+    assert "Florian Silbereisen" in a.sentences[0].text
+    assert a.answer_span is not None and a.answer_span.text == "Florian Silbereisen"
+
+
+def test_a_count_question_with_a_money_verb_gets_the_count(tmp_path, library):
+    folder = tmp_path / "unglueck"
+    write_article(
+        folder,
+        "kran.md",
+        "Riad – Bei einem Unglück in Mekka sind mindestens 107 Menschen ums Leben gekommen. "
+        "Die Baufirma muss eine Strafe von 20 Millionen Euro zahlen. "
+        "Der Kraneinsturz forderte auch 238 Verletzte.",
+        title="Kraneinsturz in Mekka",
+        date="2015-09-12",
+    )
+    library.ingest([folder])
+    a = ask("Wie viele Verletzte forderte der Kraneinsturz in Mekka?", library.r.settings, resources=library.r)
+    assert not a.abstained
+    assert a.answer_span is not None and a.answer_span.text.startswith("238")

@@ -304,7 +304,7 @@ def score_sentences(
             best_filler = None
             if slots and q.kind.kind != OTHER:
                 # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
-                slot_kind = NAME if q.kind.kind == WHICH else q.kind.kind
+                slot_kind = q.kind.kind
                 spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
                 if spans:
                     f["slot"] = 1.0

@@ -162,7 +162,10 @@ def answer_kind(question: str) -> AnswerKind:
             if kind == NUMBER:
                 if m := _UNIT.search(q):
                     focus = m.group(1) or m.group(2) or ""
-                units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(q) for u in words)
+                # the counted noun, when the question names one, decides the unit: „Wie viel Schadenersatz“ asks for
+                # money, „Wie viele Tote forderte …“ for a count (the verb „fordert“ implies no money then)
+                said = focus or q
+                units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(said) for u in words)
                 if set(units) & {"euro", "prozent"}:  # „Wie hoch ist das Preisgeld“ asks for money, not metres
                     units = tuple(u for u in units if u not in _LENGTH)
             return AnswerKind(kind, focus, units)
@@ -263,13 +266,20 @@ def is_proper(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1:
         return any(is_proper(p) for p in parts if p[0].isupper())
-    if not simplemma.is_known(word, lang="de"):
-        return not word.isalpha() or not compound_parts(word)
+    if not simplemma.is_known(word, lang="de") and (not word.isalpha() or not compound_parts(word)):
+        return True
     readings = _tagger().tag_word(word)
     if not readings:
         return False
     best = float(readings[0][1])
     return any(tag == "NE" and float(lp) >= best - NE_MARGIN for tag, lp in readings[:3])
+
+
+def _unknown(word: str) -> bool:
+    import simplemma
+
+    word = word.strip(".-'’")
+    return word.isalpha() and not simplemma.is_known(word, lang="de")
 
 
 _CAP_WORD = re.compile(r"[A-ZÄÖÜ][\w'’\-]*\w|[A-ZÄÖÜ]", re.U)
@@ -314,18 +324,57 @@ def _name_runs(piece: str) -> list[tuple[int, int]]:
             run = run[1:]
         names = [i for i, (s, e) in enumerate(run) if is_proper(piece[s:e])]
         if names:
-            out.append((run[names[0]][0], run[names[-1]][1]))
+            last = names[-1]
+            # a word the lemma table does not know after a name is its surname („Florian Silbereisen“), even
+            # when it reads as a compound of known words
+            while last + 1 < len(run) and _unknown(piece[run[last + 1][0] : run[last + 1][1]]):
+                last += 1
+            out.append((run[names[0]][0], run[last][1]))
+    return out
+
+
+def is_named_compound(word: str) -> bool:
+    """A hyphenated common noun with a name in front: a German compound is what its last part is, so „Sachsen-Tatort“,
+    „Volvo-Chef“, „ÖVP-Kandidatin“ name no one, while „Heinz-Christian“, „Ferrero-Waldner“ and „Al-Nusra-Front“ (two
+    names in front) do."""
+    parts = [p for p in word.strip(".-'’").split("-") if p]
+    if len(parts) < 2 or not parts[-1][0].isupper():
+        return False
+    proper = [is_proper(p) for p in parts]
+    return not proper[-1] and sum(proper) < 2
+
+
+# „Berlin – “, „Wien (APA) – “: the dateline that opens a news article names where it was written, not a person
+_DATELINE = re.compile(r"\s*(?:\([^)]{1,20}\)\s*)?[–—-]\s")
+
+
+def _person_runs(piece: str) -> list[tuple[int, int]]:
+    """Name runs that can name a person or organisation: without a dateline and without the leading or trailing
+    compounds of a name and a common noun („ÖVP-Chef Reinhold Mitterlehner“ -> „Reinhold Mitterlehner“)."""
+    out = []
+    for s, e in _name_runs(piece):
+        if s == _first_word(piece) and _DATELINE.match(piece, e):
+            continue
+        words = [(m.start() + s, m.end() + s) for m in re.finditer(r"\S+", piece[s:e])]
+        while words and is_named_compound(piece[words[0][0] : words[0][1]]):
+            words.pop(0)
+        while words and is_named_compound(piece[words[-1][0] : words[-1][1]]):
+            words.pop()
+        if words:
+            out.append((words[0][0], words[-1][1]))
     return out
 
 
 def _place_spans(piece: str) -> list[tuple[int, int]]:
-    """Names that follow a place preposition („in Ulm“, „aus dem Iran“, „nach Bad Ischl“)."""
+    """Names that follow a place preposition („in Ulm“, „aus dem Iran“, „nach Bad Ischl“) and country names
+    anywhere („darf Südafrika nicht verlassen“)."""
     out = []
+    countries = _country_names()
     for s, e in _name_runs(piece):
         before = piece[max(0, s - 30) : s].split()
         while before and before[-1].lower() in _ARTICLES:
             before.pop()
-        if before and before[-1].lower() in _PLACE_PREPS:
+        if (before and before[-1].lower() in _PLACE_PREPS) or piece[s:e] in countries:
             out.append((s, e))
     return out
 
@@ -356,6 +405,8 @@ def _fillers(piece: str, kind: str) -> tuple[tuple[int, int], ...]:
     elif kind == PLACE:
         spans = _place_spans(piece)
     elif kind == NAME:
+        spans = _person_runs(piece)
+    elif kind == WHICH:  # „Welcher Chip“ -> „Snapdragon-810-Chip“: a name, also in front of a common noun
         spans = _name_runs(piece)
     elif kind == REASON:
         spans = [(m.start(), m.end()) for m in _REASON.finditer(piece)]
