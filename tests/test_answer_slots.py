@@ -34,6 +34,12 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Was fordert die Gewerkschaft?", OTHER, ""),
         ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
         ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
+        ("Was muss die Kandidatin hinblättern, um anzutreten?", NUMBER, ""),  # a pay verb asks for money
+        ("Was sagt der Zahlenexperte dazu?", OTHER, ""),  # … as a verb, not inside a noun
+        ("Wie nah kam die Sonde dem Pluto?", NUMBER, ""),
+        ("Wie deutlich führt Ogier die Rallye-WM an?", NUMBER, ""),
+        ("Wie heißt das Buch, mit dem er sich verabschiedet?", WHICH, "Buch"),
+        ("Wie heißt der neue Trainer von Rapid?", NAME, "Trainer"),
     ],
 )
 def test_answer_kind_of_german_and_english_questions(question, kind, focus):
@@ -49,6 +55,8 @@ def test_answer_kind_of_german_and_english_questions(question, kind, focus):
         ("Wie hoch sind die Stundenlöhne?", "euro", "meter"),
         ("Wie hoch ist das Preisgeld für den Sieg?", "euro", "kilometer"),
         ("Was kostet das Ticket?", "euro", "meter"),
+        ("Was muss die Kandidatin hinblättern?", "euro", "meter"),
+        ("Wie nah kam die Sonde dem Pluto?", "kilometer", "euro"),
         ("Wie hoch ist der Turm?", "meter", "euro"),
         ("Wie lange dauert die Sanierung?", "monat", "euro"),
         ("Wie hoch ist der Anteil der Frauen?", "prozent", "meter"),

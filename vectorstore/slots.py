@@ -25,6 +25,7 @@ from vectorstore.analysis import compound_parts
 
 NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
 
+_PAY_VERB = r"(?-i:kost|(?:be|aus|ein|nach|zurück)?zahl|hinbl(?:ä|ae)tter|blech|berapp|verdien)\w*\b"
 _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         DATE,
@@ -39,8 +40,10 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
         NUMBER,
         re.compile(
             r"\bwie\s*(?:viele?n?|hoch|lange?|alt|gro(?:ß|ss)|weit|schwer|stark|oft|häufig|teuer|schnell|"
-            r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich)\b|\bwieviele?n?\b|\bum\s+wie\s*viel|"
-            r"^\W*(?:und\s+)?was\s+(?:kostet|kosten|kostete|kosteten|verdient|verdienen|zahlt|bezahlt)\b|"
+            r"breit|tief|klein|kurz|dick|warm|kalt|umfangreich|nahe?|deutlich|knapp)\b|\bwieviele?n?\b|"
+            r"\bum\s+wie\s*viel|"
+            # „Was kostet …“, „Was muss Stenzel hinblättern?“: what is paid is an amount of money
+            rf"^\W*(?:und\s+)?was\b[^?]*\b{_PAY_VERB}|"
             r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
             r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
             r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
@@ -77,6 +80,12 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 _WHICH = re.compile(
     r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|\b(?i:which|what)\s+([a-z][\w-]*)", re.U
+)
+# „Wie heißt das Buch …“, „Wie lautet der Titel …“, „Wie hieß der Trainer …“ ask for a name, like „Welches Buch“
+_CALLED = re.compile(
+    r"^\W*(?i:wie)\s+(?i:heißt|heisst|hieß|hiess|heißen|hießen|lautet|lautete|lauten)\s+(?i:der|die|das|den|dem)\s+"
+    r"(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)()",
+    re.U,
 )
 _UNIT = re.compile(
     r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U
@@ -136,7 +145,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
     (
         re.compile(
-            r"\bwie\s+(?:teuer|viel\s+geld)|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
+            r"\bwie\s+(?:teuer|viel\s+geld)|\bhinbl(?:ä|ae)tter|\bblech|\bberapp|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
             r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
             r"earn|price|salary|fee)",
             re.I,
@@ -147,7 +156,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
         re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
         ("prozent", "prozentpunkt", "percent", "punkt"),
     ),
-    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
+    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
     (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
 ]
@@ -169,7 +178,7 @@ def answer_kind(question: str) -> AnswerKind:
                 if set(units) & {"euro", "prozent"}:  # „Wie hoch ist das Preisgeld“ asks for money, not metres
                     units = tuple(u for u in units if u not in _LENGTH)
             return AnswerKind(kind, focus, units)
-    if m := _WHICH.search(q):
+    if m := _WHICH.search(q) or _CALLED.search(q):
         noun = m.group(1) or m.group(2)
         # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person
         if _PERSON_NOUN.search(noun):
