@@ -243,7 +243,6 @@ def score_sentences(
     weights = weights or WEIGHTS
     if not q.terms or not passages:
         return []
-    total = sum(q.weights.values()) or 1.0
     views = [p.view for p in passages]
     # each term's share among the sentences of each article (sentences seen in these passages, deduplicated)
     seen: dict[str, dict[tuple[int, int], SentenceView]] = defaultdict(dict)
@@ -253,6 +252,14 @@ def score_sentences(
             seen[p.article_id][(p.chunk_index, sv.start)] = sv
             vocabulary |= sv.terms
     match = _Matcher(q, vocabulary)
+    qw = q.weights
+    if q.language not in {p.language for p in passages}:
+        # a question in another language than the articles: its own words that no passage holds („vultures“ over
+        # German text) are evidence for no sentence; names and numbers carry, so they alone weigh
+        held = {t: w for t, w in qw.items() if t in vocabulary or match.near[t]}
+        if held:
+            qw = {t: (w if t in held else 0.0) for t, w in qw.items()}
+    total = sum(qw.values()) or 1.0
     titles = {p.article_id: _title_terms(p.title, p.language) for p in passages}
     share: dict[str, dict[str, float]] = {}
     for article, sents in seen.items():
@@ -274,13 +281,13 @@ def score_sentences(
     for pi, (p, view) in enumerate(zip(passages, views)):
         context = set().union(*(sv.terms for sv in view)) if view else set()
         context |= _title_terms(p.title, p.language)
-        ctx = sum(w * (1.0 if t in context else 0.0) for t, w in q.weights.items()) / total
-        local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) + 1e-6 for t, w in q.weights.items()}
+        ctx = sum(w * (1.0 if t in context else 0.0) for t, w in qw.items()) / total
+        local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) + 1e-6 for t, w in qw.items()}
         local_total = sum(local_w.values())
         got_all = [{t: match.credit(t, sv) for t in q.terms} for sv in view]
         for si, sv in enumerate(view):
             got = got_all[si]
-            cov = sum(q.weights[t] * c for t, c in got.items()) / total
+            cov = sum(qw[t] * c for t, c in got.items()) / total
             local = sum(local_w[t] * c for t, c in got.items()) / local_total
             # the sentence with its neighbours: news sentences often answer what the one before introduced
             window = {

@@ -54,10 +54,12 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         PLACE,
         re.compile(
-            r"^\W*(?:und\s+)?(?:wo|woher|wohin|where)\b|\b(?:in|aus|nach|an)\s+welche[mnrs]?\s+(?:land|"
+            r"^\W*(?:und\s+)?(?:wo|woher|wohin|where)\b|\b(?:in|aus|nach|an)\s+welche[mnrs]?\s+"
+            # „in welcher österreichischen Stadt“, „in welchem US-Bundesstaat“
+            r"(?:[a-zäöü]\w*\s+)?(?:[\w]+-)?(?:land|"
             r"stadt|ort|region|bundesland|staat|gemeinde|bezirk|hauptstadt|dorf|gegend|kontinent|"
             r"bundesstaat|provinz|stadtteil|gebäude|hotel|stadion|lokal)\b|"
-            r"\b(?:which|what)\s+(?:country|city|town|place|region|state)\b|\bwo\s",
+            r"\b(?:which|what)\s+(?:\w+\s+)?(?:country|city|town|place|region|state)\b|\bwo\s",
             re.I,
         ),
     ),
