@@ -126,3 +126,14 @@ def test_country_names_are_places_without_a_preposition_and_place_names_that_loo
     # „Mariazell“ splits into known words (Maria + Zell) but HanTa's lexicon reads it as a name
     assert _found("Die Bischöfe treffen sich zur Vollversammlung in Mariazell.", PLACE) == ["Mariazell"]
     assert _found("Die Akkulaufzeit beträgt in Summe zwölf Stunden.", PLACE) == []
+
+
+def test_money_is_a_number_with_a_currency_not_any_million():
+    from vectorstore.evidence import PassageInput, question_view, score_sentences
+
+    text = "Dort sollen 2,2 Millionen Menschen Platz finden. Die Erweiterung kostet 60 Millionen Euro."
+    q = question_view("Wie viel kostet die Erweiterung?", lambda t: 1.0)
+    typed = {
+        text[e.filler[0] :][:10]: e.features["typed"] for e in score_sentences(q, [PassageInput(text, "", "a", 0, 1.0)])
+    }
+    assert typed == {"2,2 Millio": 0.0, "60 Million": 1.0}

@@ -136,8 +136,6 @@ _MONEY = (
     "yuan",
     "rubel",
     "kronen",
-    "million",
-    "milliarde",
     "dollars",
     "euros",
 )
