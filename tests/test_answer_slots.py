@@ -137,3 +137,18 @@ def test_money_is_a_number_with_a_currency_not_any_million():
         text[e.filler[0] :][:10]: e.features["typed"] for e in score_sentences(q, [PassageInput(text, "", "a", 0, 1.0)])
     }
     assert typed == {"2,2 Millio": 0.0, "60 Million": 1.0}
+
+
+def test_closeness_counts_the_questions_other_words_not_the_asked_unit():
+    from vectorstore.evidence import PassageInput, question_view, score_sentences
+
+    text = (
+        "Mehr als vier Jahre nach der Havarie hat der Berufungsprozess gegen Kapitän Schettino begonnen. "
+        "Für den Kapitän verlangt die Anklage 27 Jahre Haft."
+    )
+    q = question_view("Wie viele Jahre Haft fordert die Anklage im Berufungsprozess gegen Schettino?", lambda t: 1.0)
+    near = {
+        text[e.filler[0] : e.filler[1]]: e.features["near"]
+        for e in score_sentences(q, [PassageInput(text, "", "a", 0, 1.0)])
+    }
+    assert near["27"] > near["vier"]

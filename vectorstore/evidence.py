@@ -316,8 +316,11 @@ def score_sentences(
                 if spans:
                     f["slot"] = 1.0
                     best_d, best_filler = math.inf, spans[0]
+                    # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
+                    # the question is about: distance counts the question's other words only
+                    anchors = [i for i in matched if not set(sv.tokens[i][2]) <= (q.focus | q.units)] or matched
                     for sp in spans:
-                        d = _distance(sv, sp, matched)
+                        d = _distance(sv, sp, anchors)
                         if d < best_d:
                             best_d, best_filler = d, sp
                     f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
