@@ -315,14 +315,18 @@ def score_sentences(
                 spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
                 if spans:
                     f["slot"] = 1.0
-                    best_d, best_filler = math.inf, spans[0]
                     # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
                     # the question is about: distance counts the question's other words only
                     anchors = [i for i in matched if not set(sv.tokens[i][2]) <= (q.focus | q.units)] or matched
+                    unit = q.focus | q.units if q.kind.kind == NUMBER else frozenset()
+                    # the filler: a number in the asked unit first („80.000 Gäste“ before „drei Tagen“), then the
+                    # nearest to the question's words
+                    best_key, best_d, best_filler = (True, math.inf), math.inf, spans[0]
                     for sp in spans:
                         d = _distance(sv, sp, anchors)
-                        if d < best_d:
-                            best_d, best_filler = d, sp
+                        key = (bool(unit) and not _followed_by(sv, sp, unit), d)
+                        if key < best_key:
+                            best_key, best_d, best_filler = key, d, sp
                     f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
                     if q.kind.kind == NUMBER and q.focus:
                         f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0

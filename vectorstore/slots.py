@@ -275,13 +275,36 @@ def is_proper(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1:
         return any(is_proper(p) for p in parts if p[0].isupper())
-    if not simplemma.is_known(word, lang="de") and (not word.isalpha() or not compound_parts(word)):
-        return True
+    if not simplemma.is_known(word, lang="de"):
+        return not word.isalpha() or not compound_parts(word)
+    # HanTa tags a word of its corpus (its word cache) by a look-up; for any other its guesser costs milliseconds, so
+    # a word it never saw that splits into known words (Filialbereinigung) is taken as the compound noun it is
+    return (_in_tagger_lexicon(word) or not compound_parts(word)) and _reads_as_name(word)
+
+
+def _in_tagger_lexicon(word: str) -> bool:
+    t = _tagger()
+    return t.normalize(word) in t.cache
+
+
+@lru_cache(maxsize=50_000)
+def _reads_as_name(word: str) -> bool:
+    """HanTa reads the word as a name (NE) about as readily as anything else. Cheap for words of its lexicon; for
+    others its guesser costs milliseconds, so unknown words go here only after a place preposition (`_place_spans`)."""
     readings = _tagger().tag_word(word)
     if not readings:
         return False
     best = float(readings[0][1])
     return any(tag == "NE" and float(lp) >= best - NE_MARGIN for tag, lp in readings[:3])
+
+
+def _place_name(word: str) -> bool:
+    """A word after a place preposition that names a place: a proper name, or an unknown word that splits into known
+    ones but that HanTa reads as a name („in Mariazell“ — Maria + Zell; not „in Sommervollversammlung“)."""
+    if is_proper(word):
+        return True
+    word = word.strip(".-'’")
+    return word.isalpha() and _unknown(word) and _reads_as_name(word)
 
 
 def _unknown(word: str) -> bool:
@@ -315,9 +338,9 @@ _PLACE_PREPS = {
 _ARTICLES = {"der", "die", "das", "den", "dem", "des", "the"}
 
 
-def _name_runs(piece: str) -> list[tuple[int, int]]:
-    """Runs of capitalised words (separated by single spaces) that hold at least one proper name; the sentence's
-    first word counts only when it is itself a name."""
+def _cap_runs(piece: str) -> list[list[tuple[int, int]]]:
+    """Runs of capitalised words separated by single spaces (word offsets); the sentence's first word only when it is
+    itself a name."""
     runs: list[list[tuple[int, int]]] = []
     first = _first_word(piece)
     for m in _CAP_WORD.finditer(piece):
@@ -331,6 +354,15 @@ def _name_runs(piece: str) -> list[tuple[int, int]]:
     for run in runs:
         if run[0][0] == first and not is_proper(piece[run[0][0] : run[0][1]]):
             run = run[1:]
+        if run:
+            out.append(run)
+    return out
+
+
+def _name_runs(piece: str) -> list[tuple[int, int]]:
+    """Runs of capitalised words that hold at least one proper name, from the first name to the last."""
+    out = []
+    for run in _cap_runs(piece):
         names = [i for i, (s, e) in enumerate(run) if is_proper(piece[s:e])]
         if names:
             last = names[-1]
@@ -375,16 +407,20 @@ def _person_runs(piece: str) -> list[tuple[int, int]]:
 
 
 def _place_spans(piece: str) -> list[tuple[int, int]]:
-    """Names that follow a place preposition („in Ulm“, „aus dem Iran“, „nach Bad Ischl“) and country names
-    anywhere („darf Südafrika nicht verlassen“)."""
+    """Names that follow a place preposition („in Ulm“, „aus dem Iran“, „nach Bad Ischl“, „in der Hafenstadt
+    Mohammedia“) and country names anywhere („darf Südafrika nicht verlassen“)."""
     out = []
     countries = _country_names()
-    for s, e in _name_runs(piece):
-        before = piece[max(0, s - 30) : s].split()
+    for run in _cap_runs(piece):
+        before = piece[max(0, run[0][0] - 30) : run[0][0]].split()
         while before and before[-1].lower() in _ARTICLES:
             before.pop()
-        if (before and before[-1].lower() in _PLACE_PREPS) or piece[s:e] in countries:
-            out.append((s, e))
+        if before and before[-1].lower() in _PLACE_PREPS:
+            names = [i for i, (s, e) in enumerate(run) if _place_name(piece[s:e])]
+            if names:
+                out.append((run[names[0]][0], run[names[-1]][1]))
+                continue
+        out.extend((s, e) for s, e in run if piece[s:e].strip(".-'’") in countries)
     return out
 
 
