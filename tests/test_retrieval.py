@@ -196,3 +196,28 @@ def test_outside_vectorstore_the_index_is_reached_through_index():
         if bad.search(line) and "self.store" not in line and "FeedbackStore" not in line
     ]
     assert found == []
+
+
+def test_the_fast_matcher_gives_the_same_credit_as_the_plain_definition():
+    """vectorstore.evidence._Matcher finds partial matches by prefix search over the passages' vocabulary; credit() is
+    the plain definition the rest of the code uses. One rule, two speeds: they must agree term by term."""
+    from vectorstore.evidence import PART_CREDIT, PARTIAL_CREDIT, _Matcher, credit, passage_view, question_view
+
+    text = (
+        "Die Akkulaufzeit des Stifts beträgt zwölf Stunden. Im Containerumschlag wurden 3,9 Millionen Container "
+        "umgeschlagen. Der Sendeplatz am Sonntag bleibt, die Cloudsparte wächst, Rechenzentren entstehen in Brasilien. "
+        "Die 24 Insassen des Busses blieben unverletzt; 2015 war ein Rekordjahr."
+    )
+    view = passage_view(text, "de")
+    q = question_view(
+        "Wie lange hält eine Akkuladung, wie voll ist der Akku, wie viele Container, welcher Programmplatz, welche "
+        "Sparte, welches Rechenzentrum, wie viele Insassen, 2015 oder 24?",
+        lambda t: 1.0,
+    )
+    match = _Matcher(q, set().union(*(sv.terms for sv in view)))
+    seen = set()
+    for sv in view:
+        for t in q.terms:
+            assert match.credit(t, sv) == credit(t, sv.terms, sv.parts, q.parts.get(t, frozenset())), (t, sv.terms)
+            seen.add(match.credit(t, sv))
+    assert seen == {0.0, PART_CREDIT, PARTIAL_CREDIT, 1.0}  # every kind of match was compared, not only misses

@@ -175,10 +175,13 @@ class _Matcher:
             self.near[t] = frozenset(found)
 
     def credit(self, t: str, sv: "SentenceView") -> float:
+        """The same as credit(t, sv.terms, sv.parts, q.parts[t]) (tests/test_retrieval.py checks they agree)."""
         if t in sv.terms:
             return 1.0
         if not self.near[t].isdisjoint(sv.terms):
             return PARTIAL_CREDIT
+        if len(t) < 4 or t[0].isdigit():
+            return 0.0
         tp = self.q.parts.get(t)
         if t in sv.parts or (tp and not tp.isdisjoint(sv.parts)):
             return PART_CREDIT
