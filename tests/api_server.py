@@ -7,15 +7,10 @@ share the session's loaded embedding model).
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port
 
 
 class ApiServer:

@@ -9,22 +9,28 @@ without upload/delete, an editor with them, „Abmelden“.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.test_ui_browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, ROOT, _require_browser, ask, free_port
+from tests.servers import chromium, new_page
+from tests.test_ui_browser import (
+    ANSWER_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    _require_browser,
+    ask,
+    demo_env,
+    ingest_demo,
+    streamlit,
+    streamlit_healthy,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 READER_PW, EDITOR_PW = "lesen-Kiel-2025", "redaktion-Kiel-2025"
-STARTUP_S = 120
 
 
 def other_interface_address() -> str | None:
@@ -39,88 +45,24 @@ def other_interface_address() -> str | None:
     return next((a for a in candidates if not a.startswith("127.") and a != "0.0.0.0"), None)
 
 
-def healthy(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     _require_browser()
     path = tmp_path_factory.mktemp("access-browser") / "index"
-    subprocess.run(
-        [sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")],
-        cwd=ROOT,
-        env=base_env(path),
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    ingest_demo(base_env(path))
     return path
 
 
 def base_env(data_dir) -> dict:
-    env = {
-        **os.environ,
-        "QUELLE_DATA_DIR": str(data_dir),
-        "QUELLE_LLM": "extractive",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
-    for k in (
-        "OPENAI_API_KEY",
+    """demo_env without any access setting of the environment this runs in."""
+    return demo_env(
+        data_dir,
         "QUELLE_HOST",
         "QUELLE_READER_PASSWORD",
         "QUELLE_EDITOR_PASSWORD",
         "QUELLE_ALLOW_OPEN",
         "STREAMLIT_SERVER_ADDRESS",
-    ):
-        env.pop(k, None)
-    return env
-
-
-@contextlib.contextmanager
-def streamlit(env: dict, log_path, *extra: str):
-    """`streamlit run app.py` from the project folder (so its .streamlit/config.toml applies); yields the port."""
-    port = free_port()
-    with open(log_path, "w+") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                *extra,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.time() + STARTUP_S
-            while not healthy(f"http://127.0.0.1:{port}"):
-                if proc.poll() is not None or time.time() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-                time.sleep(0.5)
-            yield port
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -143,20 +85,14 @@ def protected_server(data_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(data_dir):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium(CHROMIUM, CHROMIUM_ARGS) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
-    pg = context.new_page()
-    yield pg
-    context.close()
+    with new_page(browser) as pg:
+        yield pg
 
 
 def test_default_server_listens_on_loopback_only(default_server):
@@ -170,10 +106,10 @@ def test_default_server_listens_on_loopback_only(default_server):
         with socket.create_connection((other, probe.getsockname()[1]), timeout=5):
             pass
     # ... but the Streamlit server started like `streamlit run app.py` is not
-    assert healthy(f"http://127.0.0.1:{default_server}")
+    assert streamlit_healthy(f"http://127.0.0.1:{default_server}")
     with pytest.raises(OSError):
         socket.create_connection((other, default_server), timeout=5).close()
-    assert not healthy(f"http://{other}:{default_server}")
+    assert not streamlit_healthy(f"http://{other}:{default_server}")
 
 
 def test_default_server_without_password_chats_as_before(default_server, page):

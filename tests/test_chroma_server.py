@@ -3,11 +3,7 @@ port); several processes share it and each one's lexical index follows the serve
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -18,48 +14,20 @@ from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings
 from tests.conftest import DEMO_ARTICLES, write_article
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _heartbeat(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
+from tests.servers import free_port, http_ok, running
 
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     chroma = Path(sys.executable).parent / "chroma"
     assert chroma.exists(), f"the chroma CLI (part of the chromadb package) is missing at {chroma}"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("chroma-server") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [str(chroma), "run", "--path", str(log.parent / "data"), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 90
-        while not _heartbeat(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer on {url}: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
+    cmd = [str(chroma), "run", "--path", str(log.parent / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    heartbeat = f"{url}/api/v2/heartbeat"
+    with running(cmd, lambda: http_ok(heartbeat), log, what=f"chroma run on {url}", timeout=90, poll=0.3):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@ its quality. Run with `make test-llm` (installs requirements-llm.txt, sets QUELL
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 from quelle.answering.pipeline import ask
+from tests.servers import free_port, http_ok, running
 
 pytestmark = pytest.mark.llm_server
 
@@ -26,12 +24,6 @@ if not os.environ.get("QUELLE_TEST_LLM_SERVER"):
     )
 
 STARTUP_SECONDS = 180
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,45 +48,25 @@ def llm_server(gguf, tmp_path_factory):
         )
     port = free_port()
     log = tmp_path_factory.mktemp("llm") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--chat_format",
-                "gemma",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "4096",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(gguf),
+        "--chat_format",
+        "gemma",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+    ]
     base = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + STARTUP_SECONDS
-    while True:
-        try:
-            urllib.request.urlopen(base + "/models", timeout=2).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(
-                    f"llama_cpp.server did not start on port {port}:\n{log.read_text(errors='replace')[-3000:]}"
-                )
-            time.sleep(0.5)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    what = f"llama_cpp.server on port {port}"
+    with running(cmd, lambda: http_ok(base + "/models"), log, what=what, timeout=STARTUP_SECONDS, poll=0.5):
+        yield base
 
 
 def server_settings(demo_store, base):

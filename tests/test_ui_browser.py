@@ -6,15 +6,16 @@ the tests skip (on CI they fail instead, so a missing browser cannot pass silent
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.servers import chromium, free_port, http_ok, new_page, running
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("QUELLE_CHROMIUM", "/usr/bin/chromium"))
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ANSWER_TIMEOUT_MS = 180_000
+STREAMLIT_STARTUP_S = 120
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,17 +56,9 @@ def _require_browser():
         pytest.skip(problem)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A Streamlit server on a free port over a temp store holding the demo corpus."""
-    _require_browser()
-    data_dir = tmp_path_factory.mktemp("browser") / "index"
+def demo_env(data_dir, *unset: str) -> dict:
+    """The environment of the app over the store at `data_dir`: extractive answers, offline, no telemetry, without
+    OPENAI_API_KEY (nor the variables `unset`)."""
     env = {
         **os.environ,
         "QUELLE_DATA_DIR": str(data_dir),
@@ -73,7 +67,13 @@ def server(tmp_path_factory):
         "TRANSFORMERS_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",
     }
-    env.pop("OPENAI_API_KEY", None)
+    for k in ("OPENAI_API_KEY", *unset):
+        env.pop(k, None)
+    return env
+
+
+def ingest_demo(env: dict) -> None:
+    """`quelle ingest` of the demo corpus into the store that `env` (see demo_env) names."""
     subprocess.run(
         [sys.executable, "-m", "quelle", "ingest", str(ROOT / "data" / "demo" / "articles")],
         cwd=ROOT,
@@ -82,72 +82,61 @@ def server(tmp_path_factory):
         capture_output=True,
         timeout=600,
     )
+
+
+def streamlit_healthy(url: str) -> bool:
+    """Does the Streamlit server at `url` (http://host:port) answer its health check?"""
+    return http_ok(url + "/_stcore/health", expect=b"ok")
+
+
+@contextlib.contextmanager
+def streamlit(env: dict, log_path, *extra: str):
+    """`streamlit run app.py` from the project folder (so its .streamlit/config.toml applies) on a free port, with
+    the options `extra`; yields the port once the server is healthy (the test fails if it is not within
+    STREAMLIT_STARTUP_S)."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
+    ]
+    ready = functools.partial(streamlit_healthy, f"http://127.0.0.1:{port}")
+    with running(cmd, ready, log_path, what="streamlit", timeout=STREAMLIT_STARTUP_S, cwd=ROOT, env=env):
+        yield port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A Streamlit server on a free port over a temp store holding the demo corpus."""
+    _require_browser()
+    env = demo_env(tmp_path_factory.mktemp("browser") / "index")
+    ingest_demo(env)
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    with streamlit(env, log, "--server.address", "127.0.0.1", "--server.fileWatcherType", "none") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium(CHROMIUM, CHROMIUM_ARGS) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="de-DE")
-    pg = context.new_page()
-    pg.dialogs = []
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
-    yield pg
-    context.close()
+    with new_page(browser) as pg:
+        pg.dialogs = []
+        pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+        yield pg
 
 
 def ask(page, question: str):
