@@ -51,13 +51,3 @@ def test_python_re_cache_size_is_the_module_attribute_re_compile_reads():
     assert "_MAXCACHE" in re._compile.__code__.co_names  # re._compile still reads the module attribute
     split_sentences("Dr. Müller kam um 9 Uhr. Er ging um 10 Uhr.", "de")
     assert re._MAXCACHE >= 4096
-
-
-def test_hanta_keeps_the_words_of_its_corpus_in_a_cache_keyed_by_its_normalised_form():
-    """vectorstore.slots._in_tagger_lexicon: a word HanTa's cache holds is tagged by a look-up; any other goes to its
-    guesser (milliseconds per word), which Quelle calls only for words that are no compound of known ones."""
-    from vectorstore.slots import _in_tagger_lexicon, _tagger
-
-    t = _tagger()
-    assert isinstance(t.cache, dict) and t.normalize("Salzburg") in t.cache
-    assert _in_tagger_lexicon("Salzburg") and not _in_tagger_lexicon("Filialbereinigungsverfahren")

@@ -90,7 +90,7 @@ _CALLED = re.compile(
     re.U,
 )
 _UNIT = re.compile(
-    r"\b(?i:wie\s*viele?n?)\s+(?:[a-zäöü]+e[nrs]?\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+([a-z][\w-]*)", re.U
+    r"\b(?i:wie\s*viele?n?)\s+(?:([a-zäöüß]+e[nrs]?)\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+()([a-z][\w-]*)", re.U
 )
 
 
@@ -145,7 +145,8 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
     (
         re.compile(
-            r"\bwie\s+(?:teuer|viel\s+geld)|\bhinbl(?:ä|ae)tter|\bblech|\bberapp|\b(?:kost|zahl|bezahl|fordert|verlangt|verdien|investi|schadenersatz|"
+            # verbs in lower case only: „Zahl“ or „Anzahl“ ask for no money
+            r"\bwie\s+(?:teuer|viel\s+geld)|\bhinbl(?:ä|ae)tter|\bblech|\bberapp|\b(?-i:kost|zahl|bezahl)|\b(?:fordert|verlangt|verdien|investi|schadenersatz|"
             r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
             r"earn|price|salary|fee)",
             re.I,
@@ -169,8 +170,9 @@ def answer_kind(question: str) -> AnswerKind:
         if pattern.search(q):
             focus, units = "", ()
             if kind == NUMBER:
-                if m := _UNIT.search(q):
-                    focus = m.group(1) or m.group(2) or ""
+                # „Wie viele (neue) Mitarbeiter“ names the counted noun; „Wie viel zahlte Google“ does not
+                if (m := _UNIT.search(q)) and not (m.group(1) and _is_verb(m.group(1))):
+                    focus = m.group(2) or m.group(4) or ""
                 # the counted noun, when the question names one, decides the unit: „Wie viel Schadenersatz“ asks for
                 # money, „Wie viele Tote forderte …“ for a count (the verb „fordert“ implies no money then)
                 said = focus or q
@@ -277,20 +279,15 @@ def is_proper(word: str) -> bool:
         return any(is_proper(p) for p in parts if p[0].isupper())
     if not simplemma.is_known(word, lang="de"):
         return not word.isalpha() or not compound_parts(word)
-    # HanTa tags a word of its corpus (its word cache) by a look-up; for any other its guesser costs milliseconds, so
-    # a word it never saw that splits into known words (Filialbereinigung) is taken as the compound noun it is
-    return (_in_tagger_lexicon(word) or not compound_parts(word)) and _reads_as_name(word)
-
-
-def _in_tagger_lexicon(word: str) -> bool:
-    t = _tagger()
-    return t.normalize(word) in t.cache
+    return _reads_as_name(word)
 
 
 @lru_cache(maxsize=50_000)
 def _reads_as_name(word: str) -> bool:
-    """HanTa reads the word as a name (NE) about as readily as anything else. Cheap for words of its lexicon; for
-    others its guesser costs milliseconds, so unknown words go here only after a place preposition (`_place_spans`)."""
+    """HanTa reads the word as a name (NE) about as readily as anything else. A look-up for the words of its corpus;
+    for others its guesser costs milliseconds (remembered per word), so words the lemma table does not know come here
+    only after a place preposition (`_place_spans`). Tried: skipping the guesser for known compounds HanTa never saw
+    (a cold ask 846 -> 659 ms) cost XQuAD-de 5 answers, whose answer sentence held such a word."""
     readings = _tagger().tag_word(word)
     if not readings:
         return False
@@ -304,7 +301,14 @@ def _place_name(word: str) -> bool:
     if is_proper(word):
         return True
     word = word.strip(".-'’")
-    return word.isalpha() and _unknown(word) and _reads_as_name(word)
+    return len(word) >= 3 and word.isalpha() and _unknown(word) and _reads_as_name(word)
+
+
+@lru_cache(maxsize=10_000)
+def _is_verb(word: str) -> bool:
+    """HanTa's best reading of the word is a verb form („zahlte“, „kostet“; not „neue“, „mutmaßliche“)."""
+    readings = _tagger().tag_word(word)
+    return bool(readings) and readings[0][0].startswith(("VV", "VA", "VM"))
 
 
 def _unknown(word: str) -> bool:
