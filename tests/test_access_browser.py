@@ -168,6 +168,9 @@ def test_editor_sees_upload_and_delete(protected_server, page):
     login(page, EDITOR_PW)
     page.get_by_text("Angemeldet: Redaktion").wait_for(timeout=60_000)
     page.get_by_role("button", name="Löschen").wait_for(timeout=60_000)
+    # the page renders in steps: wait for the upload field and the feed form before counting
+    page.locator("input[type=file]").first.wait_for(state="attached", timeout=60_000)
+    page.get_by_role("button", name="Feed hinzufügen").wait_for(timeout=60_000)
     assert page.locator("input[type=file]").count() == 1
     assert page.get_by_role("button", name="Feed hinzufügen").count() == 1
     assert page.get_by_text("Lesezugriff").count() == 0
