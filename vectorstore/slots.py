@@ -264,9 +264,9 @@ NE_MARGIN = 3.0  # a word is a name when HanTa's NE reading is within this log-p
 def is_proper(word: str) -> bool:
     """A capitalised word that is a proper name (person, place, organisation): an acronym, a country name (babel's
     CLDR data); a word of simplemma's German table that HanTa's lexicon reads as a name (NE) about as readily as
-    anything else (Ulm, Andreas, Merkel); or a word the table does not know and that is no compound of words it knows
-    (Mogensen, Stenzel, Scorsese — but not Klimaschutzgesetz). Unknown words never go to HanTa's guesser, which
-    costs milliseconds per word."""
+    anything else (Ulm, Andreas, Merkel); a word the table does not know and that is no compound of words it knows
+    (Mogensen, Stenzel, Scorsese); or one that is such a compound but that HanTa reads as a name (Mariazell — but not
+    Klimaschutzgesetz, Akkulaufzeit)."""
     word = word.strip(".-'’")
     if len(word) < 2 or not word[0].isupper():
         return False
@@ -277,31 +277,22 @@ def is_proper(word: str) -> bool:
     parts = [p for p in word.split("-") if p]
     if len(parts) > 1:
         return any(is_proper(p) for p in parts if p[0].isupper())
-    if not simplemma.is_known(word, lang="de"):
-        return not word.isalpha() or not compound_parts(word)
+    if not simplemma.is_known(word, lang="de") and (not word.isalpha() or not compound_parts(word)):
+        return True
     return _reads_as_name(word)
 
 
 @lru_cache(maxsize=50_000)
 def _reads_as_name(word: str) -> bool:
     """HanTa reads the word as a name (NE) about as readily as anything else. A look-up for the words of its corpus;
-    for others its guesser costs milliseconds (remembered per word), so words the lemma table does not know come here
-    only after a place preposition (`_place_spans`). Tried: skipping the guesser for known compounds HanTa never saw
-    (a cold ask 846 -> 659 ms) cost XQuAD-de 5 answers, whose answer sentence held such a word."""
+    for others its guesser costs a few milliseconds, remembered per word (is_proper's cache). Tried and left out:
+    asking the guesser only after a place preposition, or skipping it for compounds HanTa never saw — a cold ask on
+    news-de 846 -> 659 ms, but XQuAD-de answer_contains 0.752 -> 0.748 (news-de unchanged)."""
     readings = _tagger().tag_word(word)
     if not readings:
         return False
     best = float(readings[0][1])
     return any(tag == "NE" and float(lp) >= best - NE_MARGIN for tag, lp in readings[:3])
-
-
-def _place_name(word: str) -> bool:
-    """A word after a place preposition that names a place: a proper name, or an unknown word that splits into known
-    ones but that HanTa reads as a name („in Mariazell“ — Maria + Zell; not „in Sommervollversammlung“)."""
-    if is_proper(word):
-        return True
-    word = word.strip(".-'’")
-    return len(word) >= 3 and word.isalpha() and _unknown(word) and _reads_as_name(word)
 
 
 @lru_cache(maxsize=10_000)
@@ -420,7 +411,7 @@ def _place_spans(piece: str) -> list[tuple[int, int]]:
         while before and before[-1].lower() in _ARTICLES:
             before.pop()
         if before and before[-1].lower() in _PLACE_PREPS:
-            names = [i for i, (s, e) in enumerate(run) if _place_name(piece[s:e])]
+            names = [i for i, (s, e) in enumerate(run) if is_proper(piece[s:e])]
             if names:
                 out.append((run[names[0]][0], run[names[-1]][1]))
                 continue
