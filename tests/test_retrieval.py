@@ -221,3 +221,35 @@ def test_the_fast_matcher_gives_the_same_credit_as_the_plain_definition():
             assert match.credit(t, sv) == credit(t, sv.terms, sv.parts, q.parts.get(t, frozenset())), (t, sv.terms)
             seen.add(match.credit(t, sv))
     assert seen == {0.0, PART_CREDIT, PARTIAL_CREDIT, 1.0}  # every kind of match was compared, not only misses
+
+
+def test_the_retrieval_stage_gets_each_passages_best_sentence_exactly_without_reading_every_slot():
+    """score_sentences(best_only=True) skips the answer slots of sentences that cannot be their passage's best; the
+    best score of every passage must be the one the full computation gives."""
+    from vectorstore.evidence import PassageInput, question_view, score_sentences
+
+    passages = [
+        PassageInput(
+            "Das Stadtfest in Ulm war ein Erfolg. Rund 80.000 Gäste feierten an drei Tagen. Die Band kam aus Stuttgart.",
+            "Stadtfest Ulm",
+            "a",
+            0,
+            1.0,
+        ),
+        PassageInput(
+            "Oberbürgermeister Gunter Czisch lobte die Stimmung in Ulm. Im kommenden Jahr wird das Fest verlängert.",
+            "Stadtfest Ulm",
+            "a",
+            1,
+            0.8,
+        ),
+        PassageInput("In Hamburg wurden 3,9 Millionen Container umgeschlagen.", "Hafen", "b", 0, 0.5),
+    ]
+    for question in ("Wie viele Gäste feierten in Ulm?", "Wer lobte die Stimmung in Ulm?", "Wo spielte die Band?"):
+        q = question_view(question, lambda t: 1.0)
+        full: dict[int, float] = {}
+        for e in score_sentences(q, passages):
+            full[e.passage] = max(full.get(e.passage, float("-inf")), e.score)
+        fast = score_sentences(q, passages, best_only=True)
+        assert len(fast) == len(full) == 3
+        assert {e.passage: e.score for e in fast} == full

@@ -239,11 +239,19 @@ def _filler_ok(q: QuestionView, text: str, span: tuple[int, int], sv: SentenceVi
 
 
 def score_sentences(
-    q: QuestionView, passages: Sequence[PassageInput], weights: dict[str, float] | None = None, slots: bool = True
+    q: QuestionView,
+    passages: Sequence[PassageInput],
+    weights: dict[str, float] | None = None,
+    slots: bool = True,
+    best_only: bool = False,
 ) -> list[Evidence]:
-    """Evidence for every sentence of the passages, best first. `slots=False` skips the answer-slot features
-    (for the cheaper retrieval stage)."""
+    """Evidence for every sentence of the passages, best first. `slots=False` skips the answer-slot features;
+    `best_only`: only each passage's best sentence (what the retrieval stage needs), found without computing the
+    answer slots of sentences that cannot be it."""
     weights = weights or WEIGHTS
+    # the most the answer-slot features can add to a sentence's score
+    bonus = sum(max(0.0, weights.get(k, 0.0)) for k in ("slot", "near", "focus", "typed")) if slots else 0.0
+    best_by_passage: dict[int, Evidence] = {}
     if not q.terms or not passages:
         return []
     views = [p.view for p in passages]
@@ -288,6 +296,7 @@ def score_sentences(
         local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) + 1e-6 for t, w in qw.items()}
         local_total = sum(local_w.values())
         got_all = [{t: match.credit(t, sv) for t in q.terms} for sv in view]
+        base: list[tuple[float, int, dict[str, float], list[int]]] = []
         for si, sv in enumerate(view):
             got = got_all[si]
             cov = sum(qw[t] * c for t, c in got.items()) / total
@@ -311,43 +320,65 @@ def score_sentences(
                 "near": 0.0,
                 "focus": 0.0,
             }
-            best_filler = None
-            if slots and q.kind.kind != OTHER:
-                # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
-                slot_kind = q.kind.kind
-                spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
-                if spans:
-                    f["slot"] = 1.0
-                    # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
-                    # the question is about: distance counts the question's other words only
-                    anchors = [i for i in matched if not set(sv.tokens[i][2]) <= (q.focus | q.units)] or matched
-                    unit = q.focus | q.units if q.kind.kind == NUMBER else frozenset()
-                    # the filler: a number in the asked unit first („80.000 Gäste“ before „drei Tagen“), then the
-                    # nearest to the question's words
-                    best_key, best_d, best_filler = (True, math.inf), math.inf, spans[0]
-                    for sp in spans:
-                        d = _distance(sv, sp, anchors)
-                        key = (bool(unit) and not _followed_by(sv, sp, unit), d)
-                        if key < best_key:
-                            best_key, best_d, best_filler = key, d, sp
-                    f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
-                    if q.kind.kind == NUMBER and q.focus:
-                        f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
-            if q.kind.kind in (WHICH, NAME) and q.focus and slots:  # the class noun: „Verlag“, „Trainer“
-                f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
-            # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
             if q.kind.kind in (OTHER, WHICH) or not slots:
                 f["typed"] = 1.0
-            elif q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
-                f["typed"] = (
-                    1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
-                )
-            else:
-                f["typed"] = f["slot"]
+            base.append((sum(weights.get(k, 0.0) * v for k, v in f.items()), si, f, matched))
+        # the answer-slot features (the costly part: names need HanTa) only where they can change the result: with
+        # best_only, a sentence whose score without them plus their largest possible sum cannot beat the passage's
+        # best so far is left out (the passage's best sentence and its score stay exactly the same)
+        passage_best = -math.inf
+        for base_score, si, f, matched in sorted(base, key=lambda b: -b[0]) if best_only else base:
+            if best_only and base_score + bonus <= passage_best:
+                break
+            sv = view[si]
+            best_filler = _slot_features(q, p, sv, matched, f) if slots else None
             score = sum(weights.get(k, 0.0) * v for k, v in f.items())
-            out.append(Evidence(pi, si, f, score, best_filler, matched))
+            e = Evidence(pi, si, f, score, best_filler, matched)
+            if not best_only:
+                out.append(e)
+            elif score > passage_best:
+                passage_best = score
+                best_by_passage[pi] = e
+    if best_only:
+        out = list(best_by_passage.values())
     out.sort(key=lambda e: -e.score)
     return out
+
+
+def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: list[int], f: dict[str, float]):
+    """The answer-slot features of one sentence (slot, near, focus, typed) into `f`; returns the best filler."""
+    best_filler = None
+    if q.kind.kind != OTHER:
+        # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
+        slot_kind = q.kind.kind
+        spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
+        if spans:
+            f["slot"] = 1.0
+            # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
+            # the question is about: distance counts the question's other words only
+            anchors = [i for i in matched if not set(sv.tokens[i][2]) <= (q.focus | q.units)] or matched
+            unit = q.focus | q.units if q.kind.kind == NUMBER else frozenset()
+            # the filler: a number in the asked unit first („80.000 Gäste“ before „drei Tagen“), then the
+            # nearest to the question's words
+            best_key, best_d, best_filler = (True, math.inf), math.inf, spans[0]
+            for sp in spans:
+                d = _distance(sv, sp, anchors)
+                key = (bool(unit) and not _followed_by(sv, sp, unit), d)
+                if key < best_key:
+                    best_key, best_d, best_filler = key, d, sp
+            f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
+            if q.kind.kind == NUMBER and q.focus:
+                f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
+    if q.kind.kind in (WHICH, NAME) and q.focus:  # the class noun: „Verlag“, „Trainer“
+        f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
+    # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
+    if q.kind.kind in (OTHER, WHICH):
+        pass  # typed 1.0, set with the other features
+    elif q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
+        f["typed"] = 1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
+    else:
+        f["typed"] = f["slot"]
+    return best_filler
 
 
 @lru_cache(maxsize=20_000)

@@ -153,7 +153,7 @@ class Retriever:
         q = question_view(query, self.lexical.idf, language)
         inputs = [passage_input(p.text, p.meta, p.score) for p in passages]
         best = [0.0] * len(passages)
-        for e in score_sentences(q, inputs, slots=RERANK_SLOTS):
+        for e in score_sentences(q, inputs, slots=RERANK_SLOTS, best_only=True):
             best[e.passage] = max(best[e.passage], e.score)
         top_first = max(p.score for p in passages) or 1.0
         top_best = max(best) or 1.0
