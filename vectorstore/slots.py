@@ -146,7 +146,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (
         re.compile(
             # verbs in lower case only: „Zahl“ or „Anzahl“ ask for no money
-            r"\bwie\s+(?:teuer|viel\s+geld)|\bhinbl(?:ä|ae)tter|\bblech|\bberapp|\b(?-i:kost|zahl|bezahl)|\b(?:fordert|verlangt|verdien|investi|schadenersatz|"
+            rf"\bwie\s+(?:teuer|viel\s+geld)|\b{_PAY_VERB}|\b(?:fordert|verlangt|verdien|investi|schadenersatz|"
             r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
             r"earn|price|salary|fee)",
             re.I,
@@ -282,7 +282,6 @@ def is_proper(word: str) -> bool:
     return _reads_as_name(word)
 
 
-@lru_cache(maxsize=50_000)
 def _reads_as_name(word: str) -> bool:
     """HanTa reads the word as a name (NE) about as readily as anything else. A look-up for the words of its corpus;
     for others its guesser costs a few milliseconds, remembered per word (is_proper's cache). Tried and left out:
