@@ -350,8 +350,7 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     best_filler = None
     if q.kind.kind != OTHER:
         # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
-        slot_kind = q.kind.kind
-        spans = [sp for sp in fillers(p.text, slot_kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
+        spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
         if spans:
             f["slot"] = 1.0
             # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
@@ -372,11 +371,10 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     if q.kind.kind in (WHICH, NAME) and q.focus:  # the class noun: „Verlag“, „Trainer“
         f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
     # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
-    if q.kind.kind in (OTHER, WHICH):
-        pass  # typed 1.0, set with the other features
-    elif q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
+    # (for OTHER and WHICH questions `typed` is 1.0, set with the features before the slots)
+    if q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
         f["typed"] = 1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
-    else:
+    elif q.kind.kind not in (OTHER, WHICH):
         f["typed"] = f["slot"]
     return best_filler
 
