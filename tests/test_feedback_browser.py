@@ -31,8 +31,12 @@ def rate_down(answer, correction: str, reason: str | None):
 
 
 def download(page, button_name: str, tmp_path):  # noqa: F811
+    button = page.get_by_role("button", name=button_name)
+    button.wait_for(timeout=30_000)
     with page.expect_download(timeout=60_000) as info:
-        page.get_by_role("button", name=button_name).click()
+        # a popover may open partly below the fold, where a pointer click cannot reach („outside of the viewport“,
+        # seen once under load): the click event is dispatched to the button itself
+        button.dispatch_event("click")
     target = tmp_path / info.value.suggested_filename
     info.value.save_as(target)
     return target
