@@ -212,6 +212,13 @@ def test_a_number_span_takes_its_unit_words():
     text = "Die bestehende Forderung beläuft sich auf 60 Millionen Euro, sagte er."
     s, e = answer_span(text, NUMBER, fillers(text, NUMBER)[0], len(text))
     assert text[s:e] == "60 Millionen Euro"
+    # one unit word, not the noun after it; a number written in words keeps its scale word
+    for text, span in (
+        ("New Horizons kam dem Pluto bis auf 12.500 Kilometer Abstand nahe.", "12.500 Kilometer"),
+        ("Die Besitzer verlangen fünf Millionen Dollar Schadenersatz.", "fünf Millionen Dollar"),
+    ):
+        s, e = answer_span(text, NUMBER, fillers(text, NUMBER)[0], len(text))
+        assert text[s:e] == span
 
 
 def test_a_person_question_gets_the_person_not_the_dateline_of_the_lead(tmp_path, library):
@@ -249,3 +256,39 @@ def test_a_count_question_with_a_money_verb_gets_the_count(tmp_path, library):
     a = ask("Wie viele Verletzte forderte der Kraneinsturz in Mekka?", library.r.settings, resources=library.r)
     assert not a.abstained
     assert a.answer_span is not None and a.answer_span.text.startswith("238")
+
+
+def test_a_sentence_that_points_back_brings_its_predecessor_but_one_opening_with_an_article_does_not():
+    from quelle.answering.extractive import _sentence_spans
+    from vectorstore.evidence import Evidence
+    from vectorstore.retrieve import Passage
+
+    text = "Der Verein stellte am Montag seinen Trainer vor. Das ist Peter Stöger. Der Vertrag läuft bis 2027."
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 0}, 1.0)
+    spans = [text[a:b] for a, b in _sentence_spans(p, Evidence(0, 1, {}, 1.0))]
+    assert spans == ["Der Verein stellte am Montag seinen Trainer vor.", "Das ist Peter Stöger."]
+    spans = [text[a:b] for a, b in _sentence_spans(p, Evidence(0, 2, {}, 1.0))]
+    assert spans == ["Der Vertrag läuft bis 2027."]
+    # … unless the sentence before names what the article's noun refers back to
+    text = "Stöger unterschrieb am Montag einen neuen Vertrag. Der Vertrag läuft bis 2027."
+    p = Passage("c2", text, {"article_id": "b", "chunk_index": 0}, 1.0)
+    assert len(_sentence_spans(p, Evidence(0, 1, {}, 1.0))) == 2
+
+
+def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
+    from quelle.answering.extractive import _inputs
+    from vectorstore.evidence import question_view, score_sentences
+    from vectorstore.retrieve import Passage
+
+    question = "Wie viel muss Linz den Erben für die verschollenen Schiele-Bilder zahlen?"
+    text = (
+        "Bei einer Leihgabe an die Neue Galerie Linz waren zwei Bilder Schieles verschollen. "
+        "Jetzt hat das Gericht geurteilt: Die Stadt habe den Erben 8,24 Millionen Euro zu bezahlen. "
+        "Die Galerie zeigt derzeit 40 Werke, der Umbau kostete 3 Millionen Euro."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read(question, [p], lambda t: 1.0)
+    assert "8,24 Millionen Euro" in text[rd.spans[-1][0] : rd.spans[-1][1]]
+    score = {e.sentence: e.score for e in score_sentences(question_view(question, lambda t: 1.0), _inputs([p]))}
+    assert score[0] > score[2]  # the first sentence shares more words but holds no money: it is no rival
+    assert rd.margin == pytest.approx(score[1] - score[2])

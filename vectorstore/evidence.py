@@ -36,7 +36,20 @@ from typing import Callable, Sequence
 from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import compound_parts, content_terms, token_terms
 from vectorstore.store import sentence_spans_of
-from vectorstore.slots import NAME, NUMBER, OTHER, WHICH, AnswerKind, answer_kind, fillers
+from vectorstore.slots import (
+    DATE,
+    NAME,
+    NUMBER,
+    OTHER,
+    PLACE,
+    WHICH,
+    AnswerKind,
+    answer_kind,
+    asks_city,
+    fillers,
+    german_country_names,
+    is_country,
+)
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
 CONTEXT_CREDIT = 0.5
@@ -107,7 +120,8 @@ def question_view(
     `carried_weight` of the question's own) and answer kind."""
     own = content_terms(question, language)
     if language != "de":  # names and numbers carry across languages: German terms of the question match German text
-        own += [t for t in content_terms(question, "de") if t not in own]
+        german = " ".join([question, *german_country_names(question)])  # Austria -> Österreich
+        own += [t for t in content_terms(german, "de") if t not in own]
     extra = [t for t in content_terms(carried, language) if t not in own] if carried else []
     weights = {t: idf(t) for t in own + extra}
     own_mass, carried_mass = sum(weights[t] for t in own), sum(weights[t] for t in extra)
@@ -351,6 +365,10 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     if q.kind.kind != OTHER:
         # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
         spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
+        if asks_city(q.kind):  # „In welcher Stadt in Marokko …“: „nach Syrien“ names no town
+            spans = [sp for sp in spans if not is_country(p.text[sp[0] : sp[1]])]
+        # „Bis wann …“: a date after „bis“ („bis Ende Jänner“) answers it, one after „seit“ does not
+        bound = q.kind.focus.lower() if q.kind.kind == DATE else ""
         if spans:
             f["slot"] = 1.0
             # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
@@ -362,13 +380,19 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
             best_key, best_d, best_filler = (True, math.inf), math.inf, spans[0]
             for sp in spans:
                 d = _distance(sv, sp, anchors)
-                key = (bool(unit) and not _followed_by(sv, sp, unit), d)
+                key = (
+                    (bool(unit) and not _followed_by(sv, sp, unit))
+                    or (bool(bound) and not _after(p.text, sv, sp, bound)),
+                    d,
+                )
                 if key < best_key:
                     best_key, best_d, best_filler = key, d, sp
             f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
             if q.kind.kind == NUMBER and q.focus:
                 f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
-    if q.kind.kind in (WHICH, NAME) and q.focus:  # the class noun: „Verlag“, „Trainer“
+            elif bound:
+                f["focus"] = 1.0 if any(_after(p.text, sv, sp, bound) for sp in spans) else 0.0
+    if q.kind.kind in (WHICH, NAME, PLACE) and q.focus:  # the class noun: „Verlag“, „Trainer“
         f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
     # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
     # (for OTHER and WHICH questions `typed` is 1.0, set with the features before the slots)
@@ -398,7 +422,20 @@ def _distance(sv: SentenceView, span: tuple[int, int], matched: list[int]) -> fl
     return float(min(0 if a <= m <= b else min(abs(m - a), abs(m - b)) for m in matched))
 
 
+def _after(text: str, sv: SentenceView, span: tuple[int, int], word: str) -> bool:
+    """The span comes within three words after `word` („bis Ende Jänner“, „seit dem 3. Mai“)."""
+    before = text[sv.start : span[0]].lower().split()[-3:]
+    return word in (w.strip(".,;:()") for w in before)
+
+
 def _followed_by(sv: SentenceView, span: tuple[int, int], focus: frozenset[str]) -> bool:
+    """The span is followed (within three words) by one of the focus terms — or is a number word that carries it
+    („dreimal“ for „Wie oft“ → mal)."""
+    last = _token_index(sv, span[1] - 1)
+    if last < len(sv.tokens) and any(
+        t != u and t.endswith(u) and not t[0].isdigit() for t in sv.tokens[last][2] for u in focus
+    ):
+        return True
     i = _token_index(sv, span[1])
     for s, e, ts in sv.tokens[i : i + 3]:
         if any(credit(t, frozenset(ts)) > 0 for t in focus):

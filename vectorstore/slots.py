@@ -89,16 +89,60 @@ _CALLED = re.compile(
     r"(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)()",
     re.U,
 )
+_KIND_WORDS = {"art", "arten", "sorte", "sorten", "form", "formen", "typ", "typen", "kind", "type", "sort"}
+_KIND_OF = re.compile(
+    r"\s+(?i:von|der|des|of)\s+(?:(?i:einer|einem|eines|a|an)\s+)?(?:[a-zäöü][\w-]*e[mnrs]?\s+)?([A-ZÄÖÜa-z][\w-]*)"
+)
+_COUNT_NOUN = re.compile(r"\b(?:an)?zahl\b|\w+zahl(?:en)?\b|\bnumber\b", re.I)
+_DATE_BOUND = re.compile(r"\b(seit|bis|ab|since|until|till)\s+(?:wann|when|welche[mnrs]?)\b", re.I)
+_BOUND_WORDS = {"since": "seit", "until": "bis", "till": "bis"}
+_PLACE_CLASS = re.compile(
+    r"\b(?i:in|aus|nach|an)\s+(?i:welche[mnrs]?)\s+(?:[a-zäöü]\w*\s+)?([A-ZÄÖÜ][\w-]*)|"
+    r"\b(?i:which|what)\s+(?:\w+\s+)?(country|city|town|place|region|state)\b",
+    re.U,
+)
+_CITY_WORDS = ("stadt", "ort", "gemeinde", "dorf", "stadtteil", "bezirk", "city", "town")
 _UNIT = re.compile(
     r"\b(?i:wie\s*viele?n?)\s+(?:([a-zäöüß]+e[nrs]?)\s+)?([A-ZÄÖÜ][\w-]*)|\b(?i:how\s+many)\s+()([a-z][\w-]*)", re.U
 )
 
 
-_PERSON_NOUN = re.compile(
-    r"(?:[a-zäöü](?:er|in|ist|istin|ent|entin|or|orin|eur|eurin|ant|antin)|chef|chefin|boss|"
-    r"präsident|präsidentin|minister|ministerin|kanzler|kanzlerin|person|mann|frau)$",
-    re.I,
+# nouns that name a person whatever their form (a feminine with -in is the test for the others, see is_person_noun)
+_PERSON_WORD = re.compile(
+    r"(?:mann|frau|leute|chef|chefin|boss|person|premier|tochter|sohn|mutter|vater|bruder|schwester|kind)$", re.I
 )
+_UMLAUT = str.maketrans("aou", "äöü")
+
+
+def _known(word: str) -> bool:
+    import simplemma
+
+    return simplemma.is_known(word, lang="de")
+
+
+@lru_cache(maxsize=10_000)
+def is_person_noun(noun: str) -> bool:
+    """A noun that names a person: it has a feminine form with -in that simplemma's German table knows (Trainer ->
+    Trainerin, Arzt -> Ärztin; Triathletin is one), or so has its head („Schlagersänger“ -> Sängerin, „Ex-Nokia-Chef“,
+    „Helferkoordinator“ -> Koordinatorin); not Element, Theater, Verlag, Computer (an ending such as -ent/-er/-or
+    says little: Heizelement, Theater and Sektor have no Heizelementin). Heads shorter than five letters count only
+    as the whole word (no Zeugin inside „Werkzeug“)."""
+    head = noun.split("-")[-1]
+    if not head or not head[0].isalpha():
+        return False
+    if _PERSON_WORD.search(head):
+        return True
+    for i in [0, *range(1, len(head) - 4)]:
+        tail = head[i].upper() + head[i + 1 :]
+        if not _known(tail):
+            continue
+        if tail.endswith("in") and _known(tail[:-2]) and len(tail) > 5:
+            return True
+        last = max(tail.rfind(v) for v in "aou")
+        umlaut = tail[:last] + tail[last].translate(_UMLAUT) + tail[last + 1 :] if last >= 0 else tail
+        if _known(tail + "in") or _known(umlaut + "in"):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -177,13 +221,23 @@ def answer_kind(question: str) -> AnswerKind:
                 # money, „Wie viele Tote forderte …“ for a count (the verb „fordert“ implies no money then)
                 said = focus or q
                 units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(said) for u in words)
-                if set(units) & {"euro", "prozent"}:  # „Wie hoch ist das Preisgeld“ asks for money, not metres
+                if set(units) & {"euro", "prozent"} or _COUNT_NOUN.search(q):
+                    # „Wie hoch ist das Preisgeld“ asks for money, „Wie hoch ist die Zahl der Arten“ for a count:
+                    # not for metres
                     units = tuple(u for u in units if u not in _LENGTH)
+            elif kind == DATE and (m := _DATE_BOUND.search(q)):
+                # „Bis wann …“ is answered by „bis Ende Jänner“, not by „seit September“
+                focus = _BOUND_WORDS.get(m.group(1).lower(), m.group(1).lower())
+            elif kind == PLACE and (m := _PLACE_CLASS.search(q)):
+                focus = m.group(1) or m.group(2)  # „in welcher Stadt“ -> Stadt
             return AnswerKind(kind, focus, units)
     if m := _WHICH.search(q) or _CALLED.search(q):
         noun = m.group(1) or m.group(2)
+        # „Welche Art von Stadt“, „Welche Form der Regierung“: the class is the noun after „Art von“
+        if (k := _KIND_OF.match(q, m.end())) and noun.lower() in _KIND_WORDS:
+            noun = k.group(1)
         # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person
-        if _PERSON_NOUN.search(noun):
+        if is_person_noun(noun):
             return AnswerKind(NAME, noun)
         return AnswerKind(WHICH, noun)
     return AnswerKind(OTHER)
@@ -204,6 +258,7 @@ _NUMBER_WORD = re.compile(
     r"million|billion|percent|twice|half|dozen|once",
     re.I,
 )
+_SCALE_WORD = re.compile(r"hundert|tausend|dutzend|million(?:en)?|milliarden?|billion(?:en)?|mio|mrd", re.I)
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?|[^\W\d_]+", re.U)
 _MONTHS = (
     "januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
@@ -239,6 +294,34 @@ def _country_names() -> frozenset[str]:
     for loc in ("de", "de_AT", "en"):
         names.update(n for n in Locale.parse(loc).territories.values() if n and n[0].isupper())
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _english_to_german_countries() -> tuple[re.Pattern, dict[str, str]]:
+    from babel import Locale
+
+    en, de = Locale.parse("en").territories, Locale.parse("de").territories
+    names = {en[c]: de[c] for c in en if c in de and c.isalpha() and en[c] != de[c] and en[c][0].isupper()}
+    longest_first = sorted(names, key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in longest_first) + r")(?:['’]s)?\b"), names
+
+
+def german_country_names(text: str) -> list[str]:
+    """The German names of the English country names in a text („Austria's“ -> Österreich; babel's CLDR data): an
+    English question over German articles finds them by their German name."""
+    pattern, names = _english_to_german_countries()
+    return list(dict.fromkeys(names[m.group(1)] for m in pattern.finditer(text)))
+
+
+def is_country(name: str) -> bool:
+    """The name of a country (babel's German and English names: „Marokko“, „Syrien“, „Austria“)."""
+    return name.strip(".-'’") in _country_names()
+
+
+def asks_city(kind: AnswerKind) -> bool:
+    """A place question whose class noun is a town or part of one („in welcher Stadt“, „in welchem Ort“,
+    „which city“): a country name is no answer to it."""
+    return kind.kind == PLACE and kind.focus.lower().endswith(_CITY_WORDS)
 
 
 _TAGGER = None
@@ -419,11 +502,18 @@ def _place_spans(piece: str) -> list[tuple[int, int]]:
 
 
 def _number_spans(text: str) -> list[tuple[int, int]]:
-    out = []
+    """Numbers in digits or words; digits glued to letters name a thing, not a quantity („Galaxy S6“, „U6“), and
+    numbers next to each other are one („fünf Millionen“, „15,5 Millionen“)."""
+    out: list[tuple[int, int]] = []
     for m in _NUMBER_TOKEN.finditer(text):
         tok = m.group()
+        if tok[0].isdigit() and m.start() > 0 and text[m.start() - 1].isalpha():
+            continue
         if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
-            out.append((m.start(), m.end()))
+            if out and text[out[-1][1] : m.start()] == " " and _SCALE_WORD.fullmatch(tok):
+                out[-1] = (out[-1][0], m.end())
+            else:
+                out.append((m.start(), m.end()))
     return out
 
 

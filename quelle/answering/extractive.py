@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from vectorstore.analysis import token_terms
 from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
 from vectorstore.slots import DATE, NAME, NUMBER, PLACE, fillers
@@ -55,10 +56,12 @@ _ANAPHOR = {
     "den",
     "dem",
 }
+_ARTICLE = {"die", "der", "das", "den", "dem"}
 _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
 _LIST_GAP = re.compile(
     r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?"
 )
+_SCALE = {"tausend", "million", "millionen", "milliarde", "milliarden", "mio", "mrd", "billion", "billionen"}
 CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at most half the question's own
 
 # P(the question is answered in these passages) = sigmoid(bias + weights · features of the best sentence), fitted by
@@ -140,9 +143,19 @@ def _sentence_spans(p: Passage, e: Evidence) -> list[tuple[int, int]]:
     view = passage_input(p.text, p.meta, p.score).view
     sv = view[e.sentence]
     spans = [(sv.start, sv.end)]
-    words = p.text[sv.start : sv.end].split(maxsplit=1)
-    if e.sentence > 0 and words and words[0].lower().strip(",.") in _ANAPHOR:
-        prev = view[e.sentence - 1]
+    if e.sentence == 0:
+        return spans
+    prev = view[e.sentence - 1]
+    words = p.text[sv.start : sv.end].split(maxsplit=2)
+    first = words[0].lower().strip(",.") if words else ""
+    back = first in _ANAPHOR
+    if back and first in _ARTICLE and len(words) > 1 and words[1][:1].isupper():
+        # „Der hat …“, „Das ist …“ point back; an article with a noun does only when the sentence before names it
+        # („… eines der ältesten Viertel. Das Viertel liegt …“), not „Der Ethikkodex …“ after other news
+        back = any(
+            not set(ts).isdisjoint(prev.terms) for _, _, ts in token_terms(words[1], p.meta.get("language") or "de")
+        )
+    if back:
         spans.insert(0, (prev.start, prev.end))
     return spans
 
@@ -152,21 +165,24 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
     if filler is None:
         return None
     s, e = filler
-    if kind == NUMBER:
-        pos, taken = e, 0
-        while taken < 2:
-            m = _UNIT_WORD.match(text, pos + 1) if pos < sentence_end and text[pos : pos + 1] == " " else None
+    if kind == NUMBER:  # scale words („Millionen“), then one unit word („Euro“, „Kilometern“, „Prozent“), no more
+        pos = e
+        while pos < sentence_end and text[pos : pos + 1] == " ":
+            m = _UNIT_WORD.match(text, pos + 1)
             if not m or m.end() > sentence_end:
                 break
             word = m.group().rstrip(".,")
+            scale = word.lower() in _SCALE
             if not word or not (
-                word[0].isupper()
+                scale
+                or word[0].isupper()
                 or word in {"%", "€", "$", "mal", "lang"}
-                or word[0].isdigit()
-                or word.lower() in {"prozent", "euro", "dollar", "millionen", "milliarden"}
+                or word.lower() in {"prozent", "euro", "dollar"}
             ):
                 break
-            e, pos, taken = m.start() + len(word), m.start() + len(word), taken + 1
+            e = pos = m.start() + len(word)
+            if not scale:
+                break
     if kind in (NAME, PLACE):  # a list of places or names is one answer: „Brasilien, Frankreich und den Niederlanden“
         for fs, fe in fillers(text, NAME, e, sentence_end):
             if not _LIST_GAP.fullmatch(text[e:fs]):
@@ -191,7 +207,14 @@ def read(
     if not evidence or max(e.features["context"] for e in evidence) <= 0:
         return None
     best = evidence[0]
-    runner_up = next((e for e in evidence[1:] if _elsewhere(passages, best, e)), None)
+    # when the question implies a unit and the best sentence has it, the runner-up is the next sentence that has it
+    # too (a sentence without money does not compete for „Wie viel muss Linz zahlen“); when no other sentence has
+    # it, the next sentence of any kind (a lone sentence with money is no sure answer: tried, two unanswerable
+    # news-de questions lost their abstention)
+    rivals = evidence[1:]
+    if q.units and best.features.get("typed"):
+        rivals = [e for e in rivals if e.features.get("typed") and _elsewhere(passages, best, e)] or rivals
+    runner_up = next((e for e in rivals if _elsewhere(passages, best, e)), None)
     conf = confidence(best, runner_up, units_asked=bool(q.units))
     p = passages[best.passage]
     spans = _sentence_spans(p, best)
