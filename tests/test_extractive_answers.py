@@ -292,3 +292,16 @@ def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
     score = {e.sentence: e.score for e in score_sentences(question_view(question, lambda t: 1.0), _inputs([p]))}
     assert score[0] > score[2]  # the first sentence shares more words but holds no money: it is no rival
     assert rd.margin == pytest.approx(score[1] - score[2])
+
+
+def test_a_where_question_can_be_answered_without_a_place_name():
+    from vectorstore.retrieve import Passage
+
+    # the place name of the first sentence is no reason to prefer it: „in der Landwirtschaft“ answers
+    text = (
+        "Der Bericht wurde am Montag in Nairobi vorgestellt. Die meisten Kinderarbeiter arbeiten in der Landwirtschaft."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read("Wo arbeiten die meisten Kinderarbeiter?", [p], lambda t: 1.0)
+    assert text[rd.spans[-1][0] : rd.spans[-1][1]] == "Die meisten Kinderarbeiter arbeiten in der Landwirtschaft."
+    assert rd.span is None  # no place name to mark: the sentence is the answer

@@ -85,7 +85,10 @@ CONFIDENCE = {
 # news-de: of 12 such answerable questions, 5 had a sentence with the unit and all 5 were right; of 7 without, 2 were)
 UNIT_MISSING = 0.5
 # kinds whose candidates must hold a filler of the kind (when any candidate does)
-HARD_KINDS = (NUMBER, DATE, PLACE, NAME)
+# (numbers and dates only: „Wo arbeiten die meisten Kinderarbeiter?“ – „in der Landwirtschaft“ and „Wer …?“ – „die
+# Ausschüsse“ are answered without a proper name; as soft slots, places and names still weigh through `slot` and
+# `typed`: XQuAD-de first sentence right 0.736 -> 0.742 on all 1,190 questions, both article halves, news-de unchanged)
+HARD_KINDS = (NUMBER, DATE)
 DOUBT = 0.6  # below this confidence a second candidate from another place is shown too („Mögliche Antworten“)
 
 
