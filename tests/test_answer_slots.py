@@ -98,6 +98,9 @@ def test_number_words_count_only_as_whole_words():
 def test_dates_of_several_forms():
     text = "Am 25. Jänner 2016 begann es, im März endete es; die Frist läuft bis 3.5.2017, seit Montag gilt sie."
     assert _found(text, DATE) == ["25. Jänner 2016", "März", "3.5.2017", "Montag"]
+    # seasons are dates, and the parts of one date next to each other are one („Herbst 1990“, „Ende Jänner“)
+    text = "Im Herbst 1990 kam der Film in die Kinos; bis Ende Jänner läuft er noch, im Fall einer Zugabe länger."
+    assert _found(text, DATE) == ["Herbst 1990", "Ende Jänner"]
 
 
 def test_names_are_runs_of_capitalised_words_with_a_proper_name():
@@ -191,7 +194,7 @@ def test_a_date_question_with_a_boundary_prefers_the_date_after_that_boundary():
     q = question_view("Bis wann wollen die Forscher auf ein Zeichen der Sonde horchen?", lambda t: 1.0)
     text = "Seit September horchen die Forscher auf ein Zeichen der Sonde, bis Ende Jänner wollen sie noch warten."
     (e,) = score_sentences(q, [PassageInput(text, "", "a", 0, 1.0)])
-    assert text[e.filler[0] : e.filler[1]] in ("Ende", "Jänner") and e.features["focus"] == 1.0
+    assert text[e.filler[0] : e.filler[1]] == "Ende Jänner" and e.features["focus"] == 1.0
     text = "Seit September horchen die Forscher auf ein Zeichen der Sonde."
     (e,) = score_sentences(q, [PassageInput(text, "", "a", 0, 1.0)])
     assert text[e.filler[0] : e.filler[1]] == "September" and e.features["focus"] == 0.0

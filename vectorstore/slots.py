@@ -272,7 +272,8 @@ _WEEKDAYS = (
 _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|"
     rf"\b(?:{_MONTHS})\b|\b(?:{_WEEKDAYS})\b|\b(?:1[5-9]\d\d|20\d\d)(?:er)?\b|\b\d{{1,2}}\.\s?jahrhundert\b|"
-    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte)\b",
+    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte|frühjahr|frühling|sommer|"
+    rf"herbst|winter|spring|summer|autumn)\b",
     re.I,
 )
 _REASON = re.compile(
@@ -529,8 +530,12 @@ def _fillers(piece: str, kind: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     if kind == NUMBER:
         spans = _number_spans(piece)
-    elif kind == DATE:
-        spans = [(m.start(), m.end()) for m in _DATE.finditer(piece)]
+    elif kind == DATE:  # parts of one date next to each other are one: „Ende Jänner“, „Herbst 1990“
+        for m in _DATE.finditer(piece):
+            if spans and piece[spans[-1][1] : m.start()] in (" ", " des Jahres "):
+                spans[-1] = (spans[-1][0], m.end())
+            else:
+                spans.append((m.start(), m.end()))
     elif kind == PLACE:
         spans = _place_spans(piece)
     elif kind == NAME:
