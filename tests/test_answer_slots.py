@@ -36,9 +36,10 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Aus welchem Grund wurde das Spiel abgesagt?", REASON, ""),
         ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
         ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
-        ("Welche Art von Stadt ist Warschau?", WHICH, "Stadt"),  # the class is what „Art von“ names
-        ("Welche Art von öffentlicher Schule gibt es dort?", WHICH, "Schule"),
-        ("What kind of city is Warsaw?", WHICH, "city"),
+        # „Art von“ asks for a kind („eine multikulturelle Stadt“), not a name; the noun after it is the focus
+        ("Welche Art von Stadt ist Warschau?", OTHER, "Stadt"),
+        ("Welche Art von öffentlicher Schule gibt es dort?", OTHER, "Schule"),
+        ("What kind of city is Warsaw?", OTHER, "city"),
         ("Was fordert die Gewerkschaft?", OTHER, ""),
         ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
         ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
@@ -245,6 +246,6 @@ def test_a_person_noun_has_a_feminine_form(noun, person):
 
 
 def test_which_question_about_a_thing_with_a_person_like_ending_is_no_name_question():
-    assert answer_kind("Welche Art von Heizelement wird in Spielzeugdampfmaschinen verwendet?").kind == WHICH
+    assert answer_kind("Welches Heizelement wird in Spielzeugdampfmaschinen verwendet?").kind == WHICH
     assert answer_kind("Welches Theater zeigt das Stück?").kind == WHICH
     assert answer_kind("Welche Triathletin siegte?").kind == NAME

@@ -305,3 +305,15 @@ def test_a_where_question_can_be_answered_without_a_place_name():
     rd = read("Wo arbeiten die meisten Kinderarbeiter?", [p], lambda t: 1.0)
     assert text[rd.spans[-1][0] : rd.spans[-1][1]] == "Die meisten Kinderarbeiter arbeiten in der Landwirtschaft."
     assert rd.span is None  # no place name to mark: the sentence is the answer
+
+
+def test_a_kind_of_question_is_answered_by_the_kind_not_by_names():
+    from vectorstore.retrieve import Passage
+
+    text = (
+        "Warschau war während seiner gesamten Geschichte eine multikulturelle Stadt. "
+        "Vergleichbare Städte in Polen sind etwa Lublin, Krakau oder Danzig."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read("Welche Art von Stadt war Warschau in seiner Geschichte?", [p], lambda t: 1.0)
+    assert "multikulturelle Stadt" in text[rd.spans[-1][0] : rd.spans[-1][1]]

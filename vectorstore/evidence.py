@@ -392,7 +392,7 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
                 f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
             elif bound:
                 f["focus"] = 1.0 if any(_after(p.text, sv, sp, bound) for sp in spans) else 0.0
-    if q.kind.kind in (WHICH, NAME, PLACE) and q.focus:  # the class noun: „Verlag“, „Trainer“
+    if q.kind.kind in (WHICH, NAME, PLACE, OTHER) and q.focus:  # the class noun: „Verlag“, „Trainer“
         f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
     # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
     # (for OTHER and WHICH questions `typed` is 1.0, set with the features before the slots)

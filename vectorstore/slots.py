@@ -235,7 +235,8 @@ def answer_kind(question: str) -> AnswerKind:
         noun = m.group(1) or m.group(2)
         # „Welche Art von Stadt“, „Welche Form der Regierung“: the class is the noun after „Art von“
         if (k := _KIND_OF.match(q, m.end())) and noun.lower() in _KIND_WORDS:
-            noun = k.group(1)
+            # … and its answer is a kind („eine multikulturelle Stadt“), not a name: no name slot, the noun as focus
+            return AnswerKind(OTHER, k.group(1))
         # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person
         if is_person_noun(noun):
             return AnswerKind(NAME, noun)
