@@ -273,6 +273,10 @@ def test_a_sentence_that_points_back_brings_its_predecessor_but_one_opening_with
     text = "Stöger unterschrieb am Montag einen neuen Vertrag. Der Vertrag läuft bis 2027."
     p = Passage("c2", text, {"article_id": "b", "chunk_index": 0}, 1.0)
     assert len(_sentence_spans(p, Evidence(0, 1, {}, 1.0))) == 2
+    # … and so does a connective adverb after the verb
+    text = "S-Bahnen fahren trotz des Streiks. Die KVB rechnet dennoch mit volleren Zügen."
+    p = Passage("c3", text, {"article_id": "c", "chunk_index": 0}, 1.0)
+    assert len(_sentence_spans(p, Evidence(0, 1, {}, 1.0))) == 2
 
 
 def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():

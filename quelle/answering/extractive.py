@@ -57,6 +57,26 @@ _ANAPHOR = {
     "dem",
 }
 _ARTICLE = {"die", "der", "das", "den", "dem"}
+_CONNECTIVE = {
+    "dennoch",
+    "trotzdem",
+    "jedoch",
+    "allerdings",
+    "deshalb",
+    "daher",
+    "deswegen",
+    "darum",
+    "dadurch",
+    "demnach",
+    "somit",
+    "folglich",
+    "zudem",
+    "außerdem",
+    "ebenfalls",
+    "nevertheless",
+    "however",
+    "therefore",
+}
 _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
 _LIST_GAP = re.compile(
     r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?"
@@ -158,6 +178,8 @@ def _sentence_spans(p: Passage, e: Evidence) -> list[tuple[int, int]]:
         back = any(
             not set(ts).isdisjoint(prev.terms) for _, _, ts in token_terms(words[1], p.meta.get("language") or "de")
         )
+    # a connective adverb after the verb points back as well: „Die KVB rechnet dennoch mit vollen Zügen.“
+    back = back or any(w.lower().strip(",.;:") in _CONNECTIVE for w in p.text[sv.start : sv.end].split()[1:5])
     if back:
         spans.insert(0, (prev.start, prev.end))
     return spans
