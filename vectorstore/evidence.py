@@ -14,8 +14,9 @@ the setting best on one half on the other half — figures in the README, "Accur
 - `context`: share of the question held by the sentence's passage and title (is this the right article?),
 - `slot`: the sentence holds a filler of the asked kind (number, date, place, name, reason) that the question
   does not already contain; `near`: how close (in words) that filler is to a matched question word,
-- `focus`: a number followed by the asked unit („vier Wochen“ for „Wie viele Wochen“), or the class noun of a
-  which-question,
+- `focus`: a number followed by the asked unit („vier Wochen“ for „Wie viele Wochen“), a date after the asked
+  boundary („bis Ende Jänner“ for „Bis wann“), or the class noun of a which-, place- or kind-question („Verlag“,
+  „Stadt“, „Welche Art von Schule“),
 - `retrieval`: the passage's first-stage score relative to the best,
 - `lead`: the sentence is one of the article's first two,
 - `typed`: the sentence holds a filler of the asked kind in the unit the question implies (money for „Wie viel

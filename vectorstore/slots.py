@@ -3,11 +3,15 @@
 Answer kinds: number (wie viel/viele/hoch/lange/alt/groß/weit/schwer/stark/oft, um wie viel, welcher Anteil,
 how many/much/long/old...), date (wann, seit/bis/ab wann, in welchem Jahr/Monat, when, what year), place (wo,
 woher, wohin, in welchem Land/welcher Stadt, where), name (wer/wem/wen/wessen, welcher Trainer..., who), reason
-(warum/weshalb/wieso/weswegen/aus welchem Grund, why), which (welche + a class noun: the focus) and other.
+(warum/weshalb/wieso/weswegen/aus welchem Grund, why), which (welche + a class noun: the focus) and other. The focus
+also carries a date question's boundary (bis/seit/ab wann), a place question's class noun (Stadt: no country answers
+it) and the noun of „Welche Art von X“ (a kind question, kind other); a which-question whose noun names a person
+(is_person_noun: Trainer, Triathletin) is a name question.
 
 Fillers are found with word boundaries (no "ein" inside "Einsatz", no "acht" inside "achten"): numbers written
 with digits or as number words (simplemma's lemma table decides nothing here: number words are a closed class),
-dates (years, day + month, month names including Austrian Jänner/Feber, weekdays, numeric dates), places (a
+dates (years, day + month, month names including Austrian Jänner/Feber, weekdays, seasons, numeric dates; parts of
+one date next to each other are one filler: „Herbst 1990“), places (a
 preposition followed by a proper name: a capitalised word the German lemma table does not know, or a country
 name from babel's German locale data), names (runs of capitalised words of which at least one is unknown to the
 lemma table: „Andreas Mogensen“, „Gudrun Rabussay-Schwald“) and reason connectives (weil, da, denn, wegen,
