@@ -55,7 +55,12 @@ def create_app(
         res = resources or await run_in_threadpool(Resources.open, settings)
         await run_in_threadpool(_warm_up, res, settings)
         app.state.resources = res
-        app.state.jobs = BatchJobs(Path(settings.data_dir) / "api-batch", res)
+        app.state.jobs = await run_in_threadpool(
+            BatchJobs,
+            Path(settings.data_dir) / "api-batch",
+            res,
+            lambda options: resolve_options(AskOptions.model_validate(options), settings, res),
+        )
         try:
             yield
         finally:
@@ -199,7 +204,9 @@ def _routes(app: FastAPI) -> None:
         settings, filters = resolve_options(options, state.settings, state.resources)
         file.file.seek(0)
         try:
-            job = state.jobs.submit(suffix, file.file.read(), format, settings, filters)
+            job = state.jobs.submit(
+                suffix, file.file.read(), format, settings, filters, options.model_dump(exclude_none=True)
+            )
         except InputError as e:
             raise ApiError(400, f"file: {e}", "file", "invalid_question_file") from None
         return job.to_dict()
