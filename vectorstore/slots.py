@@ -263,7 +263,8 @@ _NUMBER_WORD = re.compile(
     r"million|billion|percent|twice|half|dozen|once",
     re.I,
 )
-_SCALE_WORD = re.compile(r"hundert|tausend|dutzend|million(?:en)?|milliarden?|billion(?:en)?|mio|mrd", re.I)
+# words that scale the number before them (a number span takes them: „fünf Millionen“, „15,5 Mio. Euro“)
+SCALE_WORD = re.compile(r"hundert|tausend|dutzend|million(?:en)?|milliarden?|billion(?:en)?|mio|mrd", re.I)
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?|[^\W\d_]+", re.U)
 _MONTHS = (
     "januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
@@ -391,10 +392,8 @@ def _is_verb(word: str) -> bool:
 
 
 def _unknown(word: str) -> bool:
-    import simplemma
-
     word = word.strip(".-'’")
-    return word.isalpha() and not simplemma.is_known(word, lang="de")
+    return word.isalpha() and not _known(word)
 
 
 _CAP_WORD = re.compile(r"[A-ZÄÖÜ][\w'’\-]*\w|[A-ZÄÖÜ]", re.U)
@@ -516,7 +515,7 @@ def _number_spans(text: str) -> list[tuple[int, int]]:
         if tok[0].isdigit() and m.start() > 0 and text[m.start() - 1].isalpha():
             continue
         if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
-            if out and text[out[-1][1] : m.start()] == " " and _SCALE_WORD.fullmatch(tok):
+            if out and text[out[-1][1] : m.start()] == " " and SCALE_WORD.fullmatch(tok):
                 out[-1] = (out[-1][0], m.end())
             else:
                 out.append((m.start(), m.end()))

@@ -17,7 +17,7 @@ from typing import Callable
 from vectorstore.analysis import token_terms
 from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from vectorstore.slots import DATE, NAME, NUMBER, PLACE, fillers
+from vectorstore.slots import DATE, NAME, NUMBER, PLACE, SCALE_WORD, fillers
 
 _ANAPHOR = {
     "er",
@@ -81,7 +81,6 @@ _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
 _LIST_GAP = re.compile(
     r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?"
 )
-_SCALE = {"tausend", "million", "millionen", "milliarde", "milliarden", "mio", "mrd", "billion", "billionen"}
 CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at most half the question's own
 
 # P(the question is answered in these passages) = sigmoid(bias + weights · features of the best sentence), fitted by
@@ -197,7 +196,7 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
             if not m or m.end() > sentence_end:
                 break
             word = m.group().rstrip(".,")
-            scale = word.lower() in _SCALE
+            scale = bool(SCALE_WORD.fullmatch(word))
             if not word or not (
                 scale
                 or word[0].isupper()
@@ -232,14 +231,18 @@ def read(
     if not evidence or max(e.features["context"] for e in evidence) <= 0:
         return None
     best = evidence[0]
+
     # when the question implies a unit and the best sentence has it, the runner-up is the next sentence that has it
     # too (a sentence without money does not compete for „Wie viel muss Linz zahlen“); when no other sentence has
     # it, the next sentence of any kind (a lone sentence with money is no sure answer: tried, two unanswerable
     # news-de questions lost their abstention)
-    rivals = evidence[1:]
+    def next_elsewhere(candidates) -> Evidence | None:
+        return next((e for e in candidates if _elsewhere(passages, best, e)), None)
+
+    runner_up = None
     if q.units and best.features.get("typed"):
-        rivals = [e for e in rivals if e.features.get("typed") and _elsewhere(passages, best, e)] or rivals
-    runner_up = next((e for e in rivals if _elsewhere(passages, best, e)), None)
+        runner_up = next_elsewhere(e for e in evidence[1:] if e.features.get("typed"))
+    runner_up = runner_up or next_elsewhere(evidence[1:])
     conf = confidence(best, runner_up, units_asked=bool(q.units))
     p = passages[best.passage]
     spans = _sentence_spans(p, best)
