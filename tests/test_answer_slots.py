@@ -25,6 +25,9 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Ab welchem Tag gilt die Regel?", DATE, "ab"),
         ("In welchem Jahr wurde die Firma gegründet?", DATE, ""),
         ("When did the strike end?", DATE, ""),
+        ("In welchem Jahrzehnt begann der Umbau?", DATE, ""),
+        ("Welcher Zeitraum gilt als Spätmittelalter?", DATE, ""),
+        ("Um welche Uhrzeit beginnt das Konzert?", NUMBER, ""),  # like „Um wie viel Uhr“
         ("Wo plant Alibaba neue Rechenzentren?", PLACE, ""),
         ("In welcher Stadt findet das Turnier statt?", PLACE, "Stadt"),  # the class noun
         ("In welchem Land liegt der Ort?", PLACE, "Land"),
@@ -72,6 +75,14 @@ def test_answer_kind_of_german_and_english_questions(question, kind, focus):
         ("Wie hoch ist der Turm?", "meter", "euro"),
         ("Wie lange dauert die Sanierung?", "monat", "euro"),
         ("Wie hoch ist der Anteil der Frauen?", "prozent", "meter"),
+        # a rate or share is asked as the head of a compound, money by what is counted in it
+        ("Wie hoch ist die Arbeitslosenquote in Spanien?", "prozent", "meter"),
+        ("Wie hoch ist die Inflationsrate?", "prozent", "meter"),
+        ("Wie hoch war die Wahlbeteiligung?", "prozent", "meter"),
+        ("Wie viele Karate-Kämpfer traten an?", None, "prozent"),  # no rate inside „Karate“
+        ("Wie hoch ist der Schaden nach dem Sturm?", "euro", "meter"),
+        ("Wie hoch sind die Schulden Griechenlands?", "euro", "meter"),
+        ("Um welche Uhrzeit beginnt das Konzert?", "uhr", "meter"),
     ],
 )
 def test_implied_units(question, unit, not_unit):

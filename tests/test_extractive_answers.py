@@ -321,3 +321,20 @@ def test_a_kind_of_question_is_answered_by_the_kind_not_by_names():
     p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
     rd = read("Welche Art von Stadt war Warschau in seiner Geschichte?", [p], lambda t: 1.0)
     assert "multikulturelle Stadt" in text[rd.spans[-1][0] : rd.spans[-1][1]]
+
+
+def test_a_rate_question_is_answered_by_the_percentage_and_a_damage_question_by_money():
+    from vectorstore.retrieve import Passage
+
+    # „Wie hoch“ asked of a rate or of damage is no height: the sentence in metres does not answer it
+    text = (
+        "In Spanien liegt die Arbeitslosenquote nach wie vor über dem Schnitt der Eurozone. "
+        "Der Sturm riss in Valencia eine 40 Meter hohe Werbetafel um. "
+        "Zuletzt waren 21,4 Prozent der Erwerbsfähigen ohne Job. "
+        "Die Versicherer schätzen den Schaden auf 80 Millionen Euro."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read("Wie hoch ist die Arbeitslosenquote in Spanien?", [p], lambda t: 1.0)
+    assert text[rd.span[0] : rd.span[1]] == "21,4 Prozent"
+    rd = read("Wie hoch ist der Schaden nach dem Sturm?", [p], lambda t: 1.0)
+    assert text[rd.span[0] : rd.span[1]] == "80 Millionen Euro"

@@ -35,8 +35,9 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
         DATE,
         re.compile(
             r"^\W*(?:und\s+|aber\s+|seit\s+|bis\s+|ab\s+)?(?:wann|when)\b|\b(?:in|an|seit|bis|ab|zu|von)\s+"
-            r"welche[mnrs]?\s+(?:jahr|jahrhundert|monat|tag|datum|zeitpunkt|woche|saison|jahreszeit)\b|"
-            r"\b(?:what|which)\s+(?:year|month|day|date|century)\b|\bwelche[mnrs]?\s+(?:jahr|datum)\b",
+            r"welche[mnrs]?\s+(?:jahr|jahrhundert|jahrzehnt|monat|tag|datum|zeitpunkt|zeitraum|woche|saison|jahreszeit|"
+            r"epoche)\b|\b(?:what|which)\s+(?:year|month|day|date|century|decade)\b|"
+            r"\bwelche[mnrs]?\s+(?:jahr|jahrhundert|jahrzehnt|datum|zeitpunkt|zeitraum|epoche)\b",
             re.I,
         ),
     ),
@@ -51,6 +52,7 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
             r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
             r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
+            r"\b(?:um|zu)\s+welche[rm]?\s+uhrzeit\b|\bat\s+what\s+time\b|"
             r"\bwhat\s+(?:percentage|share|number|amount|price|sum)\b",
             re.I,
         ),
@@ -196,18 +198,28 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
             # verbs in lower case only: „Zahl“ or „Anzahl“ ask for no money
             rf"\bwie\s+(?:teuer|viel\s+geld)|\b{_PAY_VERB}|\b(?:fordert|verlangt|verdien|investi|schadenersatz|"
             r"strafe|preis|\w*geh(?:a|ä)lt|\w*gage\b|\w*honorar|\w*l(?:o|ö)hn|miete|einkommen|budget|umsatz|gewinn|cost|pay|paid|spen[dt]|"
-            r"earn|price|salary|fee)",
+            # what is counted in money when „Wie hoch“ asks for it: „Wie hoch ist der Schaden“, „… sind die Schulden“
+            r"earn|price|salary|fee|\w*schaden\b|\w*schäden|\w*kosten|\w*schulden|defizit|\w*summe|\w*betrag|\w*verlust|"
+            r"ablöse|\w*prämie|vermögen|einnahmen|ausgaben|kredit|darlehen|\w*rente\b|\w*gebühr|entschädigung|"
+            r"förderung|subvention|investition|debt|damage|loss)",
             re.I,
         ),
         _MONEY,
     ),
     (
-        re.compile(r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|\banteil|\bprozent|\bquote|\bpercent", re.I),
+        re.compile(
+            # also as the head of a compound: „Arbeitslosenquote“, „Inflationsrate“, „Marktanteil“, „Wahlbeteiligung“
+            r"\bwie\s+(?:stark|deutlich|sehr)\b|\bum\s+wie\s*viel\b|anteil|prozent|quote|\w+(?:s|en|er)rate\b|\brate\b|(?:zins|steuer|leit)satz|"
+            r"beteiligung|inflation|wachstum|arbeitslosigkeit|percent",
+            re.I,
+        ),
         ("prozent", "prozentpunkt", "percent", "punkt"),
     ),
     (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
     (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
+    # „Um welche Uhrzeit“ is asked like „Um wie viel Uhr“: a clock time is a number followed by „Uhr“
+    (re.compile(r"\buhrzeit\b|\bwie\s*viel\s+uhr\b|\bwhat\s+time\b", re.I), ("uhr", "o'clock")),
 ]
 
 
@@ -241,7 +253,8 @@ def answer_kind(question: str) -> AnswerKind:
         if (k := _KIND_OF.match(q, m.end())) and noun.lower() in _KIND_WORDS:
             # … and its answer is a kind („eine multikulturelle Stadt“), not a name: no name slot, the noun as focus
             return AnswerKind(OTHER, k.group(1))
-        # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person
+        # „Welche Triathletin“, „Welcher Ex-Nokia-Chef“, „Welcher Schlagersänger“ ask for a person („Welchen anderen
+        # Namen hat der Raum“ asks for a term: tried as a name question, XQuAD-de lost one)
         if is_person_noun(noun):
             return AnswerKind(NAME, noun)
         return AnswerKind(WHICH, noun)
