@@ -83,6 +83,11 @@ def test_answer_kind_of_german_and_english_questions(question, kind, focus):
         ("Wie hoch ist der Schaden nach dem Sturm?", "euro", "meter"),
         ("Wie hoch sind die Schulden Griechenlands?", "euro", "meter"),
         ("Um welche Uhrzeit beginnt das Konzert?", "uhr", "meter"),
+        ("Wie viel Geld bekommt die Stadt?", "euro", "meter"),  # the counted noun is money
+        ("Wie viel Zeit bleibt den Verhandlern?", "woche", "euro"),  # … or time
+        ("Wie viele Zeitungen erscheinen dort?", None, "woche"),
+        ("Wie schnell fährt der neue Zug?", "km", "euro"),
+        ("Wie warm wird es am Wochenende?", "grad", "meter"),
     ],
 )
 def test_implied_units(question, unit, not_unit):

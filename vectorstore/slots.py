@@ -191,7 +191,8 @@ _MONEY = (
 )
 _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
-    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b", re.I), _DURATION),
+    # „Wie viel Zeit bleibt …“: the counted noun „Zeit“ asks for a duration
+    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^(?:zeit|time)$", re.I), _DURATION),
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
     (
         re.compile(
@@ -201,7 +202,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
             # what is counted in money when „Wie hoch“ asks for it: „Wie hoch ist der Schaden“, „… sind die Schulden“
             r"earn|price|salary|fee|\w*schaden\b|\w*schäden|\w*kosten|\w*schulden|defizit|\w*summe|\w*betrag|\w*verlust|"
             r"ablöse|\w*prämie|vermögen|einnahmen|ausgaben|kredit|darlehen|\w*rente\b|\w*gebühr|entschädigung|"
-            r"förderung|subvention|investition|debt|damage|loss)",
+            r"förderung|subvention|investition|debt|damage|loss|\w*geld\b|money)",
             re.I,
         ),
         _MONEY,
@@ -218,6 +219,8 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
     (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
+    (re.compile(r"\bwie\s+schnell\b|\bhow\s+fast\b", re.I), ("km", "stundenkilometer", "kilometer", "meile", "knoten")),
+    (re.compile(r"\bwie\s+(?:warm|kalt|heiß|heiss)\b|\bhow\s+(?:warm|cold|hot)\b", re.I), ("grad", "degree")),
     # „Um welche Uhrzeit“ is asked like „Um wie viel Uhr“: a clock time is a number followed by „Uhr“
     (re.compile(r"\buhrzeit\b|\bwie\s*viel\s+uhr\b|\bwhat\s+time\b", re.I), ("uhr", "o'clock")),
 ]
