@@ -338,3 +338,23 @@ def test_a_rate_question_is_answered_by_the_percentage_and_a_damage_question_by_
     assert text[rd.span[0] : rd.span[1]] == "21,4 Prozent"
     rd = read("Wie hoch ist der Schaden nach dem Sturm?", [p], lambda t: 1.0)
     assert text[rd.span[0] : rd.span[1]] == "80 Millionen Euro"
+
+
+def test_a_count_of_people_is_no_clock_time_date_or_duration():
+    from vectorstore.retrieve import Passage
+
+    text = (
+        "Die neue Serie des Senders startet am 2. Jänner um 21.45 Uhr, gedreht wurde sie in nur drei Wochen. "
+        "Der Hauptdarsteller spielte früher in einer Band."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    question = "Wie viele Zuschauer sahen den Auftakt der neuen Serie?"
+    # no sentence counts spectators: nothing to mark, and no confident answer
+    rd = read(question, [p], lambda t: 1.0)
+    assert rd is None or (rd.span is None and rd.confidence < 0.21)
+    counted = Passage("c2", text + " Den Auftakt sahen 4,1 Millionen Zuschauer.", {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read(question, [counted], lambda t: 1.0)
+    assert counted.text[rd.span[0] : rd.span[1]] == "4,1 Millionen Zuschauer"
+    # the counted noun may itself be a measure: „Wie viele Wochen“ takes „drei Wochen“
+    rd = read("Wie viele Wochen dauerte der Dreh der neuen Serie?", [p], lambda t: 1.0)
+    assert p.text[rd.span[0] : rd.span[1]] == "drei Wochen"

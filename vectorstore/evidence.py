@@ -39,6 +39,7 @@ from vectorstore.analysis import compound_parts, content_terms, token_terms
 from vectorstore.store import sentence_spans_of
 from vectorstore.slots import (
     DATE,
+    MEASURES,
     NAME,
     NUMBER,
     OTHER,
@@ -368,6 +369,11 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
         spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
         if asks_city(q.kind):  # „In welcher Stadt in Marokko …“: „nach Syrien“ names no town
             spans = [sp for sp in spans if not is_country(p.text[sp[0] : sp[1]])]
+        if q.kind.kind == NUMBER and q.focus and not q.units:
+            # „Wie viele Zuschauer …“: a number in a measuring unit („um 21.45 Uhr“, „an drei Tagen“) counts no
+            # spectators; the counted noun itself may be one („Wie viele Wochen“)
+            measures = _measure_terms(q.language) - q.focus
+            spans = [sp for sp in spans if not _measured(sv, sp, measures)]
         # „Bis wann …“: a date after „bis“ („bis Ende Jänner“) answers it, one after „seit“ does not
         bound = q.kind.focus.lower() if q.kind.kind == DATE else ""
         if spans:
@@ -402,6 +408,25 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     elif q.kind.kind not in (OTHER, WHICH):
         f["typed"] = f["slot"]
     return best_filler
+
+
+@lru_cache(maxsize=4)
+def _measure_terms(language: str) -> frozenset[str]:
+    return frozenset(content_terms(" ".join(MEASURES), language)) | frozenset(MEASURES)
+
+
+@lru_cache(maxsize=4)
+def _scale_terms(language: str) -> frozenset[str]:
+    return frozenset(content_terms("Hundert Tausend Dutzend Million Millionen Milliarde Milliarden Mio Mrd", language))
+
+
+def _measured(sv: SentenceView, span: tuple[int, int], measures: frozenset[str]) -> bool:
+    """The number is followed by a measuring unit, past its scale words („60 Millionen Euro“, „21.45 Uhr“)."""
+    i = _token_index(sv, span[1])
+    scale = _scale_terms("de")
+    while i < len(sv.tokens) and not scale.isdisjoint(sv.tokens[i][2]):
+        i += 1
+    return i < len(sv.tokens) and not measures.isdisjoint(sv.tokens[i][2])
 
 
 @lru_cache(maxsize=20_000)

@@ -190,6 +190,12 @@ _MONEY = (
     "euros",
 )
 _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
+_WEIGHT = ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")
+# words that measure what their number counts (time, money, distance, weight, clock time, temperature): „21.45 Uhr“
+# or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a date („2. Jänner“)
+MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilometer") + tuple(
+    "januar jänner februar feber märz april mai juni juli august september oktober november dezember".split()
+)
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“: the counted noun „Zeit“ asks for a duration
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^(?:zeit|time)$", re.I), _DURATION),
@@ -217,7 +223,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
         ("prozent", "prozentpunkt", "percent", "punkt"),
     ),
     (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
-    (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")),
+    (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), _WEIGHT),
     (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
     (re.compile(r"\bwie\s+schnell\b|\bhow\s+fast\b", re.I), ("km", "stundenkilometer", "kilometer", "meile", "knoten")),
     (re.compile(r"\bwie\s+(?:warm|kalt|heiß|heiss)\b|\bhow\s+(?:warm|cold|hot)\b", re.I), ("grad", "degree")),
