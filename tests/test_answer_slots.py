@@ -39,6 +39,8 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Aus welchem Grund wurde das Spiel abgesagt?", REASON, ""),
         ("Welcher Verlag bringt das Buch heraus?", WHICH, "Verlag"),
         ("Welcher Hongkong-Film diente als Vorlage?", WHICH, "Hongkong-Film"),
+        # a sentence is often no number: „zu lebenslanger Haft“ (while „Wie hoch ist die Strafe“ asks for money)
+        ("Zu welcher Strafe wurde der Angeklagte verurteilt?", WHICH, "Strafe"),
         # „Art von“ asks for a kind („eine multikulturelle Stadt“), not a name; the noun after it is the focus
         ("Welche Art von Stadt ist Warschau?", OTHER, "Stadt"),
         ("Welche Art von öffentlicher Schule gibt es dort?", OTHER, "Schule"),

@@ -50,7 +50,7 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
             # „Was kostet …“, „Was muss Stenzel hinblättern?“: what is paid is an amount of money
             rf"^\W*(?:und\s+)?was\b[^?]*\b{_PAY_VERB}|"
             r"\bwelche[mnrs]?\s+(?:anteil|summe|betrag|höhe|zahl|anzahl|preis|wert|prozentsatz|umsatz|"
-            r"gewinn|verlust|quote|rate|menge|strafe|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
+            r"gewinn|verlust|quote|rate|menge|gehalt|kosten|alter|dauer|länge|entfernung)\b|"
             r"\bhow\s+(?:many|much|long|old|big|large|high|far|often|tall|heavy|fast)\b|"
             r"\b(?:um|zu)\s+welche[rm]?\s+uhrzeit\b|\bat\s+what\s+time\b|"
             r"\bwhat\s+(?:percentage|share|number|amount|price|sum)\b",
