@@ -255,6 +255,11 @@ def test_english_country_names_get_their_german_names():
         ("Sektor", False),
         ("Werkzeug", False),  # no „Zeugin“ inside
         ("Verlag", False),
+        ("Arzt", True),  # the feminine form with umlaut: Ärztin
+        ("Anwalt", True),
+        ("Termin", False),  # an -in word without a plural in -innen is no feminine person noun
+        ("Benzin", False),
+        ("Motor", False),
     ],
 )
 def test_a_person_noun_has_a_feminine_form(noun, person):
@@ -267,3 +272,5 @@ def test_which_question_about_a_thing_with_a_person_like_ending_is_no_name_quest
     assert answer_kind("Welches Heizelement wird in Spielzeugdampfmaschinen verwendet?").kind == WHICH
     assert answer_kind("Welches Theater zeigt das Stück?").kind == WHICH
     assert answer_kind("Welche Triathletin siegte?").kind == NAME
+    assert answer_kind("Welcher Termin wurde verschoben?").kind == WHICH
+    assert answer_kind("Welche Ärztin operierte?").kind == NAME

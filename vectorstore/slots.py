@@ -117,7 +117,7 @@ _UNIT = re.compile(
 _PERSON_WORD = re.compile(
     r"(?:mann|frau|leute|chef|chefin|boss|person|premier|tochter|sohn|mutter|vater|bruder|schwester|kind)$", re.I
 )
-_UMLAUT = str.maketrans("aou", "äöü")
+_UMLAUT = str.maketrans("aouAOU", "äöüÄÖÜ")
 
 
 def _known(word: str) -> bool:
@@ -131,8 +131,9 @@ def is_person_noun(noun: str) -> bool:
     """A noun that names a person: it has a feminine form with -in that simplemma's German table knows (Trainer ->
     Trainerin, Arzt -> Ärztin; Triathletin is one), or so has its head („Schlagersänger“ -> Sängerin, „Ex-Nokia-Chef“,
     „Helferkoordinator“ -> Koordinatorin); not Element, Theater, Verlag, Computer (an ending such as -ent/-er/-or
-    says little: Heizelement, Theater and Sektor have no Heizelementin). Heads shorter than five letters count only
-    as the whole word (no Zeugin inside „Werkzeug“)."""
+    says little: Heizelement, Theater and Sektor have no Heizelementin). The feminine form needs its plural in -innen
+    too: Termin, Benzin and Motor are no persons. Heads shorter than five letters count only as the whole word (no
+    Zeugin inside „Werkzeug“)."""
     head = noun.split("-")[-1]
     if not head or not head[0].isalpha():
         return False
@@ -142,13 +143,19 @@ def is_person_noun(noun: str) -> bool:
         tail = head[i].upper() + head[i + 1 :]
         if not _known(tail):
             continue
-        if tail.endswith("in") and _known(tail[:-2]) and len(tail) > 5:
+        if tail.endswith("in") and len(tail) > 5 and _feminine(tail):
             return True
-        last = max(tail.rfind(v) for v in "aou")
+        last = max(tail.rfind(v) for v in "aouAOU")
         umlaut = tail[:last] + tail[last].translate(_UMLAUT) + tail[last + 1 :] if last >= 0 else tail
-        if _known(tail + "in") or _known(umlaut + "in"):
+        if _feminine(tail + "in") or _feminine(umlaut + "in"):
             return True
     return False
+
+
+def _feminine(word: str) -> bool:
+    """A feminine person noun in -in: simplemma knows it and its plural in -innen (Trainerin, Trainerinnen; not
+    Termin, Benzin or a Motorin without Motorinnen)."""
+    return _known(word) and _known(word + "nen")
 
 
 @dataclass(frozen=True)
