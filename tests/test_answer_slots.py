@@ -241,6 +241,16 @@ def test_english_country_names_get_their_german_names():
     assert german_country_names("Wie viele Betriebe gibt es in Österreich?") == []
 
 
+def test_a_question_gets_the_german_country_names_once_and_a_german_question_none():
+    from vectorstore.slots import with_german_names
+
+    question = "How many businesses make up Austria's advertising industry?"
+    once = with_german_names(question, "en")
+    assert once == question + " Österreich"
+    assert with_german_names(once, "en") == once  # the first stage hands its query on to the evidence stage
+    assert with_german_names("Wie viele Betriebe hat Austria Email?", "de") == "Wie viele Betriebe hat Austria Email?"
+
+
 @pytest.mark.parametrize(
     "noun, person",
     [

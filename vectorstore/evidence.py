@@ -49,8 +49,8 @@ from vectorstore.slots import (
     answer_kind,
     asks_city,
     fillers,
-    german_country_names,
     is_country,
+    with_german_names,
 )
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
@@ -122,8 +122,7 @@ def question_view(
     `carried_weight` of the question's own) and answer kind."""
     own = content_terms(question, language)
     if language != "de":  # names and numbers carry across languages: German terms of the question match German text
-        german = " ".join([question, *german_country_names(question)])  # Austria -> Österreich
-        own += [t for t in content_terms(german, "de") if t not in own]
+        own += [t for t in content_terms(with_german_names(question, language), "de") if t not in own]  # Österreich
     extra = [t for t in content_terms(carried, language) if t not in own] if carried else []
     weights = {t: idf(t) for t in own + extra}
     own_mass, carried_mass = sum(weights[t] for t in own), sum(weights[t] for t in extra)

@@ -29,7 +29,7 @@ from vectorstore.evidence import passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.segment import signature
-from vectorstore.slots import german_country_names
+from vectorstore.slots import with_german_names
 from vectorstore.store import ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
@@ -136,8 +136,7 @@ class Retriever:
         (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence)."""
         if k <= 0 or not query.strip():
             return []
-        if language != "de" and (names := german_country_names(query)):
-            query = f"{query} {' '.join(names)}"  # „Austria's advertising industry“ also asks for „Österreich“
+        query = with_german_names(query, language)  # „Austria's advertising industry“ also asks for „Österreich“
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
         if mode == "dense":
             got = [self._passage(c, c.score, dense=c.score) for c in self._dense(query, depth, filters)]

@@ -349,6 +349,15 @@ def german_country_names(text: str) -> list[str]:
     return list(dict.fromkeys(names[m.group(1)] for m in pattern.finditer(text)))
 
 
+def with_german_names(text: str, language: str) -> str:
+    """A question in another language than German with the German names of its countries added (the one rule for
+    the first stage, the evidence stage and the reader; adding twice adds nothing)."""
+    if language == "de":
+        return text
+    names = [n for n in german_country_names(text) if n not in text.split()]
+    return " ".join([text, *names]) if names else text
+
+
 def is_country(name: str) -> bool:
     """The name of a country (babel's German and English names: „Marokko“, „Syrien“, „Austria“)."""
     return name.strip(".-'’") in _country_names()
