@@ -87,6 +87,7 @@ def test_answer_kind_of_german_and_english_questions(question, kind, focus):
         ("Um welche Uhrzeit beginnt das Konzert?", "uhr", "meter"),
         ("Wie viel Geld bekommt die Stadt?", "euro", "meter"),  # the counted noun is money
         ("Wie viel Zeit bleibt den Verhandlern?", "woche", "euro"),  # … or time
+        ("Wie viel Sendezeit hatte der Experte?", "minute", "euro"),
         ("Wie viele Zeitungen erscheinen dort?", None, "woche"),
         ("Wie schnell fährt der neue Zug?", "km", "euro"),
         ("Wie warm wird es am Wochenende?", "grad", "meter"),

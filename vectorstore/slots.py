@@ -204,8 +204,8 @@ MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilo
     "januar jänner februar feber märz april mai juni juli august september oktober november dezember".split()
 )
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
-    # „Wie viel Zeit bleibt …“: the counted noun „Zeit“ asks for a duration
-    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^(?:zeit|time)$", re.I), _DURATION),
+    # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
+    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
     (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
     (
         re.compile(
