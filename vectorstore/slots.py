@@ -1,7 +1,9 @@
 """What a question asks for, and where a sentence holds something of that kind (its answer slot fillers).
 
-Answer kinds: number (wie viel/viele/hoch/lange/alt/groß/weit/schwer/stark/oft, um wie viel, welcher Anteil,
-how many/much/long/old...), date (wann, seit/bis/ab wann, in welchem Jahr/Monat, when, what year), place (wo,
+Answer kinds: number (wie viel/viele/hoch/lange/alt/groß/weit/schwer/stark/oft, um wie viel, welcher Anteil, um
+welche Uhrzeit, how many/much/long/old...; the unit the wording implies: „Wie hoch ist die Arbeitslosenquote“ a
+percentage, „… der Schaden“ money, „Wie viel Sendezeit“ a duration), date (wann, seit/bis/ab wann, in welchem
+Jahr/Monat/Jahrzehnt, welcher Zeitraum, when, what year), place (wo,
 woher, wohin, in welchem Land/welcher Stadt, where), name (wer/wem/wen/wessen, welcher Trainer..., who), reason
 (warum/weshalb/wieso/weswegen/aus welchem Grund, why), which (welche + a class noun: the focus) and other. The focus
 also carries a date question's boundary (bis/seit/ab wann), a place question's class noun (Stadt: no country answers
