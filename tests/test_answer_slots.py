@@ -45,6 +45,8 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Welche Art von Stadt ist Warschau?", OTHER, "Stadt"),
         ("Welche Art von öffentlicher Schule gibt es dort?", OTHER, "Schule"),
         ("What kind of city is Warsaw?", OTHER, "city"),
+        ("What did the court decide?", OTHER, ""),  # an auxiliary after „what“ names no class
+        ("Which company bought the bank?", WHICH, "company"),
         ("Was fordert die Gewerkschaft?", OTHER, ""),
         ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
         ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
@@ -91,6 +93,10 @@ def test_answer_kind_of_german_and_english_questions(question, kind, focus):
         ("Wie viele Zeitungen erscheinen dort?", None, "woche"),
         ("Wie schnell fährt der neue Zug?", "km", "euro"),
         ("Wie warm wird es am Wochenende?", "grad", "meter"),
+        ("Wie viel hat der Umbau gekostet?", "euro", "meter"),  # the pay verb as a participle
+        ("Um wie viel Euro wurde die Miete erhöht?", "euro", "meter"),
+        ("Wie viele Euro-Länder gibt es?", None, "euro"),
+        ("Ab welchem Alter darf man wählen?", "jahr", "euro"),
     ],
 )
 def test_implied_units(question, unit, not_unit):

@@ -31,7 +31,8 @@ from vectorstore.analysis import compound_parts
 
 NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
 
-_PAY_VERB = r"(?-i:kost|(?:be|aus|ein|nach|zurück)?zahl|hinbl(?:ä|ae)tter|blech|berapp|verdien)\w*\b"
+# also as a participle: „Wie viel hat der Umbau gekostet“, „… ausgezahlt“
+_PAY_VERB = r"(?-i:(?:ge)?kost|(?:be|aus|ein|nach|zurück)?(?:ge)?zahl|hinbl(?:ä|ae)tter|blech|berapp|verdien)\w*\b"
 _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         DATE,
@@ -89,7 +90,11 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
     ),
 ]
 _WHICH = re.compile(
-    r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|\b(?i:which|what)\s+([a-z][\w-]*)", re.U
+    r"\b(?i:welche[mnrs]?)\s+(?:[a-zäöü][\w-]*\s+){0,2}([A-ZÄÖÜ][\w-]*)|"
+    # „What did the court decide“, „What is the name …“: an auxiliary after „what“ names no class
+    r"\b(?i:which|what)\s+(?!(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could|should|the|a|an)\b)"
+    r"([a-z][\w-]*)",
+    re.U,
 )
 # „Wie heißt das Buch …“, „Wie lautet der Titel …“, „Wie hieß der Trainer …“ ask for a name, like „Welches Buch“
 _CALLED = re.compile(
@@ -208,7 +213,8 @@ MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilo
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
-    (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b", re.I), ("jahr", "jährig", "year")),
+    # „Ab welchem Alter darf man wählen“ asks for years too
+    (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b|\b(?:durchschnitts|renten|pensions|wahl)?alter\b|\bage\b", re.I), ("jahr", "jährig", "year")),
     (
         re.compile(
             # verbs in lower case only: „Zahl“ or „Anzahl“ ask for no money
@@ -217,7 +223,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
             # what is counted in money when „Wie hoch“ asks for it: „Wie hoch ist der Schaden“, „… sind die Schulden“
             r"earn|price|salary|fee|\w*schaden\b|\w*schäden|\w*kosten|\w*schulden|defizit|\w*summe|\w*betrag|\w*verlust|"
             r"ablöse|\w*prämie|vermögen|einnahmen|ausgaben|kredit|darlehen|\w*rente\b|\w*gebühr|entschädigung|"
-            r"förderung|subvention|investition|debt|damage|loss|\w*geld\b|money)",
+            r"förderung|subvention|investition|debt|damage|loss|\w*geld\b|money|(?<![\w-])(?:euro|dollar|franken)s?(?![\w-]))",
             re.I,
         ),
         _MONEY,
