@@ -352,7 +352,9 @@ def test_a_count_of_people_is_no_clock_time_date_or_duration():
     # no sentence counts spectators: nothing to mark, and no confident answer
     rd = read(question, [p], lambda t: 1.0)
     assert rd is None or (rd.span is None and rd.confidence < 0.21)
-    counted = Passage("c2", text + " Den Auftakt sahen 4,1 Millionen Zuschauer.", {"article_id": "a", "chunk_index": 1}, 1.0)
+    counted = Passage(
+        "c2", text + " Den Auftakt sahen 4,1 Millionen Zuschauer.", {"article_id": "a", "chunk_index": 1}, 1.0
+    )
     rd = read(question, [counted], lambda t: 1.0)
     assert counted.text[rd.span[0] : rd.span[1]] == "4,1 Millionen Zuschauer"
     # the counted noun may itself be a measure: „Wie viele Wochen“ takes „drei Wochen“

@@ -207,14 +207,22 @@ _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _WEIGHT = ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")
 # words that measure what their number counts (time, money, distance, weight, clock time, temperature): „21.45 Uhr“
 # or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a date („2. Jänner“)
-MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilometer") + tuple(
-    "januar jänner februar feber märz april mai juni juli august september oktober november dezember".split()
+MEASURES = (
+    _DURATION
+    + _MONEY
+    + _LENGTH
+    + _WEIGHT
+    + ("uhr", "grad", "stundenkilometer")
+    + tuple("januar jänner februar feber märz april mai juni juli august september oktober november dezember".split())
 )
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
     # „Ab welchem Alter darf man wählen“ asks for years too
-    (re.compile(r"\bwie\s+alt\b|\bhow\s+old\b|\b(?:durchschnitts|renten|pensions|wahl)?alter\b|\bage\b", re.I), ("jahr", "jährig", "year")),
+    (
+        re.compile(r"\bwie\s+alt\b|\bhow\s+old\b|\b(?:durchschnitts|renten|pensions|wahl)?alter\b|\bage\b", re.I),
+        ("jahr", "jährig", "year"),
+    ),
     (
         re.compile(
             # verbs in lower case only: „Zahl“ or „Anzahl“ ask for no money
