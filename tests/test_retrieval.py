@@ -253,3 +253,26 @@ def test_the_retrieval_stage_gets_each_passages_best_sentence_exactly_without_re
         fast = score_sentences(q, passages, best_only=True)
         assert len(fast) == len(full) == 3
         assert {e.passage: e.score for e in fast} == full
+
+
+def test_the_evidence_stage_reads_a_sentence_without_its_passages_first_stage_score():
+    """The fusion counts the first stage once: what a chunk's best sentence says (its evidence) is the same whatever
+    the first stage scored the chunk (the reader's `retrieval` feature would count it a second time)."""
+    from vectorstore.retrieve import Passage, Retriever
+
+    class _Index:
+        lexical = type("L", (), {"idf": staticmethod(lambda t: 1.0)})()
+
+    q = "Wie viele Besucher kamen zum Stadtfest in Ulm?"
+    lead = "Das Stadtfest in Ulm zog auch heuer viele Besucher an. Die Veranstalter zogen eine zufriedene Bilanz."
+    fact = "Rund 80.000 Gäste kamen an drei Tagen auf den Münsterplatz. Die Stimmung war friedlich."
+
+    def evidence_of_fact(first_stage: float) -> float:
+        passages = [
+            Passage("a::0", lead, {"article_id": "a", "chunk_index": 0}, 1.0),
+            Passage("a::1", fact, {"article_id": "a", "chunk_index": 1}, first_stage),
+        ]
+        ranked = Retriever._rerank(_Index(), q, passages, 0.5, "de")
+        return next(p.extra["evidence"] for p in ranked if p.chunk_id == "a::1")
+
+    assert evidence_of_fact(0.9) == evidence_of_fact(0.5) > 0
