@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, answer_kind, fillers
+from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, ROLE, WHICH, answer_kind, fillers
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,9 @@ from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, WHICH, a
         ("Which company bought the bank?", WHICH, "company"),
         ("Was fordert die Gewerkschaft?", OTHER, ""),
         ("Was kostet das Deutschlandticket derzeit?", NUMBER, ""),
-        ("Was macht der Helferkoordinator beruflich?", OTHER, ""),
+        ("Was macht der Helferkoordinator beruflich?", ROLE, ""),  # a profession: „als Pressefotograf“
+        ("Was ist Anna Berger von Beruf?", ROLE, ""),
+        ("Als was arbeitet die Linzerin?", ROLE, ""),
         ("Was muss die Kandidatin hinblättern, um anzutreten?", NUMBER, ""),  # a pay verb asks for money
         ("Was sagt der Zahlenexperte dazu?", OTHER, ""),  # … as a verb, not inside a noun
         ("Wie nah kam die Sonde dem Pluto?", NUMBER, ""),

@@ -360,3 +360,16 @@ def test_a_count_of_people_is_no_clock_time_date_or_duration():
     # the counted noun may itself be a measure: „Wie viele Wochen“ takes „drei Wochen“
     rd = read("Wie viele Wochen dauerte der Dreh der neuen Serie?", [p], lambda t: 1.0)
     assert p.text[rd.span[0] : rd.span[1]] == "drei Wochen"
+
+
+def test_a_profession_question_is_answered_by_the_person_noun_after_als():
+    from vectorstore.retrieve import Passage
+
+    # the lead names the person and her volunteer work; the profession is a person noun after „als“
+    text = (
+        "Anna Berger koordiniert in Linz die freiwilligen Helfer am Bahnhof. "
+        "Die Linzerin arbeitet sonst als Kinderärztin im Spital der Barmherzigen Schwestern."
+    )
+    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    rd = read("Was macht die Helferkoordinatorin Anna Berger beruflich?", [p], lambda t: 1.0)
+    assert p.text[rd.span[0] : rd.span[1]] == "Kinderärztin"

@@ -5,7 +5,8 @@ welche Uhrzeit, how many/much/long/old...; the unit the wording implies: „Wie 
 percentage, „… der Schaden“ money, „Wie viel Sendezeit“ a duration), date (wann, seit/bis/ab wann, in welchem
 Jahr/Monat/Jahrzehnt, welcher Zeitraum, when, what year), place (wo,
 woher, wohin, in welchem Land/welcher Stadt, where), name (wer/wem/wen/wessen, welcher Trainer..., who), reason
-(warum/weshalb/wieso/weswegen/aus welchem Grund, why), which (welche + a class noun: the focus) and other. The focus
+(warum/weshalb/wieso/weswegen/aus welchem Grund, why), role (was macht X beruflich, was ist X von Beruf, welchen
+Beruf: a person noun after „als“ — „als Pressefotograf“), which (welche + a class noun: the focus) and other. The focus
 also carries a date question's boundary (bis/seit/ab wann), a place question's class noun (Stadt: no country answers
 it) and the noun of „Welche Art von X“ (a kind question, kind other); a which-question whose noun names a person
 (is_person_noun: Trainer, Triathletin) is a name question.
@@ -30,6 +31,7 @@ from functools import lru_cache
 from vectorstore.analysis import compound_parts
 
 NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
+ROLE = "role"  # what a person does: „Was macht X beruflich?“ — „als Pressefotograf“
 
 # also as a participle: „Wie viel hat der Umbau gekostet“, „… ausgezahlt“
 _PAY_VERB = r"(?-i:(?:ge)?kost|(?:be|aus|ein|nach|zurück)?(?:ge)?zahl|hinbl(?:ä|ae)tter|blech|berapp|verdien)\w*\b"
@@ -77,6 +79,14 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b(?:warum|weshalb|wieso|weswegen|why)\b|\baus\s+welche[mnrs]?\s+grund\b|"
             r"\bwas\s+(?:ist|war|sind|waren)\s+de[rn]\s+grund\b",
+            re.I,
+        ),
+    ),
+    (
+        ROLE,
+        re.compile(
+            r"\bberuflich\b|\bvon\s+beruf\b|\bwelchen\s+beruf\b|\bals\s+was\s+(?:arbeitet|arbeiten|arbeitete|ist|war)\b|"
+            r"\bwhat\s+(?:does|did)\s+.+\s+do\s+for\s+a\s+living\b|\bprofession\b|\boccupation\b",
             re.I,
         ),
     ),
@@ -602,7 +612,12 @@ def _fillers(piece: str, kind: str) -> tuple[tuple[int, int], ...]:
         spans = _name_runs(piece)
     elif kind == REASON:
         spans = [(m.start(), m.end()) for m in _REASON.finditer(piece)]
+    elif kind == ROLE:  # „als Pressefotograf“, „ist von Beruf Lehrerin“: a person noun after als / von Beruf
+        spans = [m.span(1) for m in _ROLE.finditer(piece) if is_person_noun(m.group(1))]
     return tuple(spans)
+
+
+_ROLE = re.compile(r"\b(?:als|von\s+Beruf|works\s+as\s+an?)\s+(?:[a-zäöü][\w-]*\s+)?([A-ZÄÖÜ][\w-]+)", re.U)
 
 
 def _first_word(piece: str) -> int:

@@ -17,7 +17,7 @@ from typing import Callable
 from vectorstore.analysis import token_terms
 from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from vectorstore.slots import DATE, NAME, NUMBER, PLACE, SCALE_WORD, fillers
+from vectorstore.slots import DATE, NAME, NUMBER, PLACE, ROLE, SCALE_WORD, fillers
 
 _ANAPHOR = {
     "er",
@@ -212,7 +212,7 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
             if not _LIST_GAP.fullmatch(text[e:fs]):
                 break
             e = fe
-    if kind in (NUMBER, DATE, NAME, PLACE):
+    if kind in (NUMBER, DATE, NAME, PLACE, ROLE):
         return s, e
     return None
 
