@@ -279,10 +279,21 @@ def test_a_sentence_that_points_back_brings_its_predecessor_but_one_opening_with
     assert len(_sentence_spans(p, Evidence(0, 1, {}, 1.0))) == 2
 
 
+def _one_passage(text: str):
+    from vectorstore.retrieve import Passage
+
+    return Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+
+
+def _read_one(question: str, text: str):
+    """The reader over one passage holding `text`, every term weighted alike: the reading and its span's text."""
+    rd = read(question, [_one_passage(text)], lambda t: 1.0)
+    return rd, (text[rd.span[0] : rd.span[1]] if rd is not None and rd.span else None)
+
+
 def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
     from quelle.answering.extractive import _inputs
     from vectorstore.evidence import question_view, score_sentences
-    from vectorstore.retrieve import Passage
 
     question = "Wie viel muss Linz den Erben für die verschollenen Schiele-Bilder zahlen?"
     text = (
@@ -290,7 +301,7 @@ def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
         "Jetzt hat das Gericht geurteilt: Die Stadt habe den Erben 8,24 Millionen Euro zu bezahlen. "
         "Die Galerie zeigt derzeit 40 Werke, der Umbau kostete 3 Millionen Euro."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
+    p = _one_passage(text)
     rd = read(question, [p], lambda t: 1.0)
     assert "8,24 Millionen Euro" in text[rd.spans[-1][0] : rd.spans[-1][1]]
     score = {e.sentence: e.score for e in score_sentences(question_view(question, lambda t: 1.0), _inputs([p]))}
@@ -299,33 +310,25 @@ def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
 
 
 def test_a_where_question_can_be_answered_without_a_place_name():
-    from vectorstore.retrieve import Passage
-
     # the place name of the first sentence is no reason to prefer it: „in der Landwirtschaft“ answers
     text = (
         "Der Bericht wurde am Montag in Nairobi vorgestellt. Die meisten Kinderarbeiter arbeiten in der Landwirtschaft."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
-    rd = read("Wo arbeiten die meisten Kinderarbeiter?", [p], lambda t: 1.0)
+    rd, span = _read_one("Wo arbeiten die meisten Kinderarbeiter?", text)
     assert text[rd.spans[-1][0] : rd.spans[-1][1]] == "Die meisten Kinderarbeiter arbeiten in der Landwirtschaft."
-    assert rd.span is None  # no place name to mark: the sentence is the answer
+    assert span is None  # no place name to mark: the sentence is the answer
 
 
 def test_a_kind_of_question_is_answered_by_the_kind_not_by_names():
-    from vectorstore.retrieve import Passage
-
     text = (
         "Warschau war während seiner gesamten Geschichte eine multikulturelle Stadt. "
         "Vergleichbare Städte in Polen sind etwa Lublin, Krakau oder Danzig."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
-    rd = read("Welche Art von Stadt war Warschau in seiner Geschichte?", [p], lambda t: 1.0)
+    rd, _ = _read_one("Welche Art von Stadt war Warschau in seiner Geschichte?", text)
     assert "multikulturelle Stadt" in text[rd.spans[-1][0] : rd.spans[-1][1]]
 
 
 def test_a_rate_question_is_answered_by_the_percentage_and_a_damage_question_by_money():
-    from vectorstore.retrieve import Passage
-
     # „Wie hoch“ asked of a rate or of damage is no height: the sentence in metres does not answer it
     text = (
         "In Spanien liegt die Arbeitslosenquote nach wie vor über dem Schnitt der Eurozone. "
@@ -333,43 +336,28 @@ def test_a_rate_question_is_answered_by_the_percentage_and_a_damage_question_by_
         "Zuletzt waren 21,4 Prozent der Erwerbsfähigen ohne Job. "
         "Die Versicherer schätzen den Schaden auf 80 Millionen Euro."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
-    rd = read("Wie hoch ist die Arbeitslosenquote in Spanien?", [p], lambda t: 1.0)
-    assert text[rd.span[0] : rd.span[1]] == "21,4 Prozent"
-    rd = read("Wie hoch ist der Schaden nach dem Sturm?", [p], lambda t: 1.0)
-    assert text[rd.span[0] : rd.span[1]] == "80 Millionen Euro"
+    assert _read_one("Wie hoch ist die Arbeitslosenquote in Spanien?", text)[1] == "21,4 Prozent"
+    assert _read_one("Wie hoch ist der Schaden nach dem Sturm?", text)[1] == "80 Millionen Euro"
 
 
 def test_a_count_of_people_is_no_clock_time_date_or_duration():
-    from vectorstore.retrieve import Passage
-
     text = (
         "Die neue Serie des Senders startet am 2. Jänner um 21.45 Uhr, gedreht wurde sie in nur drei Wochen. "
         "Der Hauptdarsteller spielte früher in einer Band."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
     question = "Wie viele Zuschauer sahen den Auftakt der neuen Serie?"
     # no sentence counts spectators: nothing to mark, and no confident answer
-    rd = read(question, [p], lambda t: 1.0)
-    assert rd is None or (rd.span is None and rd.confidence < 0.21)
-    counted = Passage(
-        "c2", text + " Den Auftakt sahen 4,1 Millionen Zuschauer.", {"article_id": "a", "chunk_index": 1}, 1.0
-    )
-    rd = read(question, [counted], lambda t: 1.0)
-    assert counted.text[rd.span[0] : rd.span[1]] == "4,1 Millionen Zuschauer"
+    rd, span = _read_one(question, text)
+    assert rd is None or (span is None and rd.confidence < 0.21)
+    assert _read_one(question, text + " Den Auftakt sahen 4,1 Millionen Zuschauer.")[1] == "4,1 Millionen Zuschauer"
     # the counted noun may itself be a measure: „Wie viele Wochen“ takes „drei Wochen“
-    rd = read("Wie viele Wochen dauerte der Dreh der neuen Serie?", [p], lambda t: 1.0)
-    assert p.text[rd.span[0] : rd.span[1]] == "drei Wochen"
+    assert _read_one("Wie viele Wochen dauerte der Dreh der neuen Serie?", text)[1] == "drei Wochen"
 
 
 def test_a_profession_question_is_answered_by_the_person_noun_after_als():
-    from vectorstore.retrieve import Passage
-
     # the lead names the person and her volunteer work; the profession is a person noun after „als“
     text = (
         "Anna Berger koordiniert in Linz die freiwilligen Helfer am Bahnhof. "
         "Die Linzerin arbeitet sonst als Kinderärztin im Spital der Barmherzigen Schwestern."
     )
-    p = Passage("c1", text, {"article_id": "a", "chunk_index": 1}, 1.0)
-    rd = read("Was macht die Helferkoordinatorin Anna Berger beruflich?", [p], lambda t: 1.0)
-    assert p.text[rd.span[0] : rd.span[1]] == "Kinderärztin"
+    assert _read_one("Was macht die Helferkoordinatorin Anna Berger beruflich?", text)[1] == "Kinderärztin"
