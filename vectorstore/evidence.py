@@ -44,6 +44,7 @@ from vectorstore.slots import (
     NUMBER,
     OTHER,
     PLACE,
+    SCALE_WORD,
     WHICH,
     AnswerKind,
     answer_kind,
@@ -372,7 +373,7 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
             # „Wie viele Zuschauer …“: a number in a measuring unit („um 21.45 Uhr“, „an drei Tagen“) counts no
             # spectators; the counted noun itself may be one („Wie viele Wochen“)
             measures = _measure_terms(q.language) - q.focus
-            spans = [sp for sp in spans if not _measured(sv, sp, measures)]
+            spans = [sp for sp in spans if not _measured(p.text, sv, sp, measures)]
         # „Bis wann …“: a date after „bis“ („bis Ende Jänner“) answers it, one after „seit“ does not
         bound = q.kind.focus.lower() if q.kind.kind == DATE else ""
         if spans:
@@ -414,16 +415,10 @@ def _measure_terms(language: str) -> frozenset[str]:
     return frozenset(content_terms(" ".join(MEASURES), language)) | frozenset(MEASURES)
 
 
-@lru_cache(maxsize=4)
-def _scale_terms(language: str) -> frozenset[str]:
-    return frozenset(content_terms("Hundert Tausend Dutzend Million Millionen Milliarde Milliarden Mio Mrd", language))
-
-
-def _measured(sv: SentenceView, span: tuple[int, int], measures: frozenset[str]) -> bool:
+def _measured(text: str, sv: SentenceView, span: tuple[int, int], measures: frozenset[str]) -> bool:
     """The number is followed by a measuring unit, past its scale words („60 Millionen Euro“, „21.45 Uhr“)."""
     i = _token_index(sv, span[1])
-    scale = _scale_terms("de")
-    while i < len(sv.tokens) and not scale.isdisjoint(sv.tokens[i][2]):
+    while i < len(sv.tokens) and SCALE_WORD.fullmatch(text[sv.tokens[i][0] : sv.tokens[i][1]]):
         i += 1
     return i < len(sv.tokens) and not measures.isdisjoint(sv.tokens[i][2])
 

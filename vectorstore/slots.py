@@ -215,16 +215,6 @@ _MONEY = (
 )
 _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _WEIGHT = ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")
-# words that measure what their number counts (time, money, distance, weight, clock time, temperature): „21.45 Uhr“
-# or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a date („2. Jänner“)
-MEASURES = (
-    _DURATION
-    + _MONEY
-    + _LENGTH
-    + _WEIGHT
-    + ("uhr", "grad", "stundenkilometer")
-    + tuple("januar jänner februar feber märz april mai juni juli august september oktober november dezember".split())
-)
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
@@ -326,6 +316,9 @@ _MONTHS = (
     "dezember|january|february|march|june|july|october|december|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|"
     "oct|nov|dez|dec"
 )
+# words that measure what their number counts (time, money, distance, weight, clock time, temperature): „21.45 Uhr“
+# or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a date („2. Jänner“)
+MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilometer") + tuple(_MONTHS.split("|"))
 _WEEKDAYS = (
     "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
     "thursday|friday|saturday|sunday"
