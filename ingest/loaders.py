@@ -190,34 +190,79 @@ def _sniff_file(path: Path) -> str | None:
 def find_files(paths: list[Path]) -> tuple[list[Path], list[IngestError]]:
     """Expand folders recursively (hidden files and folders skipped). Inside folders, files whose type is neither
     known by extension nor recognised by content are skipped with a reason; missing paths become errors.
-    Files named explicitly are always tried (their loader reports what is wrong)."""
+    Files named explicitly are always tried (their loader reports what is wrong), and so is a folder named through
+    a link; inside a folder, links never lead out of it (see `_walk`)."""
     files: list[Path] = []
     errors: list[IngestError] = []
     for p in map(Path, paths):
         if p.is_dir():
-            for root, dirs, names in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
-                for name in sorted(names):
-                    if name.startswith((".", "~$")):  # hidden files, Office lock files
-                        continue
-                    f = Path(root) / name
-                    if not f.is_file():  # a pipe, socket or device would block or never end; a broken link
-                        problem = (
-                            "broken symbolic link (its target is missing, or the links form a loop)"
-                            if f.is_symlink() and not f.exists()
-                            else "not a regular file"
-                        )
-                        errors.append(IngestError(str(f), problem))
-                        continue
-                    if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
-                        files.append(f)
-                    else:
-                        reason = _KNOWN_UNSUPPORTED.get(
-                            f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'"
-                        )
-                        errors.append(IngestError(str(f), f"skipped: {reason}"))
+            found, problems = _walk(p)
+            files += found
+            errors += problems
         elif p.exists() or p.is_symlink():
             files.append(p)  # a broken link is reported by the loader
         else:
             errors.append(IngestError(str(p), "no such file or folder"))
+    return files, errors
+
+
+def _inside(target: Path, root: Path) -> bool:
+    return target == root or target.is_relative_to(root)
+
+
+_LINK_OUT = "skipped: a link to a file outside the folder"
+_DIR_LINK_OUT = "skipped: a link to a folder outside the folder"
+_BROKEN_LINK = "broken symbolic link (its target is missing, or the links form a loop)"
+_DIR_LINK_IN = "skipped: a link to another folder inside the folder (folder links are not followed)"
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[IngestError]]:
+    """The files of one folder, without leaving it through links (issue 28): a link (to a file or a folder) whose
+    target lies outside the folder is skipped with a reason; links to folders are never followed (the walk reaches
+    what lies inside anyway, and no loop can form); a link to a file inside is read once: skipped when the walk
+    reads its target under the target's own name, else read under the link's name. Messages name paths as the
+    user wrote them (`folder` joined with the path inside it), never a link's resolved target."""
+    root = folder.resolve()
+    entries: list[tuple[Path, str | None]] = []  # walk order: (path, problem) — problem None for a file to read
+    links: set[Path] = set()
+    for base, dirs, names in os.walk(folder, followlinks=False):
+        kept = []
+        for d in sorted(dirs):
+            if d.startswith((".", "__pycache__")):
+                continue
+            sub = Path(base) / d
+            if sub.is_symlink():  # os.walk lists a link to a folder among the folders, without entering it
+                entries.append((sub, _DIR_LINK_IN if _inside(sub.resolve(), root) else _DIR_LINK_OUT))
+            else:
+                kept.append(d)
+        dirs[:] = kept
+        for name in sorted(names):
+            if name.startswith((".", "~$")):  # hidden files, Office lock files
+                continue
+            f = Path(base) / name
+            if not f.is_file():  # a pipe, socket or device would block or never end; a broken link
+                broken = f.is_symlink() and not f.exists()
+                entries.append((f, _BROKEN_LINK if broken else "not a regular file"))
+            elif f.is_symlink() and not _inside(f.resolve(), root):
+                entries.append((f, _LINK_OUT))
+            else:
+                entries.append((f, None))
+                if f.is_symlink():
+                    links.add(f)
+    # every file is read once: under its own name if the walk meets it there, else under its first link's name
+    read_as: dict[Path, Path] = {f.resolve(): f for f, problem in entries if problem is None and f not in links}
+    files: list[Path] = []
+    errors: list[IngestError] = []
+    for f, problem in entries:
+        if problem is None and f in links:
+            first = read_as.setdefault(f.resolve(), f)
+            if first != f:
+                problem = f"skipped: a link to {first}, which is read under that name"
+        if problem is None:
+            if f.suffix.lower() in SUFFIX_FORMAT or _sniff_file(f):
+                files.append(f)
+                continue
+            reason = _KNOWN_UNSUPPORTED.get(f.suffix.lower(), f"unsupported file type '{f.suffix or '(none)'}'")
+            problem = f"skipped: {reason}"
+        errors.append(IngestError(str(f), problem))
     return files, errors
