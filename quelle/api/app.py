@@ -22,7 +22,7 @@ from quelle.api import errors, openai_compat
 from quelle.api.asking import answer, answer_stream, prepare, resolve_options
 from quelle.api.errors import ApiError, error_body
 from quelle.api.jobs import MEDIA_TYPES, BatchJobs
-from quelle.api.middleware import ApiKey, BodyLimit, RequestLog
+from quelle.api.middleware import ApiKey, BodyLimit, LoopbackOnly, RequestLog
 from quelle.api.schemas import AskFilters, AskOptions, AskRequest
 from quelle.api.uploads import ingest_uploads, refuse_if_nothing_stored
 from quelle.batch import INPUT_FORMATS, InputError
@@ -35,6 +35,9 @@ from quelle.uploads import check as check_upload
 log = logging.getLogger("quelle.api")
 
 JSON_BODY_LIMIT = 1_000_000  # bytes: a question, its options and a chat history
+# The body limit by route (method, path), never by the Content-Type a client sends: these routes take multipart
+# uploads up to QUELLE_API_MAX_UPLOAD_MB; every other request gets JSON_BODY_LIMIT.
+UPLOAD_ROUTES = frozenset({("POST", "/v1/articles"), ("POST", "/v1/batch")})
 
 
 def api_key(settings: Settings) -> str | None:
@@ -79,11 +82,20 @@ def create_app(
     errors.install(app)
     app.include_router(openai_compat.router)
     _routes(app)
-    # outermost first: the log sees every answer (also 401 and 413), the key is checked before a body is read
-    app.add_middleware(BodyLimit, json_bytes=JSON_BODY_LIMIT, upload_bytes=int(settings.api_max_upload_mb * 1_000_000))
+    # the last added runs first: RequestLog (sees every answer, also 401, 403 and 413), then the access check —
+    # with a key the key (ApiKey, 401), without one loopback Host and own Origin only (LoopbackOnly, 403) —, then
+    # BodyLimit: nothing is read and no route runs for a refused request
+    app.add_middleware(
+        BodyLimit,
+        json_bytes=JSON_BODY_LIMIT,
+        upload_bytes=int(settings.api_max_upload_mb * 1_000_000),
+        upload_routes=UPLOAD_ROUTES,
+    )
     key = api_key(settings)
     if key:
         app.add_middleware(ApiKey, key=key)
+    else:
+        app.add_middleware(LoopbackOnly)
     app.add_middleware(RequestLog)
     return app
 
