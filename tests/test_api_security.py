@@ -29,7 +29,7 @@ Die Gemeinde Bad Beispielstadt hat eine Seilbahn über den Fluss eröffnet. Die 
 Fahrgäste in der Stunde und hat 24 Millionen Euro gekostet.
 """
 TITLE = "Bad Beispielstadt eröffnet Seilbahn"
-BIG_ARTICLE = ARTICLE.replace("Seilbahn", "Standseilbahn")  # another article, stored once in its test
+BIG_ARTICLE = ARTICLE.replace("Seilbahn", "Standseilbahn").replace("seilbahn", "standseilbahn")  # another one
 
 
 @pytest.fixture(scope="module")
@@ -345,3 +345,35 @@ def test_the_upload_table_names_exactly_the_routes_that_take_files(store):
         if "multipart/form-data" in (op.get("requestBody") or {}).get("content", {})
     }
     assert multipart == set(UPLOAD_ROUTES) == {("POST", "/v1/articles"), ("POST", "/v1/batch")}
+
+
+def test_refusals_are_sent_before_the_body(server):
+    """Only the headers of a 50 MB request are sent (Expect: 100-continue): the refusal comes at once, without
+    asking for the body."""
+    port = server.port
+    head = (
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Type: multipart/form-data; boundary=XyZ\r\n"
+        "Content-Length: 50000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
+    for path, host, extra, status in (
+        ("/v1/articles", f"127.0.0.1:{port}", f"Origin: {EVIL}\r\n", 403),
+        ("/v1/articles", f"rebind.evil.example:{port}", "", 403),
+        ("/v1/ask", f"127.0.0.1:{port}", "", 413),
+    ):
+        got, body = raw(port, head.format(path=path, host=host, extra=extra).encode())
+        assert got == status and b"100 Continue" not in body, (path, host, body)
+
+
+def test_in_process_clients_need_a_loopback_base_url(store):
+    """Starlette's TestClient says Host 'testserver' (port 80) unless given a base URL: refused like any other
+    name; with base_url http://127.0.0.1:<port> Host and the server's port agree and the request passes."""
+    from fastapi.testclient import TestClient
+
+    from quelle.api import create_app
+
+    app = create_app(store.settings, store)
+    refused(TestClient(app).get("/healthz"), 403, "Host 'testserver'")
+    assert TestClient(app, base_url="http://127.0.0.1:8080").get("/healthz").json() == {"status": "ok"}
+    assert TestClient(app, base_url="http://localhost").get("/healthz").status_code == 200  # port 80 both ways
+    other = TestClient(app, base_url="http://127.0.0.1:8080", headers={"Origin": "http://localhost:8081"})
+    refused(other.get("/healthz"), 403, "Origin")

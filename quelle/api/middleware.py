@@ -83,7 +83,7 @@ class ApiKey:
 
 # --- without an API key: only this server on loopback, never another site's page --------------------------------
 
-DEFAULT_PORTS = {"http": 80, "https": 443}  # a Host or Origin without a port means the scheme's default port
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}  # no port in Host or Origin: the default
 OWN_ORIGIN_HOSTS = ("127.0.0.1", "localhost", "::1")  # pages of this server: http://<one of these>:<its port>
 _HOST = re.compile(r"(?:\[(?P<v6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9.-]+))(?::(?P<port>[0-9]{1,5}))?\Z", re.IGNORECASE)
 _ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>[^/?#@]+)\Z", re.IGNORECASE)

@@ -1,4 +1,9 @@
-"""`quelle serve`: the API under uvicorn, one process (one model and store), loopback only without an API key."""
+"""`quelle serve`: the API under uvicorn, one process (one model and store), loopback only without an API key.
+
+Without a key two layers keep it local: the socket is bound to 127.0.0.1 (check_host), and every request must
+name this server in its Host (127.0.0.0/8, localhost or [::1] with the server's port) and carry no Origin of
+another site (quelle.api.middleware.LoopbackOnly) — a DNS-rebound name or a form on any web page reaches the
+socket, not the API. With a key the key is the protection (any host, any Host header)."""
 
 from __future__ import annotations
 
@@ -62,7 +67,8 @@ def serve(
     else:
         say(
             f"Quelle API on http://{LOOPBACK}:{port} (docs /docs) – no QUELLE_API_KEY set: listening on {LOOPBACK} "
-            "only, without authentication"
+            f"only, without authentication; it answers requests for {LOOPBACK}:{port} or localhost:{port}, never "
+            "web pages of other sites"
         )
     if log_questions:
         say("--log-questions: question texts are written to the request log")
