@@ -12,6 +12,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("OPENAI_BASE_URL", None)
+# the feed tests serve their sites on 127.0.0.1 (tests/feed_server.py), which Quelle refuses to fetch unless the
+# operator allows it (issue 28: no fetching from the local network); tests of the refusal set their own list
+os.environ.setdefault("QUELLE_FEED_ALLOW_HOSTS", "127.0.0.1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"

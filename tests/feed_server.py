@@ -38,7 +38,10 @@ class Route:
 
 
 class FeedServer:
-    def __init__(self):
+    """`host`: the loopback address to serve on (any of 127/8 works on Linux, e.g. 127.0.0.2 for an "internal"
+    host); `port`: 0 picks a free one."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.routes: dict[str, Route] = {}
         self.hits: Counter = Counter()  # path -> requests (304s included)
         self.full: Counter = Counter()  # path -> requests answered with a body (200)
@@ -116,10 +119,10 @@ class FeedServer:
                 if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
                     super().handle_error(request, client_address)
 
-        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd = Server((host, port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> "FeedServer":

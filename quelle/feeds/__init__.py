@@ -66,6 +66,7 @@ def add_feed(
     kind: str | None = None,
     feed_settings: FeedSettings | None = None,
     transport=None,
+    resolve=None,
 ) -> AddResult:
     """Store a feed, sitemap or article URL. Without `kind` the URL is fetched once to see what it is (and that it
     can be read); RegistryError with the reason when it cannot."""
@@ -86,6 +87,9 @@ def add_feed(
                 transport=transport,
                 robots_cache=registry,
                 robots_ttl=fs.robots_ttl,
+                allow_hosts=fs.allow_hosts,
+                deadline=fs.deadline,
+                resolve=resolve,
             ) as fetcher:
                 kind, title, notes, _ = detect(fetcher, url, max_bytes)
         except (FetchError, ParseError) as e:

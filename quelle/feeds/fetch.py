@@ -1,19 +1,40 @@
 """Polite HTTP for feeds and pages (httpx): conditional GET, per-host rate limit, robots.txt, timeouts, a size limit,
-gzip, redirects, a User-Agent naming Quelle. Every failure becomes a FetchError with one clear reason."""
+gzip, redirects, a User-Agent naming Quelle. Every failure becomes a FetchError with one clear reason.
+
+Outbound safety (issue 28): a feed is someone else's text, and its links (or their redirects) must not make Quelle
+fetch from the operator's own network. Every hop — the URL, each redirect, robots.txt — is resolved once, and
+refused when any address it stands for is not public (loopback, private, link-local, multicast, unspecified,
+reserved, shared 100.64/10, or an IPv6 form carrying one), unless the operator allows the host
+(QUELLE_FEED_ALLOW_HOSTS: names, IPs, CIDRs). The connection then goes to exactly the checked addresses (`_Guard`,
+an httpcore network backend: no second DNS answer in between), keeping the URL's host name for the Host header, TLS
+SNI and certificate check. The refusal is decided before any connection, so it reads the same whether the internal
+host is up, down or its port closed. One deadline (QUELLE_FETCH_DEADLINE_S) bounds each fetch — all its hops and
+the whole body, every connect, read and write held to what is left of it — so a server sending a byte a second
+cannot hold a pass."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import re
+import socket
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 ROBOTS_AGENT = "Quelle"  # the product token robots.txt rules are matched against
 MAX_REDIRECTS = 5
 MAX_CRAWL_DELAY = 30.0  # a robots.txt Crawl-delay above this is capped (seconds)
+REDIRECTS = (301, 302, 303, 307, 308)
+NOT_PUBLIC = (
+    "the address is not public (loopback, private or link-local network); allow it with QUELLE_FEED_ALLOW_HOSTS"
+)
 
 
 def user_agent() -> str:
@@ -82,7 +103,13 @@ class _HostClock:
 
 
 class Fetcher:
-    """One pass's HTTP client. Use as a context manager. `max_bytes` bounds every body (after decompression)."""
+    """One pass's HTTP client. Use as a context manager. `max_bytes` bounds every body (after decompression).
+
+    `allow_hosts`: what may be fetched although its address is not public — an AllowList or its text
+    ("cms.intranet, 10.1.0.0/16"). `deadline`: seconds one get() may take in all (its redirects and body
+    included; robots.txt fetches have their own, and waiting for a host's turn does not count). `resolve(host,
+    port) -> [address, ...]`: the DNS lookup (tests inject names here). With a `transport` (tests: an
+    httpx.MockTransport) the addresses are checked all the same; only the connection is the transport's."""
 
     def __init__(
         self,
@@ -95,10 +122,16 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         robots_cache=None,
         robots_ttl: float = 86400.0,
+        allow_hosts: AllowList | str = "",
+        deadline: float = 30.0,
+        resolve: Callable[[str, int], list[str]] | None = None,
     ):
         """`robots_cache`: an object with robots_get(host) -> (status, body, fetched epoch) | None and
         robots_put(host, status, body) (the Registry); a copy younger than `robots_ttl` seconds is used as it is."""
         self.timeout = timeout
+        self.deadline = deadline
+        self.allow = allow_hosts if isinstance(allow_hosts, AllowList) else AllowList.parse(allow_hosts)
+        self.resolve = resolve or resolve_host
         self.robots_cache = robots_cache
         self.robots_ttl = robots_ttl
         self.max_bytes = max_bytes
@@ -106,13 +139,12 @@ class Fetcher:
         self.clock = _HostClock(rate, stop)
         self.robots: dict[str, urllib.robotparser.RobotFileParser | FetchError] = {}
         self.requests = 0
+        self.guard = _Guard() if transport is None else None
         self.client = httpx.Client(
             headers={"User-Agent": user_agent(), "Accept-Language": "de, en;q=0.8, *;q=0.5"},
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            max_redirects=MAX_REDIRECTS,
-            event_hooks={"request": [self._before_request]},
-            transport=transport,
+            follow_redirects=False,  # followed in _get, each hop checked
+            transport=transport if transport is not None else _GuardedTransport(self.guard),
             trust_env=False,
         )
 
@@ -125,13 +157,53 @@ class Fetcher:
     def close(self) -> None:
         self.client.close()
 
-    # --- every request, redirects included, passes here --------------------------------------------------
-    def _before_request(self, request: httpx.Request) -> None:
-        url = str(request.url)
+    # --- every request, redirects and robots.txt included, passes here --------------------------------------
+    def _prepare(self, url: str, hop: str, headers: dict, deadline: _Deadline) -> httpx.Request:
+        """The request for one hop (`hop`; `url` is what was asked for): an http(s) URL, its address allowed
+        (and pinned for the connection), robots.txt allowing it, the host's turn come."""
+        parts = urlsplit(hop)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            if hop == url:
+                raise FetchError(url, "not an http(s) URL", retry=False)
+            raise FetchError(url, f"it redirects to {_shown(hop)}, which is not an http(s) URL", retry=False)
+        request = self.client.build_request("GET", hop, headers=headers)
+        addresses = self._check_address(url, hop, request.url)
         if self.respect_robots and request.url.path != "/robots.txt":
-            self._check_robots(url)
-        self.clock.wait_turn(url)
+            with deadline.paused():  # robots.txt is a fetch of its own, with its own deadline
+                self._check_robots(str(request.url))
+        with deadline.paused():
+            self.clock.wait_turn(str(request.url))
+        left = deadline.remaining()
+        if left <= 0:
+            raise FetchError(url, deadline.reason, retry=True)
+        if left < self.timeout:  # no single step may wait past the deadline
+            deadline.bounded = True
+            request.extensions["timeout"] = httpx.Timeout(left).as_dict()
+        if self.guard is not None:
+            self.guard.pin(request.url.raw_host.decode("ascii"), _port(request.url), addresses)
         self.requests += 1
+        return request
+
+    def _check_address(self, url: str, hop: str, target: httpx.URL) -> list[str]:
+        """The addresses `target` may be connected to; FetchError when one of them is not public and not allowed.
+        Decided before any connection is made, so the reason is the same for an internal host that is up, down or
+        has its port closed. A name answering with several addresses is refused when any of them is refused."""
+        host = target.raw_host.decode("ascii")
+        try:
+            addresses = [ipaddress.ip_address(host)]  # an IP literal (httpx has normalised it)
+        except ValueError:
+            try:
+                addresses = [ipaddress.ip_address(a) for a in self.resolve(host, _port(target))]
+            except (OSError, UnicodeError, ValueError):
+                addresses = []
+            if not addresses:
+                raise FetchError(url, f"DNS lookup failed: host '{target.host}' not found") from None
+        if not self.allow.allows_name(host) and not all(
+            is_public(a) or self.allow.allows_address(a) for a in addresses
+        ):
+            where = "" if hop == url else f"it redirects to {_shown(hop)}; "
+            raise FetchError(url, f"refused: {where}{NOT_PUBLIC}", retry=False)
+        return [str(a) for a in addresses]
 
     def _check_robots(self, url: str) -> None:
         host = host_key(url)
@@ -182,53 +254,33 @@ class Fetcher:
         return self._get(url, headers, self.max_bytes)
 
     def _get(self, url: str, headers: dict, limit: int) -> Response:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise FetchError(url, "not an http(s) URL", retry=False)
+        deadline = _Deadline(self.deadline)
+        outer = self.guard.enter(deadline) if self.guard is not None else None
         try:
-            with self.client.stream("GET", url, headers=headers) as r:
-                if r.status_code == 304:
-                    return Response(
-                        str(r.url),
-                        304,
-                        etag=r.headers.get("etag") or headers.get("If-None-Match"),
-                        last_modified=r.headers.get("last-modified") or headers.get("If-Modified-Since"),
-                    )
-                if r.status_code >= 400:
-                    raise FetchError(
-                        url,
-                        f"HTTP {r.status_code} {r.reason_phrase}".strip(),
-                        retry=r.status_code != 410,
-                        status=r.status_code,
-                    )
-                if r.status_code != 200:
-                    raise FetchError(
-                        url, f"unexpected answer HTTP {r.status_code} {r.reason_phrase}".strip(), status=r.status_code
-                    )
-                declared = r.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    raise FetchError(url, _too_large(int(declared), limit), retry=False)
-                body = bytearray()
-                for piece in r.iter_bytes():
-                    body += piece
-                    if len(body) > limit:
-                        raise FetchError(url, _too_large(None, limit), retry=False)
-                return Response(
-                    str(r.url),
-                    200,
-                    bytes(body),
-                    r.headers.get("content-type", ""),
-                    r.headers.get("etag"),
-                    r.headers.get("last-modified"),
-                )
+            return self._follow(url, headers, limit, deadline)
+        finally:
+            if self.guard is not None:
+                self.guard.enter(outer)
+
+    def _follow(self, url: str, headers: dict, limit: int, deadline: _Deadline) -> Response:
+        hop = url
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                request = self._prepare(url, hop, headers, deadline)
+                with contextlib.closing(self.client.send(request, stream=True)) as r:
+                    if r.status_code in REDIRECTS and r.headers.get("location"):
+                        hop = str(request.url.join(r.headers["location"]))
+                        continue
+                    return self._answer(url, r, headers, limit, deadline)
+            raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
         except FetchError:
             raise
         except httpx.TimeoutException:
+            if deadline.expired():
+                raise FetchError(url, deadline.reason) from None
             raise FetchError(url, f"timed out after {self.timeout:g} s") from None
-        except httpx.TooManyRedirects:
-            raise FetchError(url, f"more than {MAX_REDIRECTS} redirects") from None
         except httpx.ConnectError as e:
-            raise FetchError(url, _connect_reason(parts, e)) from None
+            raise FetchError(url, _connect_reason(urlsplit(hop), e)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
             raise FetchError(url, f"the connection broke off ({_short(e)})") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
@@ -237,6 +289,271 @@ class Fetcher:
             raise FetchError(url, f"the compressed answer could not be unpacked ({_short(e)})") from None
         except httpx.HTTPError as e:
             raise FetchError(url, f"{type(e).__name__}: {_short(e)}") from None
+
+    def _answer(self, url: str, r: httpx.Response, headers: dict, limit: int, deadline: _Deadline) -> Response:
+        if r.status_code == 304:
+            return Response(
+                str(r.url),
+                304,
+                etag=r.headers.get("etag") or headers.get("If-None-Match"),
+                last_modified=r.headers.get("last-modified") or headers.get("If-Modified-Since"),
+            )
+        if r.status_code >= 400:
+            raise FetchError(
+                url,
+                f"HTTP {r.status_code} {r.reason_phrase}".strip(),
+                retry=r.status_code != 410,
+                status=r.status_code,
+            )
+        if r.status_code != 200:
+            raise FetchError(
+                url, f"unexpected answer HTTP {r.status_code} {r.reason_phrase}".strip(), status=r.status_code
+            )
+        declared = r.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, _too_large(int(declared), limit), retry=False)
+        body = bytearray()
+        for piece in r.iter_bytes():
+            body += piece
+            if len(body) > limit:
+                raise FetchError(url, _too_large(None, limit), retry=False)
+            if deadline.remaining() <= 0:
+                raise FetchError(url, deadline.reason)
+        return Response(
+            str(r.url),
+            200,
+            bytes(body),
+            r.headers.get("content-type", ""),
+            r.headers.get("etag"),
+            r.headers.get("last-modified"),
+        )
+
+
+# --- where a request may go ------------------------------------------------------------------------------------
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """The addresses `host` stands for (socket.getaddrinfo, TCP), in the resolver's order, each once."""
+    return list(dict.fromkeys(str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT (RFC 6598)
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """False for loopback, private (RFC 1918, fc00::/7), link-local, multicast, unspecified, reserved and shared
+    (100.64/10) addresses, and for IPv6 addresses carrying such an IPv4 one (IPv4-mapped ::ffff:a.b.c.d,
+    IPv4-compatible ::a.b.c.d, 6to4, Teredo, NAT64 64:ff9b::/96)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if int(address) >> 32 == 0 or address in _NAT64:  # IPv4-compatible (deprecated) or NAT64
+            inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(v4 is not None and not is_public(v4) for v4 in inner):
+            return False
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_unspecified
+        or address.is_reserved
+        or (address.version == 4 and address in _SHARED)
+    )
+
+
+_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """QUELLE_FEED_ALLOW_HOSTS: host names (matched against the URL's host, case-insensitive, exactly) and IPs or
+    CIDRs (matched against the resolved address) that may be fetched although their address is not public."""
+
+    names: frozenset[str] = frozenset()
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    text: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "AllowList":
+        """From "cms.intranet, 10.1.0.0/16, 127.0.0.1"; ValueError naming an entry that is none of these."""
+        names: list[str] = []
+        networks: list = []
+        shown: list[str] = []
+        for raw in (text or "").split(","):
+            entry = raw.strip()
+            if not entry:
+                continue
+            try:
+                if "/" in entry:
+                    networks.append(ipaddress.ip_network(entry, strict=False))
+                    shown.append(str(networks[-1]))
+                else:
+                    networks.append(ipaddress.ip_network(ipaddress.ip_address(entry.strip("[]"))))
+                    shown.append(str(networks[-1].network_address))
+                continue
+            except ValueError:
+                pass
+            name = _ascii_name(entry)
+            if name is None:
+                raise ValueError(
+                    f"'{entry}' is neither a host name (without scheme, port or wildcard), an IP address nor a CIDR"
+                )
+            names.append(name)
+            shown.append(name)
+        return cls(frozenset(names), tuple(networks), ",".join(shown))
+
+    def allows_name(self, host: str) -> bool:
+        return _ascii_name(host) in self.names if self.names else False
+
+    def allows_address(self, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        forms = [address]
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            forms.append(address.ipv4_mapped)
+        return any(form in net for form in forms for net in self.networks if form.version == net.version)
+
+
+def _ascii_name(host: str) -> str | None:
+    """A host name as it goes on the wire (lower case, IDNA, no trailing dot); None when it is not one."""
+    name = host.strip().rstrip(".").lower()
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return name if _NAME.fullmatch(name) else None
+
+
+def _port(url: httpx.URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+def _shown(url: str) -> str:
+    return url if len(url) <= 200 else url[:197] + "…"
+
+
+# --- the connection: only to checked addresses, within the deadline ------------------------------------------
+
+
+class _Deadline:
+    """One get()'s time: `seconds` of talking to servers; time in paused() blocks (robots.txt, a host's turn)
+    is added back."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.bounded = False  # the last wait was cut to what is left of the deadline
+
+    @property
+    def reason(self) -> str:
+        return f"no complete answer within {self.seconds:g} s (QUELLE_FETCH_DEADLINE_S)"
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.bounded or self.remaining() <= 0
+
+    @contextlib.contextmanager
+    def paused(self):
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.end += time.monotonic() - start
+
+    def limit(self, timeout: float | None, error: type[Exception]) -> float:
+        """`timeout` cut to what is left; `error` (an httpcore timeout) when nothing is."""
+        left = self.remaining()
+        if left <= 0:
+            self.bounded = True
+            raise error("deadline passed")
+        self.bounded = timeout is None or left < timeout
+        return left if self.bounded else timeout
+
+
+class _Guard(httpcore.NetworkBackend):
+    """httpcore's network backend for the Fetcher: connects only to the addresses the Fetcher checked for a host
+    and port just before the request (`pin`), and holds every connect, TLS handshake, read and write to the
+    current get()'s deadline (per thread: `enter`)."""
+
+    def __init__(self):
+        self.inner = httpcore.SyncBackend()
+        self.pins: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.lock = threading.Lock()
+        self.local = threading.local()
+
+    def pin(self, host: str, port: int, addresses: list[str]) -> None:
+        with self.lock:
+            self.pins[(host.lower(), port)] = tuple(addresses)
+
+    def enter(self, deadline: _Deadline | None) -> _Deadline | None:
+        """Make `deadline` the current one on this thread; returns the one before."""
+        before = getattr(self.local, "deadline", None)
+        self.local.deadline = deadline
+        return before
+
+    def limit(self, timeout: float | None, error: type[Exception]) -> float | None:
+        deadline = getattr(self.local, "deadline", None)
+        return timeout if deadline is None else deadline.limit(timeout, error)
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None) -> httpcore.NetworkStream:
+        with self.lock:
+            addresses = self.pins.get((host.lower(), port))
+        if not addresses:  # never a connection the Fetcher has not checked
+            raise httpcore.ConnectError(f"{host}:{port} was not checked")
+        failure: Exception | None = None
+        for address in addresses:  # in the resolver's order, as socket.create_connection would
+            try:
+                stream = self.inner.connect_tcp(
+                    address, port, self.limit(timeout, httpcore.ConnectTimeout), local_address, socket_options
+                )
+                return _GuardedStream(stream, self)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as e:
+                failure = e
+        raise failure
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched from")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class _GuardedStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, guard: _Guard):
+        self.stream, self.guard = stream, guard
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, self.guard.limit(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, self.guard.limit(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        # server_hostname is the URL's host name: SNI and the certificate check are for it, not for the address
+        limit = self.guard.limit(timeout, httpcore.ConnectTimeout)
+        return _GuardedStream(self.stream.start_tls(ssl_context, server_hostname, limit), self.guard)
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    """httpx's own transport over a connection pool that connects through a _Guard."""
+
+    def __init__(self, guard: _Guard):
+        # not super().__init__(): the pool it makes would resolve names and connect by itself
+        limits = httpx.Limits()
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=guard,
+        )
 
 
 def _too_large(size: int | None, limit: int) -> str:

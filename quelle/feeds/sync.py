@@ -109,6 +109,7 @@ class Syncer:
         stop: threading.Event | None = None,
         on_wait: Callable[[], None] | None = None,
         transport=None,
+        resolve=None,
     ):
         self.library = library
         self.registry = registry
@@ -117,6 +118,7 @@ class Syncer:
         self.stop = stop or threading.Event()
         self.on_wait = on_wait
         self.transport = transport  # tests: an httpx transport
+        self.resolve = resolve  # tests: (host, port) -> [address, ...] instead of DNS
         self._chunks_before = 0
         self._chunks_total = 0
 
@@ -133,6 +135,9 @@ class Syncer:
             transport=self.transport,
             robots_cache=self.registry,
             robots_ttl=s.robots_ttl,
+            allow_hosts=s.allow_hosts,
+            deadline=s.deadline,
+            resolve=self.resolve,
         )
 
     # --- a pass ---------------------------------------------------------------------------------------------
