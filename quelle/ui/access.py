@@ -10,6 +10,12 @@ feeds). Secrets come from the environment (QUELLE_*) or Streamlit's secrets.toml
 (hmac.compare_digest over SHA-256 digests, so neither the length nor the content leaks through timing) and never
 logged or shown.
 
+DNS rebinding (issue 28): without a password every session is an editor, so a page on a foreign name that re-binds
+to 127.0.0.1 must not get one. `host_allowed` is the rule — a loopback name, an address literal (never a rebound
+name), or a name the operator configured (QUELLE_HOST, server.address, server.allowedHosts); any port — and
+`gate()` applies it to the Host of the session's websocket request before anything renders, on every page (the
+role check of the editor actions too). With a password the login is the protection, so any Host is served.
+
 `python -m quelle.ui.access` is the preflight `make run` runs before Streamlit: it exits 2 with a message when the
 host is a network address and neither a password nor QUELLE_ALLOW_OPEN is set.
 """
@@ -25,7 +31,8 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -54,6 +61,52 @@ def is_network_host(host: str | None) -> bool:
         return not ipaddress.ip_address(name).is_loopback
     except ValueError:
         return True  # a host name: it may resolve to any interface
+
+
+def _host_name(host_header: str | None) -> str | None:
+    """The name in a Host header (`name`, `name:port`, `1.2.3.4:port`, `[::1]:port`), lower case, without
+    brackets and a trailing dot; None for anything malformed (user info, a path, a bad port)."""
+    value = (host_header or "").strip()
+    if not value or any(c in value for c in "/?#@\\ \t"):
+        return None
+    try:
+        parts = urlsplit(f"//{value}")
+        parts.port  # noqa: B018 — raises ValueError for a port that is not a number in 0..65535
+    except ValueError:
+        return None
+    name = (parts.hostname or "").rstrip(".")
+    return name or None
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def _matches(name: str, pattern: str) -> bool:
+    """Streamlit's server.allowedHosts patterns: an exact name, `*.example.org` (its subdomains) or `*` (any)."""
+    pattern = pattern.strip().lower().strip("[]").rstrip(".")
+    if pattern == "*":
+        return True
+    if pattern.startswith("*."):
+        return name.endswith(pattern[1:])
+    return bool(pattern) and name == pattern
+
+
+def host_allowed(host_header: str | None, trusted: Iterable[str] = ()) -> bool:
+    """May a request with this Host reach the app without a password? Yes for a loopback name (localhost, …), any
+    address literal (127.0.0.0/8, ::1, or another: a browser sends one only for the address it connected to, so it
+    cannot be a re-bound name) and the names in `trusted` (exact, `*.domain` or `*`); the port does not matter.
+    No for every other name — a DNS-rebinding page's — and for a missing or malformed Host."""
+    name = _host_name(host_header)
+    if name is None:
+        return False
+    if name in LOOPBACK_NAMES or _is_address(name):
+        return True
+    return any(_matches(name, pattern) for pattern in trusted)
 
 
 def _secret(value: Any) -> SecretStr | None:
@@ -88,13 +141,20 @@ class Access:
     editor_password: SecretStr | None = field(default=None, repr=False)
     allow_open: bool = False
     login_delay: float = 1.0
+    trusted_hosts: tuple[str, ...] = ()  # names besides loopback the app answers to without a password
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, secrets: Mapping[str, Any] | None = None, server_address: str | None | bool = False
+        cls,
+        settings: Settings,
+        secrets: Mapping[str, Any] | None = None,
+        server_address: str | None | bool = False,
+        allowed_hosts: Iterable[str] = (),
     ) -> "Access":
         """Settings (environment) first, then the same names in `secrets` (secrets.toml). `server_address` is the
-        address Streamlit binds to (None: all interfaces); False when unknown (the preflight before Streamlit)."""
+        address Streamlit binds to (None: all interfaces); False when unknown (the preflight before Streamlit).
+        QUELLE_HOST, `server_address` and `allowed_hosts` (Streamlit's server.allowedHosts) name the hosts the
+        operator chose: served without a password (wildcard addresses such as 0.0.0.0 name no host)."""
         secrets = secrets or {}
         reader = _secret(settings.reader_password) or _secret(secrets.get("QUELLE_READER_PASSWORD"))
         editor = _secret(settings.editor_password) or _secret(secrets.get("QUELLE_EDITOR_PASSWORD"))
@@ -102,6 +162,8 @@ class Access:
         host = settings.host
         if "host" not in settings.model_fields_set and secrets.get("QUELLE_HOST"):
             host = str(secrets["QUELLE_HOST"])
+        configured = [host, server_address if isinstance(server_address, str) else ""]
+        trusted = tuple(h for h in configured if h and not _is_wildcard(h)) + tuple(allowed_hosts or ())
         if server_address is not False and is_network_host(server_address) and not is_network_host(host):
             host = server_address or "0.0.0.0"  # Streamlit listens wider than QUELLE_HOST says: that counts
         return cls(
@@ -110,6 +172,7 @@ class Access:
             editor_password=editor,
             allow_open=allow_open,
             login_delay=settings.login_delay,
+            trusted_hosts=trusted,
         )
 
     @property
@@ -125,6 +188,11 @@ class Access:
     def open_on_network(self) -> bool:
         """Reachable from the network without a password (only with allow_open): show the warning banner."""
         return self.exposed and not self.protected
+
+    def serves_host(self, host_header: str | None) -> bool:
+        """May a request with this Host header use the app? With a password always (the login decides, and a
+        password is what serving under any name — a proxy's domain — needs); without one only `host_allowed`."""
+        return self.protected or host_allowed(host_header, self.trusted_hosts)
 
     def startup_refused(self) -> bool:
         """On a network address without a password, unless allow_open says so on purpose."""
@@ -151,6 +219,11 @@ class Access:
         if session_role == READER and self.reader_password:
             return READER
         return None
+
+
+def _is_wildcard(host: str) -> bool:
+    name = host.strip().strip("[]")
+    return not name or (_is_address(name) and ipaddress.ip_address(name).is_unspecified)
 
 
 def can_edit(role: str | None) -> bool:
@@ -186,16 +259,40 @@ def _streamlit_secrets() -> dict[str, Any]:
 
 
 def current() -> Access:
-    """This process's access rules: environment, secrets.toml and the address Streamlit listens on."""
+    """This process's access rules: environment, secrets.toml, the address Streamlit listens on and the hosts its
+    server.allowedHosts names."""
     import streamlit as st
 
-    return Access.from_settings(Settings(), _streamlit_secrets(), st.get_option("server.address"))
+    return Access.from_settings(
+        Settings(), _streamlit_secrets(), st.get_option("server.address"), st.get_option("server.allowedHosts") or ()
+    )
+
+
+def request_headers() -> Mapping[str, str]:
+    """The headers of the request that opened this session (the websocket's); empty when there is none — AppTest
+    runs the script in-process, without a browser and so without any request."""
+    import streamlit as st
+
+    return st.context.headers
+
+
+def foreign_host(access: Access) -> str | None:
+    """The Host header of this session's request if the app must not serve it (see `Access.serves_host`), else
+    None. A session without any request headers (AppTest, no browser) is not refused: rebinding needs a browser,
+    and a browser's websocket always carries a Host (HTTP/1.1 requires it)."""
+    headers = request_headers()
+    if not headers:
+        return None
+    host = headers.get("Host")
+    return None if access.serves_host(host) else (host or "")
 
 
 def current_role(access: Access | None = None) -> str | None:
     import streamlit as st
 
     access = access or current()
+    if foreign_host(access) is not None:
+        return None  # a re-bound name: not even the editor role of the open app
     if not access.protected:
         return EDITOR
     return access.role(st.session_state.get(ROLE_KEY))
@@ -234,6 +331,28 @@ def logout() -> None:
     st.query_params.clear()
 
 
+# The refusal of a foreign Host (kept here until quelle/ui/i18n.py takes it over as „access_host_refused“).
+HOST_REFUSED = {
+    "de": "Quelle antwortet nicht unter dieser Adresse: Die Seite wurde über „{host}“ aufgerufen. Ohne Passwort "
+    "antwortet Quelle nur unter einer lokalen Adresse (http://127.0.0.1 oder http://localhost) oder einem Namen, "
+    "den der Betrieb eingetragen hat (QUELLE_HOST, server.address, server.allowedHosts) — so kann keine fremde "
+    "Webseite (DNS-Rebinding) Artikel lesen, hochladen oder löschen. Für den Zugriff unter anderen Namen: "
+    "Passwörter setzen (QUELLE_READER_PASSWORD, QUELLE_EDITOR_PASSWORD).",
+    "en": "Quelle does not answer at this address: the page was opened as “{host}”. Without a password Quelle "
+    "answers only on a local address (http://127.0.0.1 or http://localhost) or a name the operator configured "
+    "(QUELLE_HOST, server.address, server.allowedHosts), so that no foreign web page (DNS rebinding) can read, "
+    "upload or delete articles. To serve other names, set passwords (QUELLE_READER_PASSWORD, "
+    "QUELLE_EDITOR_PASSWORD).",
+}
+
+
+def host_refusal(host: str, lang: str) -> str:
+    """The refusal for `host` (only its name is shown, and only if it is a well-formed one)."""
+    name = _host_name(host)
+    shown = name if name and all(c.isalnum() or c in ".-:" for c in name) else "?"
+    return HOST_REFUSED.get(lang, HOST_REFUSED["de"]).format(host=shown[:100])
+
+
 def host_label(host: str | None, lang: str) -> str:
     from quelle.ui.i18n import text as t
 
@@ -253,6 +372,10 @@ def gate(pages: list | None = None) -> str:
     lang = language()
     if access.startup_refused():
         st.error(t("access_refused", lang, host=host_label(access.host, lang)), icon=":material/block:")
+        st.stop()
+    refused = foreign_host(access)
+    if refused is not None:
+        st.error(host_refusal(refused, lang), icon=":material/block:")
         st.stop()
     if access.open_on_network:
         st.warning(t("access_open_banner", lang, host=host_label(access.host, lang)), icon=":material/warning:")
