@@ -69,10 +69,13 @@ class Library:
         progress: ProgressFn | None = None,
         on_wait: Callable[[], None] | None = None,
         fields: dict[str, str] | None = None,
+        names: dict[str, str] | None = None,
     ) -> IngestReport:
         """Files and folders in. `fields` maps article fields to a dump's own names ({'text': 'body'}).
-        `progress` gets ('files', done, total) per file and ('chunks', embedded, queued) while embedding."""
-        return self._locked(lambda: self._ingest(paths, progress, fields), on_wait)
+        `progress` gets ('files', done, total) per file and ('chunks', embedded, queued) while embedding.
+        `names` maps a file's path to the name it is recorded under — its articles' `path` and entry in `sources`,
+        its FileResult — instead of the path (an upload's name, not the server's temp folder)."""
+        return self._locked(lambda: self._ingest(paths, progress, fields, names or {}), on_wait)
 
     def add_articles(
         self, articles: list[Article], progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None
@@ -96,15 +99,27 @@ class Library:
             lock.release()
 
     def _ingest(
-        self, paths: list[Path], progress: ProgressFn | None, fields: dict[str, str] | None = None
+        self,
+        paths: list[Path],
+        progress: ProgressFn | None,
+        fields: dict[str, str] | None = None,
+        names: dict[str, str] | None = None,
     ) -> IngestReport:
         report = IngestReport()
         files, errors = find_files(list(paths))
+        names = names or {}
         for e in errors:
             status = "skipped" if e.problem.startswith("skipped") else "failed"
-            report.files.append(FileResult(e.path, status, message=e.problem))
+            report.files.append(FileResult(names.get(e.path, e.path), status, message=e.problem))
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
-        units = [(str(f), lambda f=f: load(f, fields, max_bytes)) for f in files]
+
+        def load_as(f: Path, name: str | None) -> Loaded:
+            got = load(f, fields, max_bytes)
+            for art in got.articles if name else ():
+                art.path = name
+            return got
+
+        units = [(names.get(str(f), str(f)), lambda f=f: load_as(f, names.get(str(f)))) for f in files]
         return self._ingest_units(report, units, progress, "files")
 
     def _ingest_units(

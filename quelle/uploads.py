@@ -7,10 +7,15 @@ Too large or unsupported files are refused here, unread and unwritten, with a `R
 face words it (the UI in its language, the API in English with an HTTP status). The faces keep only what is theirs:
 the UI its role check, the API its request limits and HTTP errors. The temp folder is removed afterwards, so
 uploading the same file again finds it unchanged instead of adding a copy.
+
+An uploaded article is recorded under its upload name (safe_filename: `bericht.html`), never under the temp path
+it was read from: its `path`, its entry in `sources` (listed by the Artikel page and GET /v1/articles) and every
+message name the upload, not the server's folders (`without_folder`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -48,6 +53,14 @@ def safe_filename(name: str, taken: set[str] | None = None) -> str:
     if taken is not None:
         taken.add(candidate.lower())
     return candidate
+
+
+def without_folder(message: str, folder: str | Path) -> str:
+    """`message` without the server folder `folder` (e.g. an upload's temp folder) in the paths it names:
+    `/tmp/quelle-upload-x/a.md: line 3: …` becomes `a.md: line 3: …`."""
+    for name in sorted({str(Path(folder)), str(Path(folder).resolve())}, key=len, reverse=True):
+        message = message.replace(name + os.sep, "").replace(name, "")
+    return message
 
 
 def max_bytes(max_file_mb: float) -> int:
@@ -125,14 +138,16 @@ def ingest_uploads(
     describe: Callable[[Refusal], str] = Refusal.english,
     progress: ProgressFn | None = None,
 ) -> list[UploadResult]:
-    """Write each acceptable file under a safe name in a new temp folder, ingest them together, one result per
-    file in upload order. Refused files get `refusal` and `describe(refusal)` as their message."""
+    """Write each acceptable file under a safe name in a new temp folder, ingest them together (recorded under
+    that name, not the temp path), one result per file in upload order. Refused files get `refusal` and
+    `describe(refusal)` as their message."""
     suffixes = supported_suffixes()
     results: list[UploadResult] = []
     with tempfile.TemporaryDirectory(prefix="quelle-upload-") as folder:
         root = Path(folder).resolve()
         taken: set[str] = set()
         by_path: dict[str, UploadResult] = {}
+        names: dict[str, str] = {}  # temp path -> the upload name its articles are recorded under
         for f in files:
             result = UploadResult(name=f.name)
             results.append(result)
@@ -145,18 +160,20 @@ def ingest_uploads(
                 raise ValueError(f"upload name escapes its folder: {f.name!r}")
             with open(path, "wb") as out:
                 f.write_to(out)
-            by_path[str(path)] = result
-        paths = [Path(p) for p in by_path]
+            by_path[str(path)] = by_path[path.name] = result
+            names[str(path)] = path.name
+        paths = [Path(p) for p in names]
 
         def on_progress(what: str, done: int, of: int) -> None:
             if progress and what == "files":
                 progress(done, of, paths[done - 1].name if 0 < done <= len(paths) else "")
 
         if paths:
-            report = library.ingest(paths, progress=on_progress)
+            report = library.ingest(paths, progress=on_progress, names=names)
             for r in report.files:
                 result = by_path.get(r.path) or by_path.get(str(Path(r.path)))
                 if result is not None:
-                    result.status, result.chunks, result.message = r.status, r.chunks, r.message
+                    result.status, result.chunks = r.status, r.chunks
+                    result.message = without_folder(r.message, root)
                     result.articles = tuple(r.articles)
     return results

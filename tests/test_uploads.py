@@ -15,7 +15,7 @@ class FakeLibrary:
     def __init__(self):
         self.seen: dict[str, bytes] = {}
 
-    def ingest(self, paths, progress=None):
+    def ingest(self, paths, progress=None, names=None):
         from quelle.library import FileResult, IngestReport
 
         report = IngestReport()

@@ -1,5 +1,12 @@
 """Batch OUTPUT files: rows in input order, .jsonl or .csv (UTF-8 with BOM), written atomically; earlier OUTPUT read
-back for resuming."""
+back for resuming.
+
+CSV cells are text to a spreadsheet (`spreadsheet_safe`): a question, answer or carried column beginning with `=`,
+`+`, `-`, `@`, tab or CR — a formula to Excel or LibreOffice, e.g. an article sentence `=WEBSERVICE(…)` — gets a
+leading `'` (the OWASP rule); reading an OUTPUT back undoes it (`spreadsheet_text`), so a resumed run finds its rows.
+JSONL keeps every value verbatim. Every face that writes CSV (`quelle batch`, the API's batch result, the Stapel
+page, the tables the pages show) uses these two functions.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,34 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 OUTPUT_FIELDS = ("id", "question", "answer", "abstained", "citations", "backend", "model", "latency_ms", "error")
 CITATION_FIELDS = ("n", "article_id", "title", "date", "source")
 OUTPUT_FORMATS = (".jsonl", ".csv")
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula (OWASP, CSV injection)
+_QUOTED = re.compile("^'*[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")  # a trigger behind any leading quotes
+_UNQUOTE = re.compile("^'+[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV/XLSX cell that a spreadsheet opens as text: a string beginning with a formula trigger (or with quotes
+    before one, so that `spreadsheet_text` can tell them apart) gets a leading `'`. Numbers (int, float — e.g. a
+    score of -0.5), booleans and None stay as they are; the string "-5" is text and is quoted."""
+    if isinstance(value, str) and _QUOTED.match(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """The value `spreadsheet_safe` was given (its `'` removed): for reading a CSV output back."""
+    if isinstance(value, str) and _UNQUOTE.match(value):
+        return value[1:]
+    return value
 
 
 class OutputError(ValueError):
@@ -73,8 +102,7 @@ def read_output(path: str | Path) -> list[dict]:
 
 
 def _from_csv(r: dict) -> dict:
-    row = dict(r)
-    row.pop(None, None)
+    row = {spreadsheet_text(k): spreadsheet_text(v) for k, v in r.items() if k is not None}
     row["abstained"] = str(row.get("abstained", "")).lower() == "true"
     try:
         row["citations"] = json.loads(row.get("citations") or "[]")
@@ -92,9 +120,11 @@ def _csv_value(v: Any) -> str:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, (str, int, float)):
-        return str(v)
-    return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, (int, float)):
+        return str(v)  # a number: a spreadsheet reads -0.5 as the number it is
+    if isinstance(v, str):
+        return spreadsheet_safe(v)
+    return json.dumps(v, ensure_ascii=False)  # citations and other lists/objects: begin with [ or {
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -119,7 +149,7 @@ def write_output(path: Path, rows: list[dict]) -> None:
             columns += [k for k in r if k not in columns]
         with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
-            w.writerow(columns)
+            w.writerow([spreadsheet_safe(c) for c in columns])
             for r in rows:
                 w.writerow([_csv_value(r.get(c)) for c in columns])
             f.flush()

@@ -9,14 +9,16 @@ from pathlib import Path
 import streamlit as st
 
 from quelle.batch import INPUT_FORMATS, OUTPUT_FORMATS, InputError, OutputError, read_output, run_batch
+from quelle.batch.output import spreadsheet_safe
 from quelle.ui import state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
-from quelle.uploads import safe_filename
+from quelle.uploads import safe_filename, without_folder
 
 
 def table_rows(rows: list[dict]) -> list[dict]:
-    """Output rows for st.dataframe (plain text cells): citations as '[n] title' lines."""
+    """Output rows for st.dataframe (plain text cells): citations as '[n] title' lines. The table's own CSV download
+    writes cells as they are, so they are spreadsheet-safe like the output file's (a leading `'` before `=`, …)."""
     out = []
     for r in rows:
         cites = r.get("citations") or []
@@ -32,6 +34,7 @@ def table_rows(rows: list[dict]) -> list[dict]:
                 "error": r.get("error") or "",
             }
         )
+        out[-1] = {k: spreadsheet_safe(v) for k, v in out[-1].items()}
     return out
 
 
@@ -47,7 +50,10 @@ def answer_file(name: str, data: bytes, output_format: str, request: state.Reque
         source = Path(folder) / safe_filename(name)
         source.write_bytes(data)
         target = Path(folder) / f"{source.stem}-antworten{output_format}"
-        summary = run_batch(source, target, request.settings, res, filters=request.filters, progress=progress)
+        try:
+            summary = run_batch(source, target, request.settings, res, filters=request.filters, progress=progress)
+        except (InputError, OutputError) as e:  # named by the file's name, not by the server's temp folder
+            raise type(e)(without_folder(str(e), folder)) from None
         return {
             "summary": summary.to_dict(),
             "rows": table_rows(read_output(target)),
