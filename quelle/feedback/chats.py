@@ -20,6 +20,7 @@ import re
 import secrets
 import uuid
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from quelle.feedback.store import FeedbackStore
 
@@ -125,13 +126,64 @@ LABELS = {
 }
 
 
-def _md_text(value: str) -> str:
-    """Text for the Markdown file: kept readable, but no raw HTML (a `<script>` in an article stays text)."""
-    return (value or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Markdown from untrusted text (titles, passages, questions, answers, sources, dates all come from articles or
+# users): every character that is markup somewhere is escaped, so a renderer shows the text as it was written.
+# Inline syntax anywhere (emphasis, code, links, images, HTML, entities, tables, strikethrough, math, emoji and
+# autolinks — `:` and `@` — and `#`/`=`) is backslash-escaped; `& < >` become entities (no raw HTML); a `.` inside a
+# word (`evil.example`: what a GFM/linkify autolinker takes for a host) is escaped, a sentence's end is not; at the
+# start of a line the block markers (`-`, `+`, `1.`) are escaped too and indentation is dropped (no list, heading,
+# quote, code block or setext underline). Hyphens, commas and sentence ends inside a line stay readable.
+_INLINE = re.compile(r"([\\`*_~{}\[\]()!|:@$=#^])")
+_IN_WORD_DOT = re.compile(r"\.(?=\S)")
+_BLOCK_START = re.compile(r"^(?:([-+])|(\d+)([.)]))")  # a list item: `- `, `+ `, `1. `
+_URL_SAFE = ":/?#[]@!$&'*+,;=%-._~"  # kept in a link target; everything else (spaces, parentheses, <>…) encoded
+
+
+def _md_line(value) -> str:
+    """One line of Markdown text showing `value` as it is (see above)."""
+    text = _INLINE.sub(r"\\\1", str(value).strip())
+    text = _IN_WORD_DOT.sub(r"\\.", text)
+    text = _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_text(value) -> str:
+    """A one-line field (title, question, date, source, error): line breaks become spaces, so nothing it holds
+    can start a block (a heading, a list) of its own; markup escaped (_md_line)."""
+    return _md_line(" ".join(str(value or "").split()))
+
+
+def _md_lines(value) -> list[str]:
+    """A text with lines (answer, passage): each line escaped on its own (_md_line), blank lines kept."""
+    return [_md_line(" ".join(line.split())) if line.strip() else "" for line in str(value or "").strip().splitlines()]
+
+
+def _answer(value) -> str:
+    """The answer: its lines kept (a hard break at each line end, e.g. „Mögliche Antworten:“ and its candidates),
+    blank lines as paragraph breaks."""
+    lines = _md_lines(value)
+    return "\n".join(line + "\\" if line and nxt else line for line, nxt in zip(lines, lines[1:] + [""]))
 
 
 def _quoted(value: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in _md_text(value).strip().splitlines())
+    """A passage as a block quote, line by line."""
+    return "\n".join("> " + line if line else ">" for line in _md_lines(value))
+
+
+def article_link(url) -> str | None:
+    """An article's URL as a Markdown link target: only http(s) with a host; spaces, parentheses, `<>`, quotes,
+    backslashes and non-ASCII percent-encoded (so the URL can neither end the link early nor become another);
+    None for anything else (a `javascript:` URL is shown as text, not linked)."""
+    url = str(url or "").strip()
+    if not url or any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(url, safe=_URL_SAFE)
 
 
 def _turns(messages: list[dict]):
@@ -155,9 +207,9 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
     lab = LABELS.get(language, LABELS["de"])
     out = [f"# {lab['title']}", ""]
     if stamp:
-        out += [f"{lab['exported']}: {stamp}", ""]
+        out += [f"{lab['exported']}: {_md_text(stamp)}", ""]
     for i, (question, m) in enumerate(_turns(messages), 1):
-        out += [f"## {i}. {lab['question']}: {_md_text(question).strip()}", ""]
+        out += [f"## {i}. {lab['question']}: {_md_text(question)}", ""]
         if m is None:
             continue
         if m.get("error"):
@@ -166,24 +218,20 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
         answer = m.get("answer") or {}
         text = answer.get("answer", m.get("content", ""))
         out += [f"**{lab['answer']}**" + (f" ({lab['abstained']})" if answer.get("abstained") else "") + ":", ""]
-        out += [_md_text(text).strip(), ""]
-        cites = sorted(answer.get("citations") or [], key=lambda c: c.get("n", 0))
+        out += [_answer(text), ""]
+        cites = sorted(answer.get("citations") or [], key=lambda c: _number(c.get("n")))
         if cites:
             out += [f"**{lab['sources']}:**", ""]
         for c in cites:
-            where = ", ".join(
-                str(x)
-                for x in (c.get("date"), c.get("source"), f"{lab['page']} {c['page']}" if c.get("page") else "")
-                if x
-            )
-            line = f"[{c.get('n')}] {_md_text(c.get('title') or c.get('article_id') or '?')}"
-            line += f" ({_md_text(where)})" if where else ""
+            page = f"{lab['page']} {_md_text(c['page'])}" if c.get("page") not in (None, "") else ""
+            where = ", ".join(x for x in (_md_text(c.get("date")), _md_text(c.get("source")), page) if x)
+            # `[n]` is Quelle's own (no link: user text cannot define a link label, its brackets are escaped)
+            line = f"[{_number(c.get('n'))}] {_md_text(c.get('title') or c.get('article_id') or '?')}"
+            line += f" ({where})" if where else ""
             url = str(c.get("url") or "").strip()
             if url:
-                plain_url = url.lower().startswith(("http://", "https://")) and not any(
-                    ch in url for ch in "<>\"' \t\n"
-                )
-                line += f" – <{url}>" if plain_url else f" – {_md_text(url)}"
+                link = article_link(url)
+                line += f" – <{link}>" if link else f" – {_md_text(url)}"
             out += [line, ""]
             passage = c.get("text") or ""
             spans = c.get("highlights") or []
@@ -191,6 +239,14 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
             if cited.strip():
                 out += [_quoted(cited), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _number(n) -> int:
+    """A citation's number as an int (0 when it is none)."""
+    try:
+        return int(n)
+    except (TypeError, ValueError):
+        return 0
 
 
 def chat_json(messages: list[dict]) -> str:

@@ -17,7 +17,7 @@ from quelle.settings import Settings
 from quelle.ui import access, state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
-from quelle.uploads import safe_filename
+from quelle.uploads import safe_filename, without_folder
 
 OWN_REPORTS = "eval_own_reports"  # session_state: the report folders this session's runs wrote
 DEMO_GOLD = Path(str(bundled.demo_gold()))  # package data (data/demo/gold.jsonl in the repo)
@@ -59,11 +59,12 @@ def run(gold: Path | list[GoldQuestion], request: state.Request, lang: str, resu
 
 
 class ReportRefused(PermissionError):
-    """A report folder this role may not open (or no folder at all); `key` names the UI text."""
+    """A report folder this role may not open (or no folder at all); `key` names the UI text, `typed` the folder as
+    the user gave it (what the message shows: the resolved `path` is the server's and stays on the server)."""
 
-    def __init__(self, key: str, path: Path):
+    def __init__(self, key: str, path: Path, typed: str = ""):
         super().__init__(f"{key}: {path}")
-        self.key, self.path = key, path
+        self.key, self.path, self.typed = key, path, typed or str(path)
 
 
 REPORT_FILES = ("metrics.json", "report.html", "report.md", *PLOTS.values())  # all the page ever reads
@@ -73,13 +74,14 @@ def report_folder(raw: str | Path, role: str | None, data_dir: Path, own_reports
     """The folder `raw` names, resolved (~, relative to the server's working folder, `..`, symlinks), if `role` may
     open it; else ReportRefused. An editor may open any folder; a reader only one inside the data dir or one this
     session's runs wrote (`own_reports`)."""
-    folder = Path(str(raw).strip()).expanduser().resolve()
+    typed = str(raw).strip()
+    folder = Path(typed).expanduser().resolve()
     if not access.can_edit(role):
         inside_data = folder.is_relative_to(Path(data_dir).expanduser().resolve())
         if not inside_data and str(folder) not in {str(Path(p).resolve()) for p in own_reports}:
-            raise ReportRefused("eval_refused_reader", folder)
+            raise ReportRefused("eval_refused_reader", folder, typed)
     if not folder.is_dir():
-        raise ReportRefused("eval_no_folder", folder)
+        raise ReportRefused("eval_no_folder", folder, typed)
     return folder
 
 
@@ -93,21 +95,35 @@ def report_file(folder: Path, name: str) -> Path | None:
 
 
 def open_report(raw: str | Path, lang: str) -> Path | None:
-    """The role's check for a report folder (typed or kept in the session); the refusal shown as an error."""
+    """The role's check for a report folder (typed or kept in the session); the refusal shown as an error, naming
+    the folder as it was typed (not the server path it resolves to)."""
     request = st.session_state.get("request")
     data_dir = request.settings.data_dir if request is not None else Settings().data_dir
     try:
         return report_folder(raw, access.current_role(), data_dir, st.session_state.get(OWN_REPORTS, []))
     except ReportRefused as e:
-        st.error(t(e.key, lang, path=md_escape(str(e.path))), icon=":material/block:")
+        st.error(t(e.key, lang, path=md_escape(e.typed)), icon=":material/block:")
         return None
+
+
+def visible_ratings(records: list, role: str | None, own_chats: set[str]) -> list:
+    """The ratings `role` may see: an editor (everyone when no password is set) all of them; a reader only those
+    made in their own browser session (`own_chats`: its chat ids, quelle.ui.feedback.own_chats); nobody else any."""
+    if access.can_edit(role):
+        return list(records)
+    if role is None:
+        return []
+    return [r for r in records if r.session_id and r.session_id in own_chats]
 
 
 def feedback_section(request: state.Request | None, lang: str) -> None:
     """Ratings from the chat as gold questions: counts, the ratings, one click to evaluate them with the sidebar's
-    settings (and how many rated answers would now change), the gold file to download."""
+    settings (and how many rated answers would now change), the gold file to download — for a reader only the
+    ratings of their own session (visible_ratings), in the table, the counts, the run and the download alike."""
+    from quelle.batch.output import spreadsheet_safe
     from quelle.feedback.export import changed, export, gold_questions
     from quelle.feedback.store import UP, FeedbackStore
+    from quelle.ui.feedback import own_chats
 
     st.subheader(t("fb_section", lang))
     if cleared := st.session_state.pop("fb_cleared", None):
@@ -115,8 +131,9 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
     if request is None:
         return
     store = FeedbackStore(request.settings.data_dir)
-    records = store.records()
-    if access.can_edit(access.current_role()) and (records or store.chat_count()):
+    role = access.current_role()
+    records = visible_ratings(store.records(), role, own_chats())
+    if access.can_edit(role) and (records or store.chat_count()):
         clear_section(store, lang)
     if not records:
         st.caption(t("fb_none", lang))
@@ -142,16 +159,16 @@ def feedback_section(request: state.Request | None, lang: str) -> None:
             {
                 t("fb_col_time", lang): r.updated[:16].replace("T", " "),
                 t("fb_col_rating", lang): "👍" if r.rating == UP else "👎",
-                t("fb_col_question", lang): r.question,
-                t("fb_col_answer", lang): r.answer.get("answer", ""),
+                t("fb_col_question", lang): spreadsheet_safe(r.question),
+                t("fb_col_answer", lang): spreadsheet_safe(r.answer.get("answer", "")),
                 t("fb_col_reason", lang): t(f"fb_reason_{r.reason}", lang) if r.reason else "",
-                t("fb_col_correction", lang): r.correction,
+                t("fb_col_correction", lang): spreadsheet_safe(r.correction),
             }
             for r in records
         ],
         hide_index=True,
         key="fb_table",
-    )  # a dataframe shows every value as text
+    )  # a dataframe shows every value as text; its CSV download writes them as they are: spreadsheet-safe
     if not gold.rows:
         return
     left, right = st.columns(2)
@@ -285,7 +302,10 @@ def page() -> None:
                 with tempfile.TemporaryDirectory(prefix="quelle-gold-") as tmp:
                     gold = Path(tmp) / safe_filename(upload.name)
                     gold.write_bytes(upload.getvalue())
-                    st.session_state.eval_report = str(run(gold, request, lang))
+                    try:
+                        st.session_state.eval_report = str(run(gold, request, lang))
+                    except GoldError as e:  # named by the file's name, not by the server's temp folder
+                        raise GoldError(without_folder(str(e), tmp)) from None
             elif use_demo:
                 st.session_state.eval_report = str(run(DEMO_GOLD, request, lang))
             else:

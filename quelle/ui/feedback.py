@@ -18,6 +18,7 @@ from quelle.ui.render import md_escape
 
 QUERY_KEY = "chat"  # ?chat=<session id> in the URL
 OWNER_KEY = "key"  # &key=<the chat's key>: only the owner's URL has it (quelle/feedback/chats.py)
+OWN_CHATS = "own_chats"  # session_state: every chat id this browser session has held (its ratings are its own)
 
 
 def data_dir():
@@ -73,8 +74,20 @@ def session_id() -> str:
     if not sid:
         sid = _chat_from_url() or new_session_id()
         st.session_state.chat_session = sid
+    _own(sid)
     _mirror_in_url(sid)
     return sid
+
+
+def _own(sid: str) -> None:
+    st.session_state.setdefault(OWN_CHATS, set()).add(sid)
+
+
+def own_chats() -> set[str]:
+    """The chat ids of this browser session: the current one and those before „Neuer Chat“ (a chat taken over from
+    the URL counts only when the session may take it over, see _chat_from_url). A reader sees the ratings made
+    under these ids, and no others (quelle/ui/evaluation.py)."""
+    return set(st.session_state.get(OWN_CHATS) or ())
 
 
 def restore_messages() -> list[dict]:
@@ -100,6 +113,7 @@ def start_new_chat() -> None:
     sid = new_session_id()
     st.session_state.chat_session = sid
     st.session_state.messages = []
+    _own(sid)
     _mirror_in_url(sid)
 
 
