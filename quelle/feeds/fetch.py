@@ -346,7 +346,9 @@ def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     (100.64/10) addresses, and for IPv6 addresses carrying such an IPv4 one (IPv4-mapped ::ffff:a.b.c.d,
     IPv4-compatible ::a.b.c.d, 6to4, Teredo, NAT64 64:ff9b::/96)."""
     if isinstance(address, ipaddress.IPv6Address):
-        inner = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d on a dual-stack socket
+            return is_public(address.ipv4_mapped)
+        inner = [address.sixtofour, *(address.teredo or ())]
         if int(address) >> 32 == 0 or address in _NAT64:  # IPv4-compatible (deprecated) or NAT64
             inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
         if any(v4 is not None and not is_public(v4) for v4 in inner):

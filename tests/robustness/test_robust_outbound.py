@@ -247,6 +247,32 @@ def test_the_address_connected_to_is_the_one_checked_dns_rebinding(public, inter
         assert sum(twin.hits.values()) == 0 and public.hits["/seite"] == 1
 
 
+NOT_PUBLIC_ADDRESSES = [
+    "127.0.0.2", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+    "239.1.1.1", "240.0.0.1", "255.255.255.255", "198.18.0.1", "::1", "::", "fe80::1", "fc00::1", "fd12::1",
+    "ff02::1", "::ffff:127.0.0.2", "::ffff:10.0.0.1", "::127.0.0.2", "2002:7f00:2::", "2002:a00:1::",
+    "64:ff9b::a00:1", "2001:db8::1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("address", NOT_PUBLIC_ADDRESSES)
+def test_what_counts_as_not_public(address):
+    import ipaddress
+
+    from quelle.feeds.fetch import is_public
+
+    assert not is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:93.184.216.34"])
+def test_public_addresses_stay_public(address):
+    import ipaddress
+
+    from quelle.feeds.fetch import is_public
+
+    assert is_public(ipaddress.ip_address(address))
+
+
 # --- mock transports (the test seam) still see the address check ------------------------------------------------
 
 
@@ -397,3 +423,75 @@ def test_the_settings_come_from_the_environment_and_bad_entries_are_refused(monk
     monkeypatch.setenv("QUELLE_FETCH_DEADLINE_S", "0")
     with pytest.raises(ValidationError):
         FeedSettings()
+
+
+# --- https: the connection goes to the checked address, TLS is for the URL's host name ---------------------------
+
+
+def _certificate(tmp_path, name: str):
+    """A CA and a server certificate for `name` signed by it: (ca file, cert file, key file)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Quelle Test-CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    files[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return files
+
+
+def test_https_connects_to_the_checked_address_with_sni_and_certificate_for_the_host_name(tmp_path, monkeypatch):
+    import ssl
+
+    ca, cert, key = _certificate(tmp_path, "sicher.example")
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    sni: list[str | None] = []
+    server_side.sni_callback = lambda sock, name, ctx: sni.append(name)
+    # the Fetcher verifies certificates as always, against this test CA instead of the system's
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda **kw: ssl.create_default_context(cafile=str(ca)))
+    with FeedServer() as srv:
+        srv.httpd.socket = server_side.wrap_socket(srv.httpd.socket, server_side=True)
+        srv.page("/seite", article_html("Sicher", ["Die Stadtbibliothek öffnet sonntags."]))
+        names = resolver({"sicher.example": ["127.0.0.1"], "anders.example": ["127.0.0.1"]})
+        with Fetcher(rate=0, timeout=5, allow_hosts="127.0.0.1", resolve=names) as f:
+            got = f.get(f"https://sicher.example:{srv.port}/seite")
+            assert b"Stadtbibliothek" in got.content and got.url == f"https://sicher.example:{srv.port}/seite"
+            for other in (f"https://127.0.0.1:{srv.port}/seite", f"https://anders.example:{srv.port}/seite"):
+                with pytest.raises(FetchError) as e:  # the certificate is for sicher.example only
+                    f.get(other)
+                assert "certificate" in e.value.reason.lower() or "hostname" in e.value.reason.lower(), e.value
+    assert "sicher.example" in sni and set(sni) <= {"sicher.example", "anders.example", None}
+    hosts = {headers.get("Host") for _, path, headers in srv.log if path == "/seite"}
+    assert hosts == {f"sicher.example:{srv.port}"}
