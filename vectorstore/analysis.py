@@ -169,3 +169,58 @@ def compound_parts(word: str, language: str = "de") -> tuple[str, ...]:
             ):
                 return (word_term(base, language), word_term(head, language))
     return ()
+
+
+# --- word families: derivation, not inflection (issue 30) ------------------------------------------------------
+# A term's family key: its stem with one derivational suffix taken off, so a verb and its nominalisation, an agent
+# noun, an adjective and its -heit/-keit/-ität noun meet: kooperieren/Kooperation -> kooper, entwickeln/Entwicklung
+# -> entwickl, leiten/Leitung -> leit, frei/Freiheit -> frei, produzieren/Produktion -> produz. The suffixes are
+# those of German word formation (Duden-Grammatik, „Derivation“: -ung, -ion/-ation, -heit/-keit, -ität, -tum,
+# -ieren); the strong verbs whose noun has another vowel (nehmen/Nahme, fliegen/Flug) are listed.
+_FAMILY_SUFFIXES = (
+    ("ierung", ""),
+    ("ation", ""),
+    ("ition", ""),
+    ("ktion", "z"),
+    ("ssion", "t"),
+    ("ung", ""),
+    ("heit", ""),
+    ("keit", ""),
+    ("itat", ""),
+    ("tum", ""),
+    ("ion", ""),
+    ("i", ""),  # the stem of an -ieren verb: kooperi, investi, produzi
+    ("el", "l"),  # entwickel -> entwickl
+)
+_ABLAUT = (
+    ("nahm", "nehm"),
+    ("gab", "geb"),
+    ("flug", "flieg"),
+    ("zug", "zieh"),
+    ("schluss", "schliess"),
+    ("griff", "greif"),
+    ("wurf", "werf"),
+    ("bruch", "brech"),
+    ("stieg", "steig"),
+    ("spruch", "sprech"),
+    ("fahrt", "fahr"),
+    ("schnitt", "schneid"),
+    ("trag", "trag"),
+)
+FAMILY_MIN = 4  # a key shorter than this joins unrelated words
+
+
+@lru_cache(maxsize=200_000)
+def family(term: str) -> str:
+    """The word-family key of an index term (see above); the term itself when no suffix applies."""
+    if len(term) < FAMILY_MIN + 1 or term[0].isdigit():
+        return term
+    key = term
+    for suffix, repl in _FAMILY_SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) + len(repl) >= FAMILY_MIN:
+            key = term[: -len(suffix)] + repl
+            break
+    for noun, verb in _ABLAUT:
+        if key.endswith(noun):
+            return key[: -len(noun)] + verb
+    return key

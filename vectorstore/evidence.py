@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from ingest.sentences import passage_sentence_spans
-from vectorstore.analysis import compound_parts, content_terms, token_terms
+from vectorstore.analysis import compound_parts, content_terms, family, token_terms
 from vectorstore.store import sentence_spans_of
 from vectorstore.slots import (
     DATE,
@@ -47,14 +47,18 @@ from vectorstore.slots import (
     SCALE_WORD,
     WHICH,
     AnswerKind,
+    anaphoric_subject,
     answer_kind,
     asks_city,
+    belongs_to_other,
     fillers,
     is_country,
+    is_proper,
     with_german_names,
 )
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
+FAMILY_CREDIT = 0.5  # a word of the same family (kooperiert ~ Kooperation, leiten ~ Leitung): analysis.family
 CONTEXT_CREDIT = 0.5
 PART_CREDIT = 0.4
 TITLE_SENTENCES = 1
@@ -82,6 +86,7 @@ class SentenceView:
     tokens: list[tuple[int, int, list[str]]]  # word offsets in the passage text, their terms
     terms: frozenset[str]
     parts: frozenset[str] = frozenset()  # terms of compound parts (Sendeplatz -> send, platz) and the terms
+    families: frozenset[str] = frozenset()  # word-family keys of the terms (Kooperation, kooperiert -> kooper)
 
 
 @lru_cache(maxsize=20_000)
@@ -95,7 +100,7 @@ def passage_view(
         toks = [(s + a, s + b, terms) for a, b, terms in token_terms(text[s:e], language)]
         terms = frozenset(t for _, _, ts in toks for t in ts)
         parts = terms.union(*(compound_parts(text[a:b], language) for a, b, _ in toks))
-        out.append(SentenceView(s, e, toks, terms, parts))
+        out.append(SentenceView(s, e, toks, terms, parts, frozenset(family(t) for t in terms)))
     return tuple(out)
 
 
@@ -110,6 +115,7 @@ class QuestionView:
     units: frozenset[str] = frozenset()  # terms of the units the question's wording implies
     words: frozenset[str] = frozenset()  # lower-case words of the question (a filler it already names is no answer)
     parts: dict[str, frozenset[str]] = field(default_factory=dict)  # a term's compound parts
+    names: frozenset[str] = frozenset()  # terms of the proper names the question asks about („Alibaba“)
 
     @property
     def term_set(self) -> frozenset[str]:
@@ -142,7 +148,18 @@ def question_view(
                 for t in ts:
                     parts[t] = frozenset(split)
     units = frozenset(content_terms(" ".join(kind.units), language)) if kind.units else frozenset()
-    return QuestionView(question, language, kind, own + extra, weights, focus, units, words, parts)
+    names = frozenset(t for t in _name_terms(question, language) if t in weights)
+    return QuestionView(question, language, kind, own + extra, weights, focus, units, words, parts, names)
+
+
+def _name_terms(question: str, language: str) -> list[str]:
+    """Terms of the question's proper names (not its first word unless that is one)."""
+    out = []
+    for a, b, ts in token_terms(question, language):
+        word = question[a:b]
+        if word[:1].isupper() and is_proper(word):
+            out.extend(ts)
+    return out
 
 
 def credit(
@@ -153,13 +170,17 @@ def credit(
 ) -> float:
     """How well a sentence with `terms` (and compound parts `parts`) holds a question term (whose own compound parts
     are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
-    (Cloudsparte ~ Sparte), PART_CREDIT a shared compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
+    (Cloudsparte ~ Sparte), FAMILY_CREDIT the same word family (kooperiert ~ Kooperation), PART_CREDIT a shared
+    compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
     if term in terms:
         return 1.0
     if len(term) >= 4 and not term[0].isdigit():
         for t in terms:
             if len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t)):
                 return PARTIAL_CREDIT
+        key = family(term)
+        if any(family(t) == key for t in terms):
+            return FAMILY_CREDIT
         if term in parts or (term_parts and not term_parts.isdisjoint(parts)):
             return PART_CREDIT
     return 0.0
@@ -198,6 +219,8 @@ class _Matcher:
             return PARTIAL_CREDIT
         if len(t) < 4 or t[0].isdigit():
             return 0.0
+        if family(t) in sv.families:
+            return FAMILY_CREDIT
         tp = self.q.parts.get(t)
         if t in sv.parts or (tp and not tp.isdisjoint(sv.parts)):
             return PART_CREDIT
@@ -300,6 +323,12 @@ def score_sentences(
             / (n + TITLE_SENTENCES)
             for t in q.terms
         }
+    # what each article's retrieved passages and title name: an anaphor („Das Unternehmen“, „Er“) can only point
+    # back to an entity its article names
+    named: dict[str, frozenset[str]] = {
+        article: frozenset().union(titles[article], *(sv.terms for sv in sents.values()))
+        for article, sents in seen.items()
+    }
     top = max((p.score for p in passages), default=0.0) or 1.0
     article_best: dict[str, float] = {}
     for p in passages:
@@ -312,6 +341,11 @@ def score_sentences(
         local_w = {t: w * (1.0 - share[p.article_id].get(t, 0.0)) + 1e-6 for t, w in qw.items()}
         local_total = sum(local_w.values())
         got_all = [{t: match.credit(t, sv) for t in q.terms} for sv in view]
+        foreign = [False] * len(view)
+        if q.names:
+            for si, sv in enumerate(view):
+                if anaphoric_subject(p.text[sv.start : sv.end]):
+                    foreign[si] = _refer(q, si, view, got_all, titles[p.article_id], named[p.article_id])
         base: list[tuple[float, int, dict[str, float], list[int]]] = []
         for si, sv in enumerate(view):
             got = got_all[si]
@@ -335,6 +369,7 @@ def score_sentences(
                 "slot": 0.0,
                 "near": 0.0,
                 "focus": 0.0,
+                "foreign": 1.0 if foreign[si] else 0.0,
             }
             if q.kind.kind in (OTHER, WHICH) or not slots:
                 f["typed"] = 1.0
@@ -364,6 +399,7 @@ def score_sentences(
 def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: list[int], f: dict[str, float]):
     """The answer-slot features of one sentence (slot, near, focus, typed) into `f`; returns the best filler."""
     best_filler = None
+    rivals: set[tuple[int, int]] = set()
     if q.kind.kind != OTHER:
         # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
         spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
@@ -384,12 +420,16 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
             unit = q.focus | q.units if q.kind.kind == NUMBER else frozenset()
             # the filler: a number in the asked unit first („80.000 Gäste“ before „drei Tagen“), then the
             # nearest to the question's words
+            # a number that is the value of another noun than the asked quantity („Der Umsatz stieg auf …“ for „Wie
+            # hoch ist der Gewinn“) is a rival, not an answer
+            rivals = {sp for sp in spans if _rival(q, p.text, sv, sp)}
             best_key, best_d, best_filler = (True, math.inf), math.inf, spans[0]
             for sp in spans:
                 d = _distance(sv, sp, anchors)
                 key = (
                     (bool(unit) and not _followed_by(sv, sp, unit))
-                    or (bool(bound) and not _after(p.text, sv, sp, bound)),
+                    or (bool(bound) and not _after(p.text, sv, sp, bound))
+                    or sp in rivals,
                     d,
                 )
                 if key < best_key:
@@ -404,10 +444,38 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
     # (for OTHER and WHICH questions `typed` is 1.0, set with the features before the slots)
     if q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
-        f["typed"] = 1.0 if best_filler is not None and any(_followed_by(sv, sp, q.units) for sp in spans) else 0.0
+        f["typed"] = (
+            1.0
+            if best_filler is not None and any(_followed_by(sv, sp, q.units) and sp not in rivals for sp in spans)
+            else 0.0
+        )
     elif q.kind.kind not in (OTHER, WHICH):
         f["typed"] = f["slot"]
     return best_filler
+
+
+def _refer(
+    q: QuestionView,
+    si: int,
+    view: Sequence[SentenceView],
+    got_all: list[dict[str, float]],
+    title: frozenset[str],
+    article: frozenset[str],
+) -> bool:
+    """A sentence whose subject points back („Er“, „Das Unternehmen“) is about an entity named before it: the asked
+    names said in the sentences before it (or the title) count as said in it (got_all is updated). True when the
+    sentence's article names none of the question's names — its subject is someone or something else, and the
+    sentence is no answer to the question."""
+    if not q.names & article:
+        return True
+    before = frozenset().union(title, *(sv.terms for sv in view[max(0, si - 3) : si]))
+    for t in q.names & before:
+        got_all[si][t] = 1.0
+    return False
+
+
+def _rival(q: QuestionView, text: str, sv: SentenceView, span: tuple[int, int]) -> bool:
+    return q.kind.kind == NUMBER and belongs_to_other(text[sv.start : sv.end], span[0] - sv.start, q.kind.quantity)
 
 
 @lru_cache(maxsize=4)

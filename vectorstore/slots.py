@@ -180,6 +180,9 @@ class AnswerKind:
     kind: str
     focus: str = ""  # the unit noun of a number question ("Wochen"), the class noun of a which-question ("Verlag")
     units: tuple[str, ...] = ()  # units the question's wording implies (wie lange -> Stunden, Tage, ...)
+    # the specific quantity noun a number question asks about („Börsenwert“, „Umsatz“; not a generic „Summe“): a
+    # number that belongs to another noun („Aktien im Wert von …“) does not answer it
+    quantity: str = ""
 
 
 _DURATION = (
@@ -215,6 +218,146 @@ _MONEY = (
 )
 _LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
 _WEIGHT = ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")
+_PERCENT = ("prozent", "prozentpunkt", "percent", "punkt")
+_AREA = ("quadratmeter", "quadratkilometer", "hektar", "m²", "km²", "qm", "ar")
+_POWER = ("watt", "kilowatt", "megawatt", "gigawatt", "terawatt", "ps", "kw", "mw", "gw")
+_SPEED = ("km", "stundenkilometer", "kilometer", "meile", "knoten")
+_TEMPERATURE = ("grad", "degree")
+COUNT = "count"  # a quantity without a unit: a count („Auflage“, „Anzahl“)
+
+# Quantity nouns and the unit class they are measured in (issue 30): a question about one asks for a number in its
+# unit whatever adjective asks it („Wie hoch ist der Börsenwert“ wants money, not metres; „Welches Budget“,
+# „Welche Leistung“ are number questions). A compound is what its head is („Arbeitslosenquote“ -> quote,
+# „Baukosten“ -> kosten); rows marked whole-word only are not heads (a „Grenzwert“ is no money).
+QUANTITY_NOUNS: dict[str, tuple[str, ...]] = {
+    "money": (
+        "summe",
+        "betrag",
+        "budget",
+        "etat",
+        "preis",
+        "kosten",
+        "umsatz",
+        "umsätze",
+        "gewinn",
+        "verlust",
+        "schulden",
+        "schaden",
+        "schäden",
+        "gehalt",
+        "gehälter",
+        "lohn",
+        "löhne",
+        "miete",
+        "einnahmen",
+        "ausgaben",
+        "investition",
+        "förderung",
+        "gage",
+        "honorar",
+        "prämie",
+        "ablöse",
+        "vermögen",
+        "kredit",
+        "darlehen",
+        "defizit",
+        "rente",
+        "gebühr",
+        "entschädigung",
+        "subvention",
+        "schadenersatz",
+        "einkommen",
+        "erlös",
+        "börsenwert",
+        "marktwert",
+        "firmenwert",
+        "unternehmenswert",
+        "wert",
+        "bewertung",
+        "kapital",
+        "kaufpreis",
+        "verkaufspreis",
+        "strompreis",
+        "ölpreis",
+        "gaspreis",
+        "benzinpreis",
+        "mietpreis",
+        "ticketpreis",
+        "aktienkurs",
+        "geld",
+    ),
+    "percent": (
+        "anteil",
+        "quote",
+        "rate",
+        "prozentsatz",
+        "beteiligung",
+        "inflation",
+        "zinssatz",
+        "leitzins",
+        "wachstum",
+        "arbeitslosigkeit",
+        "zustimmung",
+    ),
+    "area": ("fläche",),
+    "power": ("leistung", "motorleistung", "nennleistung", "ladeleistung", "kraftwerksleistung"),
+    "weight": ("gewicht",),
+    "length": ("länge", "tiefe", "breite", "entfernung", "distanz", "strecke", "reichweite", "durchmesser", "abstand"),
+    "temperature": ("temperatur",),
+    "speed": ("geschwindigkeit", "tempo"),
+    "duration": ("dauer", "laufzeit", "amtszeit", "bauzeit", "spielzeit", "sendezeit", "haftdauer"),
+    COUNT: ("zahl", "anzahl", "menge", "auflage", "stückzahl"),
+}
+# heads that name other things in many compounds (Grenzwert, Nobelpreis, Dienstleistung): only the word itself and
+# the compounds listed in the table
+_WHOLE_WORD_ONLY = frozenset({"wert", "preis", "leistung"})
+UNIT_CLASSES: dict[str, tuple[str, ...]] = {
+    "money": _MONEY,
+    "percent": _PERCENT,
+    "area": _AREA,
+    "power": _POWER,
+    "weight": _WEIGHT,
+    "length": _LENGTH,
+    "temperature": _TEMPERATURE,
+    "speed": _SPEED,
+    "duration": _DURATION,
+    COUNT: (),
+}
+_QUANTITY_CLASS = {noun: cls for cls, nouns in QUANTITY_NOUNS.items() for noun in nouns}
+
+
+@lru_cache(maxsize=10_000)
+def quantity_class(noun: str) -> str | None:
+    """The unit class of a quantity noun („Börsenwert“ -> money, „Inflationsrate“ -> percent, „Auflage“ -> count),
+    by the whole word or its compound head (a head after at least three letters: no „rate“ in „Karate“); plural
+    endings are tried off. None: no quantity noun."""
+    word = noun.lower().strip(".,;:!?\"'()").split("-")[-1]
+    for form in dict.fromkeys((word, *(word[: -len(e)] for e in ("en", "n", "e", "s") if word.endswith(e)))):
+        if form in _QUANTITY_CLASS:
+            return _QUANTITY_CLASS[form]
+        for i in range(3, len(form) - 3):
+            head = form[i:]
+            if head in _QUANTITY_CLASS and head not in _WHOLE_WORD_ONLY and _modifier(form[:i]):
+                return _QUANTITY_CLASS[head]
+    return None
+
+
+def _modifier(prefix: str) -> bool:
+    """The front of a compound is a word of its own, maybe with a linking element („Inflation-s-rate“,
+    „Arbeitslose-n-quote“, „Börse-n-wert“): no „Inse-rate“."""
+    from vectorstore.analysis import STOPWORDS
+
+    forms = [prefix] + [prefix[: -len(e)] for e in ("s", "es", "n", "en", "e", "er") if prefix.endswith(e)]
+    # a noun („Börse“) or a verb stem („Einschalt-quote“, „Lade-leistung“); no function word („ins“)
+    return any(len(f) >= 3 and f not in STOPWORDS and (_known(f.capitalize()) or _known(f + "en")) for f in forms)
+
+
+def quantity_units(noun: str) -> tuple[str, ...] | None:
+    """The unit words a quantity noun is measured in (() for a count), None when it is no quantity noun."""
+    cls = quantity_class(noun)
+    return None if cls is None else UNIT_CLASSES[cls]
+
+
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
     (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
@@ -255,30 +398,56 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
 ]
 
 
+_NOUN = re.compile(r"(?<![\w-])[A-ZÄÖÜ][\w-]*", re.U)
+
+
+# quantity nouns that name no particular quantity: any money answers „Welche Summe“
+GENERIC_QUANTITIES = frozenset({"summe", "betrag", "geld", "zahl", "anzahl", "menge", "wert"})
+
+
+def _asked_quantity(question: str, focus: str) -> tuple[str, str] | None:
+    """The quantity noun a number question asks about and its unit class: the counted noun when it names one, else
+    the question's first quantity noun after its first word („Wie hoch ist der Börsenwert“); None: none."""
+    nouns = [focus] if focus else [m.group() for m in _NOUN.finditer(question, 1)]
+    for noun in nouns:
+        if (cls := quantity_class(noun)) is not None:
+            return noun, cls
+    return None
+
+
+def _specific(noun: str) -> str:
+    return "" if noun.lower().split("-")[-1] in GENERIC_QUANTITIES else noun
+
+
 def answer_kind(question: str) -> AnswerKind:
     """The kind of answer a (German or English) question asks for."""
     q = question.strip()
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(q):
-            focus, units = "", ()
+            focus, units, quantity = "", (), ""
             if kind == NUMBER:
                 # „Wie viele (neue) Mitarbeiter“ names the counted noun; „Wie viel zahlte Google“ does not
                 if (m := _UNIT.search(q)) and not (m.group(1) and _is_verb(m.group(1))):
                     focus = m.group(2) or m.group(4) or ""
                 # the counted noun, when the question names one, decides the unit: „Wie viel Schadenersatz“ asks for
                 # money, „Wie viele Tote forderte …“ for a count (the verb „fordert“ implies no money then)
-                said = focus or q
-                units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(said) for u in words)
-                if set(units) & {"euro", "prozent"} or _COUNT_NOUN.search(q):
-                    # „Wie hoch ist das Preisgeld“ asks for money, „Wie hoch ist die Zahl der Arten“ for a count:
-                    # not for metres
-                    units = tuple(u for u in units if u not in _LENGTH)
+                # a quantity noun decides before the adjective: „Wie hoch ist der Börsenwert“ asks for money
+                asked = _asked_quantity(q, focus)
+                if asked is not None:
+                    quantity, units = _specific(asked[0]), UNIT_CLASSES[asked[1]]
+                else:
+                    said = focus or q
+                    units = tuple(u for pattern, words in _IMPLIED_UNITS if pattern.search(said) for u in words)
+                    if set(units) & {"euro", "prozent"} or _COUNT_NOUN.search(q):
+                        # „Wie hoch ist das Preisgeld“ asks for money, „Wie hoch ist die Zahl der Arten“ for a
+                        # count: not for metres
+                        units = tuple(u for u in units if u not in _LENGTH)
             elif kind == DATE and (m := _DATE_BOUND.search(q)):
                 # „Bis wann …“ is answered by „bis Ende Jänner“, not by „seit September“
                 focus = _BOUND_WORDS.get(m.group(1).lower(), m.group(1).lower())
             elif kind == PLACE and (m := _PLACE_CLASS.search(q)):
                 focus = m.group(1) or m.group(2)  # „in welcher Stadt“ -> Stadt
-            return AnswerKind(kind, focus, units)
+            return AnswerKind(kind, focus, units, quantity)
     if m := _WHICH.search(q) or _CALLED.search(q):
         noun = m.group(1) or m.group(2)
         # „Welche Art von Stadt“, „Welche Form der Regierung“: the class is the noun after „Art von“
@@ -289,6 +458,9 @@ def answer_kind(question: str) -> AnswerKind:
         # Namen hat der Raum“ asks for a term: tried as a name question, XQuAD-de lost one)
         if is_person_noun(noun):
             return AnswerKind(NAME, noun)
+        # „Welches Budget“, „Welche Leistung“, „Welcher Marktanteil“: a quantity noun asks for a number in its unit
+        if (units := quantity_units(noun)) is not None:
+            return AnswerKind(NUMBER, "", units, _specific(noun))
         return AnswerKind(WHICH, noun)
     return AnswerKind(OTHER)
 
@@ -569,7 +741,9 @@ def _number_spans(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _NUMBER_TOKEN.finditer(text):
         tok = m.group()
-        if tok[0].isdigit() and m.start() > 0 and text[m.start() - 1].isalpha():
+        if tok[0].isdigit() and (
+            (m.start() > 0 and text[m.start() - 1].isalpha()) or text[m.end() : m.end() + 1].isupper()
+        ):  # „U6“, „Galaxy S6“ and „3D-Druck“, „5G“, „4K“ name things
             continue
         if tok[0].isdigit() or _NUMBER_WORD.fullmatch(tok):
             if out and text[out[-1][1] : m.start()] == " " and SCALE_WORD.fullmatch(tok):
@@ -616,3 +790,118 @@ _ROLE = re.compile(r"\b(?:als|von\s+Beruf|works\s+as\s+an?)\s+(?:[a-zäöü][\w-
 def _first_word(piece: str) -> int:
     m = re.search(r"\w", piece)
     return m.start() if m else 0
+
+
+# --- whose number a number is ----------------------------------------------------------------------------------
+# between a quantity noun and its number: „ein Gewinn von rund …“, „Der Umsatz stieg auf …“, „belief sich auf“
+_LINK_WORDS = frozenset(
+    "von vom in im auf um über bei mit rund knapp etwa ungefähr circa ca mehr weniger als fast gut insgesamt bis zu "
+    "zuletzt nun nur noch schon bereits sich ein eine einen einem einer der die das den dem erstmals jährlich "
+    "zusammen demnach laut zufolge".split()
+)
+# verbs that state a quantity's value: „Der Umsatz stieg auf“, „Die Kosten betragen“, „Der Schaden liegt bei“
+_VALUE_VERB = re.compile(
+    r"(?:ge)?(?:stieg|steig|sank|sink|sunk|lag|lieg|betr(?:u|a|ä)g|belief|beläuf|belauf|erreich|wuchs|wächs|wachs|fiel|fäll|"
+    r"fall|kletter|leg|summier|erhöh|verdoppel|verringer|schrumpf|addier)\w*",
+    re.I,
+)
+# „Aktien im Wert von …“, „Investitionen in Höhe von …“: the amount of the noun before them
+_AMOUNT_OF = re.compile(
+    r"\b(?:im\s+(?:Wert|Umfang)|in\s+(?:Höhe|Hoehe))\s+von(?:\s+(?:mehr|weniger|als|rund|knapp|etwa|fast|über|bis|"
+    r"zu|insgesamt|gut|ca\.|circa|ungefähr))*\s*$",
+    re.U,
+)
+_WORD = re.compile(r"[\w][\w-]*", re.U)
+
+
+def quantity_head(sentence: str, start: int) -> tuple[str, bool] | None:
+    """The noun a number at `start` of the sentence is the value of, read leftwards over linking words and one
+    value verb (a genitive is skipped: „Der Umsatz des Konzerns stieg auf“ -> Umsatz): (noun, explicit) where
+    explicit means „im Wert von“ / „in Höhe von“ said so; None when no noun governs it within six words."""
+    before = sentence[:start]
+    explicit = bool(_AMOUNT_OF.search(before))
+    words = _WORD.findall(before)[-8:]
+    verbs = 0
+    i = len(words) - 1
+    while i >= 0 and len(words) - i <= 7:
+        w = words[i]
+        low = w.lower()
+        if low in _LINK_WORDS or (explicit and low in ("wert", "umfang", "höhe", "hoehe")):
+            i -= 1
+            continue
+        if w[0].islower() and _VALUE_VERB.fullmatch(w) and not verbs:
+            verbs += 1
+            i -= 1
+            continue
+        if not w[0].isupper() or w[0].isdigit():
+            return None
+        # „Der Umsatz des Konzerns“: the genitive names whose; the noun before it is the quantity
+        if i >= 2 and words[i - 1].lower() in ("des", "der") and words[i - 2][:1].isupper():
+            w = words[i - 2]
+        return w, explicit
+    return None
+
+
+def _plain(noun: str) -> str:
+    word = noun.lower().split("-")[-1]
+    for e in ("en", "n", "e", "s"):
+        if word.endswith(e) and len(word) - len(e) >= 4:
+            return word[: -len(e)]
+    return word
+
+
+def same_quantity(noun: str, asked: str) -> bool:
+    """The noun is the asked quantity noun, an inflection of it, or one is the compound head of the other
+    („Jahresumsatz“ ~ „Umsatz“)."""
+    a, b = _plain(noun), _plain(asked)
+    return a == b or (min(len(a), len(b)) >= 4 and (a.endswith(b) or b.endswith(a)))
+
+
+def belongs_to_other(sentence: str, start: int, asked: str) -> bool:
+    """A number that is the value of another noun than the asked quantity: of another quantity noun („Der Umsatz
+    stieg auf …“ for „Wie hoch ist der Gewinn“), or stated as the amount of another noun („Aktien im Wert von …“
+    for „Wie hoch ist der Börsenwert“). A number no noun governs may belong to the asked one."""
+    if not asked:
+        return False
+    head = quantity_head(sentence, start)
+    if head is None:
+        return False
+    noun, explicit = head
+    if same_quantity(noun, asked):
+        return False
+    return explicit or quantity_class(noun) is not None
+
+
+# --- who „er“ and „das Unternehmen“ are ------------------------------------------------------------------------
+# class nouns a definite description of an organisation or a person opens with („Das Unternehmen“, „Der Konzern“)
+_REFERRING_NOUNS = frozenset(
+    "unternehmen konzern firma start-up startup hersteller anbieter gruppe holding verein klub club partei bank "
+    "sender verlag label autobauer händler betreiber mannschaft team gerät smartphone".split()
+)
+_SUBJECT_PRONOUNS = frozenset({"er", "sie"})
+_DEFINITE = frozenset({"der", "die", "das", "dieser", "diese", "dieses"})
+_AGED = re.compile(r"\d+-[jJ]ährige[rn]?")
+
+
+def anaphoric_subject(sentence: str) -> bool:
+    """The sentence opens with a subject that points back to an entity named before it: „Er“, „Sie“, or a definite
+    description — „Das Unternehmen“, „Der Konzern“, „Die 31-Jährige“, „Der Trainer“ (an article with a class noun of
+    an organisation, a person noun or an age)."""
+    words = sentence.split(maxsplit=3)
+    if not words:
+        return False
+    first = words[0].strip("„“\"'(").lower()
+    if first in _SUBJECT_PRONOUNS:
+        return True
+    if first not in _DEFINITE or len(words) < 2:
+        return False
+    noun = words[1].strip(".,;:!?„“\"'()")
+    if not noun[:1].isupper() and not _AGED.fullmatch(noun):
+        return False
+    if len(words) > 2 and words[2][:1].isupper() and is_proper(words[2].strip(".,;:!?„“\"'()")):
+        return False  # an apposition names the entity here: „Der 21-jährige Otto Warmbier“, „Das Start-up Nordstern“
+    return (
+        noun.lower() in _REFERRING_NOUNS
+        or bool(_AGED.fullmatch(noun))
+        or (not is_proper(noun) and is_person_noun(noun))
+    )

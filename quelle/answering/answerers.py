@@ -18,7 +18,7 @@ from quelle.answering.conversation import carried_words
 from quelle.answering.extractive import read
 from quelle.answering.grounded import llm_answer
 from quelle.answering.llm import ChatBackend
-from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
+from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan
 from quelle.resources import Resources
 from quelle.settings import Settings
 from vectorstore.retrieve import Passage
@@ -73,7 +73,17 @@ class LLMAnswerer:
         )
 
 
-POSSIBLE = {"de": "Mögliche Antworten:", "en": "Possible answers:"}
+UNSURE_LEAD = {
+    "de": "Keine sichere Antwort gefunden. Am nächsten kommen diese Stellen:",
+    "en": "No sure answer found. These passages come closest:",
+}
+
+
+def confidence_band(confidence: float, settings: Settings) -> str:
+    """sure at or above QUELLE_SURE_ANSWER_SCORE, none below QUELLE_MIN_ANSWER_SCORE, unsure between."""
+    if confidence < settings.min_answer_score:
+        return NONE
+    return SURE if confidence >= settings.sure_answer_score else UNSURE
 
 
 def _extractive(
@@ -88,9 +98,11 @@ def _extractive(
             question=question, answer=abstention(language), abstained=True, backend="extractive", language=language
         )
         answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
+        answer.confidence_band = NONE
         return answer
+    band = confidence_band(reading.confidence, settings)
     picks = [(reading.best.passage, reading.spans)]
-    if reading.alternative is not None:
+    if band == UNSURE and reading.alternative is not None:
         picks.append((reading.alternative.passage, reading.alternative_spans))
     order: list[int] = []
     highlights: dict[int, list[tuple[int, int]]] = {}
@@ -102,10 +114,11 @@ def _extractive(
         highlights.setdefault(n, []).extend(spans)
         text = " ".join(passages[passage_index].text[s:e] for s, e in spans)
         sentences.append(AnswerSentence(text=text, citations=[n]))
-    if len(sentences) == 1:
+    if band == SURE:
         body = f"{sentences[0].text} [1]"
-    else:
-        body = POSSIBLE.get(language, POSSIBLE["de"]) + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
+    else:  # the passages that come closest, not an answer
+        lead = UNSURE_LEAD.get(language, UNSURE_LEAD["de"])
+        body = lead + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
     # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
     answer = finish(
         question,
@@ -120,6 +133,7 @@ def _extractive(
         highlights=highlights,
     )
     answer.confidence = round(reading.confidence, 4)
+    answer.confidence_band = band
     if reading.span is not None:
         s, e = reading.span
         answer.answer_span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)

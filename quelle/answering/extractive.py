@@ -108,7 +108,6 @@ UNIT_MISSING = 0.5
 # Ausschüsse“ are answered without a proper name; as soft slots, places and names still weigh through `slot` and
 # `typed`: XQuAD-de first sentence right 0.736 -> 0.742 on all 1,190 questions, both article halves, news-de unchanged)
 HARD_KINDS = (NUMBER, DATE)
-DOUBT = 0.6  # below this confidence a second candidate from another place is shown too („Mögliche Antworten“)
 
 
 @dataclass
@@ -228,6 +227,9 @@ def read(
     typed = [e for e in evidence if e.features["slot"] > 0] if q.kind.kind in HARD_KINDS else []
     if typed:
         evidence = typed
+    # a sentence about another entity („Das Unternehmen …“ in an article that never names the asked company) is no
+    # answer to the question
+    evidence = [e for e in evidence if not e.features.get("foreign")] or evidence
     if not evidence or max(e.features["context"] for e in evidence) <= 0:
         return None
     best = evidence[0]
@@ -249,7 +251,7 @@ def read(
     span = answer_span(p.text, q.kind.kind, best.filler, spans[-1][1])
     margin = best.score - runner_up.score if runner_up is not None else best.score
     reading = Reading(best, spans, span, conf, margin)
-    if runner_up is not None and conf < DOUBT and runner_up.features["cov"] > 0:
+    if runner_up is not None and runner_up.features["cov"] > 0:  # shown only when the answer is unsure
         reading.alternative = runner_up
         reading.alternative_spans = _sentence_spans(passages[runner_up.passage], runner_up)
     return reading

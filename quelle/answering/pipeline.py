@@ -14,7 +14,7 @@ from quelle.answering.conversation import standalone_question
 from quelle.answering.grounded import condense
 from quelle.answering.llm import ChatBackend, LLMError, chat_backend
 from quelle.answering.prompts import PromptError
-from quelle.answering.types import Answer, RetrievedPassage
+from quelle.answering.types import NONE, SURE, Answer, RetrievedPassage
 from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -108,6 +108,8 @@ def ask(
     if extractive and on_token and not streamed:
         on_token(answer.answer)
     answer.fallback = fallback
+    if not answer.confidence_band:  # an LLM answer: it answers or abstains
+        answer.confidence_band = NONE if answer.abstained else SURE
     t2 = time.perf_counter()
     answer.standalone_question = standalone
     answer.retrieved = [

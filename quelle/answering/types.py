@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+SURE, UNSURE, NONE = "sure", "unsure", "none"
+BANDS = (SURE, UNSURE, NONE)
+
+
 @dataclass
 class Citation:
     n: int
@@ -66,6 +70,8 @@ class Answer:
     removed_citations: int = 0
     answer_span: AnswerSpan | None = None  # the typed filler the extractive answerer found (None otherwise)
     confidence: float | None = None  # the extractive answerer's calibrated P(correct), in [0, 1]
+    # sure: an answer; unsure: no sure answer, the passages that come closest; none: the abstention (BANDS)
+    confidence_band: str = ""
     # time-aware answers (issue 20, quelle/timeaware): the date range read from the question {since, until, from_text,
     # applied}, and dated reports — conflicting ones newest first („Frühere Meldungen“), a timeline oldest first
     time_filter: dict | None = None

@@ -172,6 +172,12 @@ class Outcome:
     sentences: list[str] = field(default_factory=list)  # the answer's sentences (candidates), in order shown
     answer_span: dict | None = None  # {text, start, end, citation}: the short answer inside cited passage n
     confidence: float | None = None
+    confidence_band: str = ""  # sure / unsure / none (quelle.answering.types.BANDS); "" for the LangChain baseline
+
+
+def band_of(out: Outcome) -> str:
+    """The answer's confidence band; an answer without one (the LangChain baseline) is sure unless it abstained."""
+    return out.confidence_band or ("none" if out.abstained or out.error else "sure")
 
 
 def first_sentence(out: Outcome) -> str:
@@ -263,6 +269,7 @@ def score_row(q: GoldQuestion, out: Outcome, config: str) -> dict:
         answer_span=out.answer_span,
         confidence=None if out.confidence is None else round(float(out.confidence), 4),
         two_candidates=is_two_candidates(out),
+        band=band_of(out),
     )
     row.update(
         latency_ms=round(out.latency_ms, 1),
@@ -352,6 +359,37 @@ def answer_shape(rows: list[dict]) -> dict:
         "span_f1_answerable": _mean("span_f1", answerable),
         "span_rate": rate([bool(r.get("has_span")) for r in answerable if answered(r)]),
         "two_candidate_rate": rate([bool(r.get("two_candidates")) for r in rows if answered(r)]),
+        **band_figures(rows),
+    }
+
+
+def band_figures(rows: list[dict]) -> dict:
+    """Issue 30, honest uncertainty: `sure_answer_contains_answerable` — answerable questions answered *sure* and
+    right (a sure answer shows one sentence: right when it holds the gold answer), over all answerable —,
+    `sure_precision` — right among the sure answers to answerable questions —, `unanswerable_not_sure` — unanswerable questions given no sure answer —, `answerable_none` —
+    answerable questions in band none —, and `bands`: per band, the answerable questions (right ones among them) and
+    the unanswerable ones. Rows written before bands existed count by their abstention."""
+    answerable = [r for r in rows if not r["unanswerable"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+
+    def band(r: dict) -> str:
+        return r.get("band") or ("none" if r["abstained"] or r.get("error") else "sure")
+
+    sure = [r for r in answerable if band(r) == "sure"]
+    right = sum(float(r.get("answer_contains_first") or 0) for r in sure)  # a sure answer is its first sentence
+    return {
+        "sure_answer_contains_answerable": right / len(answerable) if answerable else None,
+        "sure_precision": right / len(sure) if sure else None,
+        "unanswerable_not_sure": rate([band(r) != "sure" for r in unanswerable]),
+        "answerable_none": rate([band(r) == "none" for r in answerable]),
+        "bands": {
+            b: {
+                "answerable": sum(1 for r in answerable if band(r) == b),
+                "answerable_right": sum(1 for r in answerable if band(r) == b and r.get("answer_contains_first")),
+                "unanswerable": sum(1 for r in unanswerable if band(r) == b),
+            }
+            for b in ("sure", "unsure", "none")
+        },
     }
 
 
@@ -377,6 +415,7 @@ def _slice(rows: list[dict]) -> dict:
         "span_f1": _mean("span_f1", answerable),
         "answerable_abstained": rate([r["abstained"] for r in answerable]),
         "unanswerable_abstained": rate([r["abstained"] for r in unanswerable]),
+        **{k: v for k, v in band_figures(rows).items() if k != "bands"},
         "retrieval_hit@1": hit_at_k(ranks, 1),
         "retrieval_hit@5": hit_at_k(ranks, 5),
     }
@@ -488,6 +527,7 @@ class QuellePipeline:
             sentences=[x.text for x in a.sentences],
             answer_span=span,
             confidence=a.confidence,
+            confidence_band=a.confidence_band,
         )
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from quelle.answering.checked import citation_from, finish as checked_finish
-from quelle.answering.types import Answer, AnswerSentence, AnswerSpan
+from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan
 from quelle.settings import Settings
 from quelle.timeaware import intent
 from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
@@ -251,9 +251,9 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
         if len(found) >= 2:
             flags.append("timeline")
             if extractive:
-                kept = (answer.fallback, answer.confidence)
+                kept = (answer.fallback, answer.confidence, answer.confidence_band)
                 answer = _chronology(answer.question, found, pool, language, embed)
-                answer.fallback, answer.confidence = kept
+                answer.fallback, answer.confidence, answer.confidence_band = kept
             timeline_entries = [_entry(answer, pool, r) for r in found]
     elif not answer.abstained:
         found = conflicting(reports(p.query, passages, idf, language))
@@ -263,17 +263,20 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
             if about and len(about) < len(found):
                 found = about if len({normal_value(r.value) for r in about}) > 1 else []
                 if not found and extractive:
-                    kept = (answer.fallback, answer.confidence)
+                    kept = (answer.fallback, answer.confidence, answer.confidence_band)
                     answer = _single(
                         answer.question, about[0], passages, language, embed, STAND.get(language, STAND["de"])
                     )
-                    answer.fallback, answer.confidence = kept
+                    answer.fallback, answer.confidence, answer.confidence_band = kept
         if found:
             flags.append("conflict")
             if extractive:
-                kept = (answer.fallback, answer.confidence)
+                kept = (answer.fallback, answer.confidence, answer.confidence_band)
                 answer = _single(answer.question, found[0], passages, language, embed, STAND.get(language, STAND["de"]))
-                answer.fallback, answer.confidence = kept
+                answer.fallback, answer.confidence, answer.confidence_band = kept
+                # reports of different dates that each state the asked value are versions of one fact, not rival
+                # answers: the newest is the answer (the reader's margin counted them as rivals)
+                answer.confidence_band = SURE
             timeline_entries = [_entry(answer, passages, r) for r in found]
         elif p.latest and extractive and answer.citations:
             answer.answer = _dated(answer, language)

@@ -81,7 +81,10 @@ def reports(
     if not passages:
         return []
     q = question_view(question, idf, language)
-    evidence = score_sentences(q, [passage_input(p.text, p.meta, p.score) for p in passages])
+    # reports are compared by what they say: the retrieval score before the recency decay (an older report's
+    # evidence is not weaker for being older — by_recency already decided what ranks first)
+    inputs = [passage_input(p.text, p.meta, p.extra.get("before_recency", p.score)) for p in passages]
+    evidence = score_sentences(q, inputs)
     kind = q.kind.kind
     if typed and kind in SLOT_KINDS:
         evidence = [e for e in evidence if e.features["slot"] > 0]
