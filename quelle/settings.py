@@ -42,8 +42,8 @@ class Settings(BaseSettings):
         0.21, ge=0.0, le=1.0
     )  # extractive: abstain below this confidence; bench/fit_answer.py
     sure_answer_score: float = Field(
-        0.6, ge=0.0, le=1.0
-    )  # extractive: below this an answer is unsure („Keine sichere Antwort gefunden …“); docs/experiments.md
+        0.55, ge=0.0, le=1.0
+    )  # extractive: below this an answer is unsure („Keine sichere Antwort gefunden …“); bench/bands.py
 
     llm: Backend | None = None  # None: openai when OPENAI_API_KEY is set, else extractive
     llm_model: str = "gpt-4o-mini"
