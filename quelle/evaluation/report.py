@@ -4,7 +4,9 @@ Plots: the metrics as grouped bars, retrieval hit@k over k = 1..10, a latency hi
 configurations. The answer-shape figures (first sentence, span EM/F1, span and two-candidate rates) and the
 slices by language, question kind and near miss get tables of their own. The 20 worst failures of each
 configuration list question, gold answer, given answer (its answer span in bold) and the cited passage. All
-article and answer text in the HTML and the markdown is escaped.
+article and answer text in the HTML and the markdown is escaped: in report.md every piece of text from a gold file,
+the store or the command line goes through the chat export's Markdown escaper (`quelle.feedback.chats.md_text`), so
+a question holding `![x](http://…)` or HTML is shown as text, never as a remote image, a link or markup.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 from pathlib import Path
 
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, RANK_DEPTH, SLICE_KEYS, EvalResult
+from quelle.feedback.chats import md_text
 
 PLOTS = {"metrics": "metrics.png", "hit_at_k": "hit_at_k.png", "latency": "latency.png"}
 BAR_KEYS = tuple(k for k in METRIC_KEYS if k != "n" and not k.startswith("latency"))  # the 0..1 figures, as bars
@@ -175,31 +178,27 @@ def _given_parts(r: dict) -> tuple[str, str, str]:
     return given[:at], span, given[at + len(span) :]
 
 
-def _slice_rows(metrics: dict) -> list[tuple[str, dict]]:
-    """('lang=de', figures), ... for the table of slices."""
+def _slice_rows(metrics: dict, escape=str) -> list[tuple[str, dict]]:
+    """('lang=de', figures), ... for the table of slices; `escape` applies to the value (from the gold file)."""
     return [
-        (f"{field}={name}", figures)
+        (f"{field}={escape(name)}", figures)
         for field, groups in (metrics.get("slices") or {}).items()
         for name, figures in groups.items()
     ]
 
 
 # --- markdown ------------------------------------------------------------------------------------------------
-def _md(text: str) -> str:
-    """One-line markdown text: no raw HTML, no table breaks."""
-    return (
-        " ".join(str(text).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    )
-
-
-_MD_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]~"})
+def _md(text) -> str:
+    """Untrusted text as one line of markdown that shows it as it is: line breaks flattened, every markup character
+    escaped (links, images, emphasis, code, HTML, table breaks, block starts), as in the chat export."""
+    return md_text(str(text))  # str() first: 0 and None are shown, as before
 
 
 def _md_part(text: str) -> str:
-    """_md for a piece of a line: inline markup characters escaped, whitespace at either end kept as one space."""
+    """_md for a piece of a line: markup escaped, whitespace at either end kept as one space."""
     if not text:
         return ""
-    body = _md(text.translate(_MD_INLINE))
+    body = _md(text)
     return (" " if text[:1].isspace() else "") + body + (" " if text[-1:].isspace() and body else "")
 
 
@@ -232,7 +231,7 @@ def markdown_report(result: EvalResult, title: str) -> str:
         "",
         "## Antwortsätze und Antwortspannen",
         "",
-        _md(ANSWER_NOTE),
+        ANSWER_NOTE,
         "",
         "| Metrik | " + " | ".join(_md(n) for n in names) + " |",
         "|---|" + "---|" * len(names),
@@ -240,20 +239,20 @@ def markdown_report(result: EvalResult, title: str) -> str:
     for key in ANSWER_KEYS:
         lines.append(f"| {key} | " + " | ".join(_fmt(result.metrics[n].get(key)) for n in names) + " |")
     for n in names:
-        table = _slice_rows(result.metrics[n])
+        table = _slice_rows(result.metrics[n], _md)
         if not table:
             continue
         lines += [
             "",
             f"## Teilmengen – {_md(n)}",
             "",
-            _md(SLICE_NOTE),
+            SLICE_NOTE,
             "",
             "| Teilmenge | " + " | ".join(SLICE_KEYS) + " |",
             "|---|" + "---|" * len(SLICE_KEYS),
         ]
         for label, figures in table:
-            lines.append(f"| {_md(label)} | " + " | ".join(_fmt(figures.get(k)) for k in SLICE_KEYS) + " |")
+            lines.append(f"| {label} | " + " | ".join(_fmt(figures.get(k)) for k in SLICE_KEYS) + " |")
     lines += ["", "## Diagramme", ""] + [f"![{PLOT_TITLES[k]}]({v})" for k, v in PLOTS.items()]
     for c in result.configs:
         worst = worst_failures(result.rows[c.name])
@@ -264,7 +263,7 @@ def markdown_report(result: EvalResult, title: str) -> str:
             lines += [
                 f"### {i}. {_md(r['question'])}",
                 "",
-                f"- ID: `{_md(r['id'])}` · F1 {_fmt(r['f1'])} · Rang der Gold-Passage: {_rank(r)}",
+                f"- ID: {_md(r['id'])} · F1 {_fmt(r['f1'])} · Rang der Gold-Passage: {_rank(r)}",
                 f"- Erwartet: {_md(_expected(r))}",
                 f"- Antwort: {_md_given(r)}",
                 f"- Zitierte Passage: {_md(_cited(r))}",
@@ -277,8 +276,9 @@ def _run_lines(result: EvalResult, md: bool) -> list[str]:
     meta = dict(result.meta)
     if result.interrupted:
         meta["abgebrochen"] = "ja (Ctrl-C) – nur die bis dahin beantworteten Fragen"
-    items = [f"{k}: {v}" for k, v in meta.items()]
-    return [f"- {_md(i)}" for i in items] if md else items
+    if md:
+        return [f"- {_md(k)}: {_md(v)}" for k, v in meta.items()]
+    return [f"{k}: {v}" for k, v in meta.items()]
 
 
 # --- html ----------------------------------------------------------------------------------------------------

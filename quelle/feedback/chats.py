@@ -147,9 +147,10 @@ def _md_line(value) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _md_text(value) -> str:
+def md_text(value) -> str:
     """A one-line field (title, question, date, source, error): line breaks become spaces, so nothing it holds
-    can start a block (a heading, a list) of its own; markup escaped (_md_line)."""
+    can start a block (a heading, a list) of its own; markup escaped (_md_line). Public: every Markdown file Quelle
+    writes from untrusted text uses it (the chat export here, the evaluation's report.md)."""
     return _md_line(" ".join(str(value or "").split()))
 
 
@@ -207,13 +208,13 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
     lab = LABELS.get(language, LABELS["de"])
     out = [f"# {lab['title']}", ""]
     if stamp:
-        out += [f"{lab['exported']}: {_md_text(stamp)}", ""]
+        out += [f"{lab['exported']}: {md_text(stamp)}", ""]
     for i, (question, m) in enumerate(_turns(messages), 1):
-        out += [f"## {i}. {lab['question']}: {_md_text(question)}", ""]
+        out += [f"## {i}. {lab['question']}: {md_text(question)}", ""]
         if m is None:
             continue
         if m.get("error"):
-            out += [f"**{lab['error']}:** {_md_text(m['error'])}", ""]
+            out += [f"**{lab['error']}:** {md_text(m['error'])}", ""]
             continue
         answer = m.get("answer") or {}
         text = answer.get("answer", m.get("content", ""))
@@ -223,15 +224,15 @@ def chat_markdown(messages: list[dict], language: str = "de", stamp: str = "") -
         if cites:
             out += [f"**{lab['sources']}:**", ""]
         for c in cites:
-            page = f"{lab['page']} {_md_text(c['page'])}" if c.get("page") not in (None, "") else ""
-            where = ", ".join(x for x in (_md_text(c.get("date")), _md_text(c.get("source")), page) if x)
+            page = f"{lab['page']} {md_text(c['page'])}" if c.get("page") not in (None, "") else ""
+            where = ", ".join(x for x in (md_text(c.get("date")), md_text(c.get("source")), page) if x)
             # `[n]` is Quelle's own (no link: user text cannot define a link label, its brackets are escaped)
-            line = f"[{_number(c.get('n'))}] {_md_text(c.get('title') or c.get('article_id') or '?')}"
+            line = f"[{_number(c.get('n'))}] {md_text(c.get('title') or c.get('article_id') or '?')}"
             line += f" ({where})" if where else ""
             url = str(c.get("url") or "").strip()
             if url:
                 link = article_link(url)
-                line += f" – <{link}>" if link else f" – {_md_text(url)}"
+                line += f" – <{link}>" if link else f" – {md_text(url)}"
             out += [line, ""]
             passage = c.get("text") or ""
             spans = c.get("highlights") or []
