@@ -6,7 +6,6 @@ as .txt is read as PDF, an HTML page without extension as HTML."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from ingest.formats import pdf as pdf_format
 from ingest.formats import records as records_format
 from ingest.formats import text as text_format
 from ingest.formats.base import Source
+from ingest.jsonlines import loads
 from ingest.models import Article, IngestError
 
 Loader = Callable[[Source], list[Article]]
@@ -108,12 +108,12 @@ def sniff(raw: bytes, suffix: str = "") -> str | None:
     if head.startswith(("{", "[")):
         whole = _text_head(raw)
         try:
-            json.loads(whole)
+            loads(whole)
             return "json"
         except ValueError:
             first = whole.split("\n", 1)[0]
             try:
-                if isinstance(json.loads(first), dict):
+                if isinstance(loads(first), dict):
                     return "jsonl"
             except ValueError:
                 pass
@@ -148,8 +148,11 @@ def _read(path: Path, max_bytes: int | None) -> bytes:
         raise IngestError(str(path), f"cannot read file ({e.strerror or e})") from e
 
 
-def load(path: Path, fields: dict[str, str] | None = None, max_bytes: int | None = None) -> Loaded:
-    """Articles in one file plus notes on what was skipped inside it; IngestError naming file and problem."""
+def load(
+    path: Path, fields: dict[str, str] | None = None, max_bytes: int | None = None, max_chars: int | None = None
+) -> Loaded:
+    """Articles in one file plus notes on what was skipped inside it; IngestError naming file and problem.
+    `max_chars` (QUELLE_MAX_ARTICLE_CHARS; its default when None): PDF and DOCX reading stops beyond it."""
     path = Path(path)
     raw = _read(path, max_bytes)
     if not raw.strip():
@@ -164,6 +167,8 @@ def load(path: Path, fields: dict[str, str] | None = None, max_bytes: int | None
             raise IngestError(str(path), "binary content, not a text file")
         raise IngestError(str(path), unsupported_reason(path))
     source = Source(path=path, raw=raw, fields=dict(fields or {}))
+    if max_chars is not None:
+        source.max_chars = max_chars
     articles = FORMATS[fmt](source)
     return Loaded(articles, fmt, source.notes)
 

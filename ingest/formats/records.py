@@ -13,7 +13,7 @@ from typing import Iterator
 from ingest.delimited import sniff_delimiter
 from ingest.formats.base import ARTICLE_FIELDS, Source, as_str, make_article
 from ingest.models import Article, IngestError
-from ingest.jsonlines import json_objects
+from ingest.jsonlines import json_objects, loads
 from ingest.text import normalise_quotes, normalise_text
 
 ALIASES = {
@@ -177,7 +177,7 @@ def _collect(source: Source, rows: Iterator[tuple[str, dict]], keys: set[str]) -
 
 def load_json(source: Source) -> list[Article]:
     try:
-        data = json.loads(source.text())
+        data = loads(source.text())
     except json.JSONDecodeError as e:
         raise source.error(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
     if isinstance(data, dict):

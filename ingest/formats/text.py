@@ -1,4 +1,7 @@
-"""Plain text and Markdown articles, with optional YAML front matter (title, date, source, url, author, id, language)."""
+"""Plain text and Markdown articles, with optional YAML front matter (title, date, source, url, author, id, language).
+
+Front matter that YAML aliases expand into more than FRONT_MATTER_VALUES values (a few hundred bytes can stand for
+billions of strings) fails the file: it is read as written, never expanded."""
 
 from __future__ import annotations
 
@@ -8,9 +11,33 @@ from ingest.formats.base import Source, as_str, make_article
 from ingest.models import Article
 from ingest.text import normalise_text
 
+FRONT_MATTER_VALUES = 10_000  # a real front matter has a dozen
+
+
+class FrontMatterError(ValueError):
+    """Front matter that cannot be used as it is (it expands beyond FRONT_MATTER_VALUES values)."""
+
+
+def _expands_beyond(value, limit: int) -> bool:
+    """Whether walking `value` (lists and dicts, shared ones as often as they are referred to) meets more than
+    `limit` values; stops counting there."""
+    stack, seen = [value], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
+
 
 def split_front_matter(text: str) -> tuple[dict, str]:
-    """YAML front matter between '---' lines at the very top, if any."""
+    """YAML front matter between '---' lines at the very top, if any. FrontMatterError when aliases expand it
+    beyond FRONT_MATTER_VALUES values."""
     if not text.startswith("---"):
         return {}, text
     lines = text.split("\n")
@@ -22,8 +49,15 @@ def split_front_matter(text: str) -> tuple[dict, str]:
                 meta = yaml.load("\n".join(lines[1:i]), Loader=yaml.BaseLoader) or {}
             except yaml.YAMLError:
                 return {}, text
+            except RecursionError:  # PyYAML composes nested lists recursively
+                raise FrontMatterError("the front matter is nested too deeply (a YAML bomb?)") from None
             if not isinstance(meta, dict):
                 return {}, text
+            if _expands_beyond(meta, FRONT_MATTER_VALUES):
+                raise FrontMatterError(
+                    f"the front matter expands to more than {FRONT_MATTER_VALUES:,} values through YAML aliases "
+                    "(&name / *name; a YAML bomb?)"
+                )
             return meta, "\n".join(lines[i + 1 :])
     return {}, text
 
@@ -50,7 +84,10 @@ def title_from_body(body: str) -> tuple[str, str]:
 
 def load(source: Source) -> list[Article]:
     """A .txt or .md article. Title: front matter `title`, else the first line (a leading '#' removed)."""
-    meta, body = split_front_matter(source.text().replace("\r\n", "\n").replace("\r", "\n"))
+    try:
+        meta, body = split_front_matter(source.text().replace("\r\n", "\n").replace("\r", "\n"))
+    except FrontMatterError as e:
+        raise source.error(str(e)) from None
     meta = {str(k).lower(): v for k, v in meta.items()}
     body = normalise_text(body)
     title = normalise_text(as_str(meta.get("title")))

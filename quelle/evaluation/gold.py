@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.jsonlines import json_objects
+from ingest.jsonlines import json_objects, loads
 from quelle.question_files import canonical_record, column, csv_dict_reader, read_text
 
 
@@ -137,7 +137,7 @@ def _read_jsonl(path: Path, text: str) -> list[GoldQuestion]:
 
 def _read_json(path: Path, text: str) -> list[GoldQuestion]:
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as e:
         raise GoldError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
     if isinstance(data, dict) and "data" in data:

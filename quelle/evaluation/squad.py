@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.jsonlines import loads
 from ingest.language import detect_language
 from ingest.models import Article
 from ingest.text import slugify
@@ -61,7 +62,7 @@ def load_squad(path: Path) -> SquadSet:
     if not path.is_file():
         raise GoldError(f"{path}: no such file")
     try:
-        data = json.loads(read_text(path, GoldError))
+        data = loads(read_text(path, GoldError))
     except json.JSONDecodeError as e:
         raise GoldError(f"{path}: not valid JSON ({e.msg}, line {e.lineno})") from e
     _require(
