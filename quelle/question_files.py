@@ -24,15 +24,16 @@ COLUMNS = {
 _ALIAS = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
 
 
-def read_text(path: Path, error: type[Exception] = ValueError) -> str:
-    """The file's text (UTF-8, BOM dropped); `error` names the line and the byte that is not UTF-8."""
+def read_text(path: Path, error: type[Exception] = ValueError, name: str | None = None) -> str:
+    """The file's text (UTF-8, BOM dropped); `error` names the file (`name`, else the path), the line and the byte
+    that is not UTF-8."""
     data = Path(path).read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise error(
-            f"{path}: line {line}: not valid UTF-8 (byte {data[e.start]:#04x}); save the file as UTF-8"
+            f"{name or path}: line {line}: not valid UTF-8 (byte {data[e.start]:#04x}); save the file as UTF-8"
         ) from None
 
 

@@ -1,10 +1,14 @@
 """Reading question files (.txt / .csv / .jsonl) into BatchQuestions with stable ids; broken lines raise
-InputError naming the file and line. Decoding, CSV dialect and column names: quelle.question_files."""
+InputError naming the file and line. Decoding, CSV dialect and column names: quelle.question_files.
+
+The file is named as the user gave it: the path as typed on the command line, or — for a file the API or the Stapel
+page saved under a server path — the `name` it was uploaded under (`upload_name`), never the server's folders."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,20 +43,29 @@ def stable_id(question: str, line: int) -> str:
     return "q-" + hashlib.sha256(f"{line}\n{question}".encode("utf-8")).hexdigest()[:12]
 
 
-def read_questions(path: str | Path) -> list[BatchQuestion]:
-    """All questions of a .txt, .csv or .jsonl file, in file order (see the module docstring)."""
+def upload_name(name: str | None) -> str:
+    """What an uploaded file is called in messages: the name it was uploaded under, without any folders a client
+    sent with it and without control characters."""
+    base = str(name or "").replace("\\", "/").split("/")[-1]
+    return "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+
+
+def read_questions(path: str | Path, name: str | None = None) -> list[BatchQuestion]:
+    """All questions of a .txt, .csv or .jsonl file, in file order (see the module docstring). Errors name the file
+    `name` when given (an upload's name), else `path` as given."""
     path = Path(path)
+    label = name or str(path)
     suffix = path.suffix.lower()
     if suffix not in INPUT_FORMATS:
-        raise InputError(f"{path}: unsupported question file type '{path.suffix}' (use .txt, .csv or .jsonl)")
+        raise InputError(f"{label}: unsupported question file type '{path.suffix}' (use .txt, .csv or .jsonl)")
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    text = read_text(path, InputError)
+        raise InputError(f"{label}: no such file")
+    text = read_text(path, InputError, label)
     problems: list[str] = []
     if suffix == ".txt":
         questions = _read_txt(text)
     elif suffix == ".csv":
-        questions = _read_csv(path, text, problems)
+        questions = _read_csv(label, text, problems)
     else:
         questions = _read_jsonl(text, problems)
     seen: dict[str, int] = {}
@@ -63,9 +76,9 @@ def read_questions(path: str | Path) -> list[BatchQuestion]:
             seen[q.id] = q.line
     if problems:
         shown = "; ".join(problems[:5]) + (f"; … ({len(problems) - 5} more)" if len(problems) > 5 else "")
-        raise InputError(f"{path}: {shown}")
+        raise InputError(f"{label}: {shown}")
     if not questions:
-        raise InputError(f"{path}: no questions in the file")
+        raise InputError(f"{label}: no questions in the file")
     return questions
 
 
@@ -82,16 +95,16 @@ def _carry(extra: dict[str, Any]) -> dict[str, Any]:
     return {(f"input_{k}" if k in OUTPUT_FIELDS else k): v for k, v in extra.items()}
 
 
-def _read_csv(path: Path, text: str, problems: list[str]) -> list[BatchQuestion]:
+def _read_csv(label: str, text: str, problems: list[str]) -> list[BatchQuestion]:
     reader = csv_reader(text, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        raise InputError(f"{path}: line 1: no header row (a CSV needs a 'question' column)") from None
+        raise InputError(f"{label}: line 1: no header row (a CSV needs a 'question' column)") from None
     names = [h.strip() for h in header]
     qcol = find_column(names, "question")
     if qcol is None:
-        raise InputError(f"{path}: line 1: no 'question' column (columns: {', '.join(names) or 'none'})")
+        raise InputError(f"{label}: line 1: no 'question' column (columns: {', '.join(names) or 'none'})")
     idcol = find_column(names, "id")
     out: list[BatchQuestion] = []
     start = reader.line_num + 1
