@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from ingest.loaders import supported_suffixes
+from quelle.batch.output import spreadsheet_safe
 from quelle.ui import access, state
 from quelle.ui.i18n import text as t
 from quelle.ui.render import md_escape
@@ -25,6 +26,21 @@ STATUS_ICON = {
 def matches(article: dict, query: str) -> bool:
     q = query.strip().lower()
     return not q or any(q in str(article.get(k, "")).lower() for k in ("title", "source", "article_id", "date"))
+
+
+def article_rows(articles: list[dict], lang: str) -> list[dict]:
+    """The article table for st.dataframe (plain text cells). Its toolbar downloads the cells as CSV as they are, so
+    they are spreadsheet-safe like every CSV Quelle writes: a title such as `=HYPERLINK(…)` gets a leading `'`."""
+    return [
+        {
+            t("col_title", lang): spreadsheet_safe(a["title"]),
+            t("col_date", lang): spreadsheet_safe(a["date"]),
+            t("col_source", lang): spreadsheet_safe(a["source"]),
+            t("col_chunks", lang): a["chunks"],
+            t("col_id", lang): spreadsheet_safe(a["article_id"]),
+        }
+        for a in articles
+    ]
 
 
 def result_line(r: UploadResult, lang: str) -> str:
@@ -95,21 +111,8 @@ def list_section(lang: str, editor: bool = True) -> None:
     if not shown:
         st.info(t("no_articles", lang))
         return
-    # st.dataframe renders cell values as plain text (never markdown or HTML)
-    st.dataframe(
-        [
-            {
-                t("col_title", lang): a["title"],
-                t("col_date", lang): a["date"],
-                t("col_source", lang): a["source"],
-                t("col_chunks", lang): a["chunks"],
-                t("col_id", lang): a["article_id"],
-            }
-            for a in shown
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    # st.dataframe renders cell values as plain text (never markdown or HTML); spreadsheet-safe for its CSV download
+    st.dataframe(article_rows(shown, lang), hide_index=True, width="stretch")
     if not editor:  # readers get no delete control at all
         return
     st.subheader(t("delete", lang))

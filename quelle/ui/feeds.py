@@ -1,12 +1,14 @@
 """The „Feeds“ section of the Artikel page: add a feed, sitemap or article URL; each feed's status, last sync and
 articles; „Jetzt aktualisieren“ runs one pass (quelle.feeds.Syncer, as `quelle sync`) with a progress bar; remove.
 
-Feed names, URLs and messages come from the web: they are shown escaped (md_escape) or in st.dataframe (plain text)."""
+Feed names, URLs and messages come from the web: they are shown escaped (md_escape) or in st.dataframe (plain text,
+spreadsheet-safe for the table's CSV download)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from quelle.batch.output import spreadsheet_safe
 from quelle.feeds import KIND_LABEL, FeedSettings, RegistryError, SyncBusy, Syncer, add_feed, open_registry, remove_feed
 from quelle.feeds.sync import SyncReport
 from quelle.ui import access, state
@@ -109,6 +111,8 @@ def tt(key: str, lang: str, **values) -> str:
 
 
 def feed_rows(feeds, lang: str) -> list[dict]:
+    """The feed table for st.dataframe. Names, URLs and messages come from the web and the table's toolbar downloads
+    them as CSV, so every text cell is spreadsheet-safe (a leading `'` before `=`, `+`, `-`, `@`, tab, CR)."""
     rows = []
     for f in feeds:
         status = tt(f"st_{f.status}", lang) if f.status else tt("never", lang)
@@ -126,6 +130,7 @@ def feed_rows(feeds, lang: str) -> list[dict]:
                 tt("col_articles", lang): f.articles,
             }
         )
+        rows[-1] = {k: spreadsheet_safe(v) for k, v in rows[-1].items()}
     return rows
 
 
