@@ -114,7 +114,7 @@ class Library:
         max_bytes = int(self.settings.max_file_mb * 1_000_000)
 
         def load_as(f: Path, name: str | None) -> Loaded:
-            got = load(f, fields, max_bytes)
+            got = load(f, fields, max_bytes, self.settings.max_article_chars)
             for art in got.articles if name else ():
                 art.path = name
             return got

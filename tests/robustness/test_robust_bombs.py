@@ -340,3 +340,15 @@ def test_too_deep_gold_and_squad_files_are_clear_errors(tmp_path):
     squad.write_text('{"data": ' + _deep_line(), encoding="utf-8")
     with pytest.raises(GoldError, match=r"squad.json: not valid JSON \(nested too deeply"):
         load_squad(squad)
+
+
+def test_reading_stops_at_the_configured_article_limit(tmp_path, library, pages_read):
+    """QUELLE_MAX_ARTICLE_CHARS reaches the PDF reader: with 500,000 it stops on the first page of 1 M characters."""
+    library.settings = library.settings.with_(max_article_chars=500_000)
+    pdf = write_shared_stream_pdf(
+        tmp_path / "lang.pdf", 50, b"(Wort Wort Wort Wort Wort Wort Wort Wort Wort Wort) Tj T* ", 20_000
+    )
+    (f,) = library.ingest([pdf]).files
+    assert f.status == "failed"
+    assert "longer than 500,000 characters (QUELLE_MAX_ARTICLE_CHARS); stopped at page 1 of 50" in f.message
+    assert pages_read["n"] == 1
