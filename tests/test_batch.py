@@ -65,11 +65,12 @@ def test_csv_with_semicolons_keeps_given_ids_and_carries_other_columns(tmp_path,
     summary = run_batch(f, out, demo_store.settings, demo_store)
     rows = csv_rows(out)
     assert summary.total == 2 and summary.errors == 0
-    assert list(rows[0])[:9] == [
+    assert list(rows[0])[:10] == [
         "id",
         "question",
         "answer",
         "abstained",
+        "confidence_band",
         "citations",
         "backend",
         "model",

@@ -30,7 +30,8 @@ Public API (stable; used by the CLI `quelle batch` and the Streamlit batch page)
     An LLM fault makes ask() fall back to the extractive answer (like the chat); such a row keeps that answer and
     has error "LLM fallback: <reason>", so it counts as an error and --retry-errors asks it again.
 
-    Output rows: id, question, answer, abstained, citations [{n, article_id, title, date, source}], backend,
+    Output rows: id, question, answer, abstained, confidence_band (sure/unsure/none), citations [{n, article_id,
+    title, date, source}], backend,
     model, latency_ms, error, then the carried input columns (a carried column named like an output field is
     renamed input_<name>). In CSV, citations is a JSON string, abstained is true/false, the file is UTF-8 with
     BOM (so Excel shows umlauts).

@@ -18,7 +18,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-OUTPUT_FIELDS = ("id", "question", "answer", "abstained", "citations", "backend", "model", "latency_ms", "error")
+OUTPUT_FIELDS = (
+    "id",
+    "question",
+    "answer",
+    "abstained",
+    "confidence_band",
+    "citations",
+    "backend",
+    "model",
+    "latency_ms",
+    "error",
+)
 CITATION_FIELDS = ("n", "article_id", "title", "date", "source")
 OUTPUT_FORMATS = (".jsonl", ".csv")
 

@@ -67,6 +67,7 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
         row.update(
             answer=a.answer,
             abstained=bool(a.abstained),
+            confidence_band=a.confidence_band,
             citations=[{k: getattr(c, k) for k in CITATION_FIELDS} for c in a.citations],
             backend=a.backend,
             model=a.model or "",
@@ -78,6 +79,7 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
         row.update(
             answer="",
             abstained=False,
+            confidence_band="",
             citations=[],
             backend=settings.llm or "",
             model="" if settings.llm == "extractive" else settings.llm_model,
@@ -100,12 +102,14 @@ def run_batch(
     retry_errors: bool = False,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
+    input_name: str | None = None,
 ) -> BatchSummary:
-    """Answer every question of input_path into output_path; resume where an earlier run stopped."""
+    """Answer every question of input_path into output_path; resume where an earlier run stopped. `input_name`: what
+    errors call the question file (an upload's name; default input_path as given)."""
     t0 = time.perf_counter()
     input_path, output_path = Path(input_path), Path(output_path)
     _check_output(output_path, input_path)
-    questions = read_questions(input_path)
+    questions = read_questions(input_path, input_name)
     workers = max(1, int(workers or default_workers(settings)))
     output_path.parent.mkdir(parents=True, exist_ok=True)
 

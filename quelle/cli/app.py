@@ -177,10 +177,11 @@ def ask(
 
 
 def with_span_in_bold(answer) -> str:
-    """The answer as rich markup (escaped), its answer span in bold in the sentence that holds it."""
+    """The answer as rich markup (escaped), its answer span in bold in the sentence that holds it (not when the
+    answer is unsure: then it lists the closest passages, none of them the answer)."""
     span = answer.answer_span
     text = answer.answer
-    if span is not None and span.text and span.text in text:
+    if span is not None and span.text and span.text in text and answer.confidence_band != "unsure":
         i = text.index(span.text)
         return f"{escape(text[:i])}[bold]{escape(span.text)}[/bold]{escape(text[i + len(span.text) :])}"
     return escape(text)

@@ -27,7 +27,12 @@ from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion, question_from_record
 from quelle.feedback.store import DOWN, UP, Feedback
 
-_CANDIDATES = re.compile(r"^\s*(Mögliche Antworten|Possible answers)\s*:\s*", re.IGNORECASE)
+# the lead of an unsure answer (quelle.answering.answerers.UNSURE_LEAD) and the older „Mögliche Antworten:“
+_CANDIDATES = re.compile(
+    r"^\s*(Mögliche Antworten|Possible answers|Keine sichere Antwort gefunden\. Am nächsten kommen diese Stellen|"
+    r"No sure answer found\. These passages come closest)\s*:\s*",
+    re.IGNORECASE,
+)
 
 
 def plain(text: str) -> str:

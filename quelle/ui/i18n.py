@@ -49,6 +49,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsupported_note": "Rot markierte Sätze sind durch die zitierten Passagen nicht belegt — bitte prüfen.",
         "unsupported_list": "Nicht belegt:",
         "abstained_note": "Die gefundenen Passagen beantworten die Frage nicht; deshalb keine Antwort.",
+        "unsure_note": "Keine dieser Stellen beantwortet die Frage sicher: bitte selbst prüfen.",
         "fallback": "Hinweis: {reason}",
         # issue 20: the date filter read from the question; {range}: the publication dates it admits (the period and
         # the report lag after it, quelle/timeaware/answers.py REPORT_LAG_DAYS)
@@ -172,6 +173,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "unsupported_note": "Sentences marked red are not supported by the cited passages — please check them.",
         "unsupported_list": "Not supported:",
         "abstained_note": "The passages found do not answer the question, so there is no answer.",
+        "unsure_note": "None of these passages answers the question for sure: please check them yourself.",
         "fallback": "Note: {reason}",
         "time_chip": "Period {text}: reports {range}",
         "time_chip_help": "Remove the filter: ask the same question without the period",

@@ -174,12 +174,15 @@ def render_answer(message: dict, language: str) -> None:
         spans, missing = unsupported_spans(answer)
         text = answer.get("answer", "")
         span = (answer.get("answer_span") or {}).get("text") or ""
-        if not spans and span and span in text:
+        unsure = answer.get("confidence_band") == "unsure"  # the closest passages, no answer to mark
+        if not spans and span and span in text and not unsure:
             at = text.index(span)
             body = marked_markdown(text, [(at, at + len(span))], "span")
         else:
             body = marked_markdown(text, spans, "unsupported")
         st.markdown(candidate_list(body))
+        if unsure:
+            st.caption(f":material/help: {t('unsure_note', language)}")
         if spans or missing:
             note = t("unsupported_note", language)
             if missing:
