@@ -23,8 +23,8 @@ $(STAMP): requirements.txt pyproject.toml
 ingest-demo: setup
 	$(PY) -m quelle ingest data/demo/articles
 
-# local by default: HOST=0.0.0.0 (or QUELLE_HOST) opts in to the network, then a password is needed (README
-# „Zugriff und Sicherheit“); the preflight refuses before anything is installed into the store or served
+# local by default: HOST=0.0.0.0 (or QUELLE_HOST) opts in to the network, then a password is needed
+# (docs/security.md); the preflight refuses before anything is installed into the store or served
 HOST ?= $(or $(QUELLE_HOST),127.0.0.1)
 
 check-access: setup

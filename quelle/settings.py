@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     api_max_upload_mb: float = Field(200.0, gt=0)  # one upload request in all (each file: max_file_mb)
 
-    # who may use the app (quelle/ui/access.py, README „Zugriff und Sicherheit“); also read from secrets.toml
+    # who may use the app (quelle/ui/access.py, docs/security.md); also read from secrets.toml
     host: str = "127.0.0.1"  # `make run` binds here; anything but loopback needs a password or allow_open
     reader_password: SecretStr | None = None  # ask, browse, batch/eval
     editor_password: SecretStr | None = None  # also upload, delete, feeds

@@ -4,7 +4,7 @@ One scorer for two users: the second retrieval stage (vectorstore.retrieve: a pa
 sentence) and the extractive answerer (quelle.answering.extractive: the best sentence is the answer). Each sentence gets
 features, combined linearly with the weights in `WEIGHTS` (set by hand on the news-de development questions; `typed`,
 `slot`, `cov` and `local` checked by a grid on halves of news-de and XQuAD-de with bench/fit_answer.py, which reports
-the setting best on one half on the other half — figures in the README, "Accuracy"):
+the setting best on one half on the other half — figures in docs/experiments.md):
 
 - `cov`: share of the question's IDF-weighted terms the sentence holds (lemma+stem terms; a compound part such as
   „Container“ in „Containerumschlag“ earns PARTIAL_CREDIT),

@@ -16,11 +16,11 @@ context only, 0.3) 0.600 / 0.838 and 0.866 / 0.975; + answer slots (0.5) 0.625 /
 + article credit 0.5: 0.625 / 0.900 and 0.865 / 0.976; with the final answer weights (retrieval and article
 features at 1.0) 0.613 / 0.900 and 0.871 / 0.978. Shares 0.7 and more lost on both sets. The stage reads a sentence
 without the reader's `retrieval` feature (STAGE_WEIGHTS): that feature is the passage's first-stage score, which the
-fusion holds already. Without it (2026-11-26, `quelle eval`, README „Accuracy“): news-de German answers 0.638 ->
+fusion holds already. Without it (2026-11-26, `quelle eval`, docs/experiments.md): news-de German answers 0.638 ->
 0.663 (first sentence 0.575 -> 0.588; offline on halves by article: shown 0.605 / 0.667 -> 0.632 / 0.690), hit@1
 0.638 -> 0.650, one unanswerable question more answered (6 -> 5 of 12 abstain); XQuAD-de answers 0.762 -> 0.759, hit@1
 0.863 -> 0.864, hit@5 0.979 -> 0.978. Dropping the `article` feature as well lifted news-de hit@1 to 0.700 but made
-the reader's passage prior lift off-topic passages (README: tried and left out).
+the reader's passage prior lift off-topic passages (docs/experiments.md: tried and left out).
 """
 
 from __future__ import annotations

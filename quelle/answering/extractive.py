@@ -86,7 +86,7 @@ CARRIED_WEIGHT = 0.5  # words carried over from a previous question weigh at mos
 # P(the question is answered in these passages) = sigmoid(bias + weights · features of the best sentence), fitted by
 # logistic regression (bench/fit_answer.py) on one half of news-de + XQuAD-de questions (split by article; answerable
 # as asked vs. the same question with its article filtered out, plus news-de's unanswerable questions) and checked on
-# the other half; these weights are the mean of the two halves' fits. Figures: README, "Accuracy".
+# the other half; these weights are the mean of the two halves' fits. Figures: docs/experiments.md.
 CONFIDENCE = {
     "bias": -6.02,
     "score": 1.1,

@@ -42,7 +42,7 @@ from vectorstore.retrieve import Passage
 
 # How long after the end of a question's period an article can still report on it (a year's figures in January, a
 # month's in the next weeks): the question's period [start, end] filters publication dates [start, end + lag].
-# Fitted by bench/fit_recency.py on the fit stories of data/dated (README „Zeitbezogene Antworten“).
+# Fitted by bench/fit_recency.py on the fit stories of data/dated (docs/time-aware.md).
 REPORT_LAG_DAYS = 45
 STAND = {"de": "Stand {date} (Quelle [{n}]): ", "en": "As of {date} (source [{n}]): "}
 CHRONOLOGY = {"de": "Chronologie:", "en": "Timeline:"}

@@ -25,7 +25,7 @@ from vectorstore.slots import DATE, NAME, NUMBER, PLACE
 
 # Fitted by bench/fit_recency.py on the fit stories of data/dated (grid 7 … 3650 days; the longest half-life among the
 # best, by newest_fact and MRR of the gold article): 30 d 1.00/0.95, 60 and 90 d 1.00/1.00, 180 d 0.94/1.00,
-# 730 d 0.81/0.94; held-out stories: newest_fact 0.625 without decay → 0.938 with it (README „Time-aware answers“).
+# 730 d 0.81/0.94; held-out stories: newest_fact 0.625 without decay → 0.938 with it (docs/time-aware.md).
 HALF_LIFE_DAYS = 90.0
 RECENCY_POOL = 20  # passages retrieved for a recency or timeline question before the decay / the list
 CONFLICT_SHARE = 0.75  # a report counts for a conflict when its evidence is at least this share of the best report's

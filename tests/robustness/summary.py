@@ -1,4 +1,4 @@
-"""Run the torture suite and print the README's "Reliability" numbers from that run.
+"""Run the torture suite and print the "Reliability" numbers of docs/performance.md from that run.
 
     .venv/bin/python tests/robustness/summary.py          # prints a Markdown block
 
