@@ -217,7 +217,13 @@ def _routes(app: FastAPI) -> None:
         file.file.seek(0)
         try:
             job = state.jobs.submit(
-                suffix, file.file.read(), format, settings, filters, options.model_dump(exclude_none=True)
+                suffix,
+                file.file.read(),
+                format,
+                settings,
+                filters,
+                options.model_dump(exclude_none=True),
+                name=file.filename,
             )
         except InputError as e:
             raise ApiError(400, f"file: {e}", "file", "invalid_question_file") from None

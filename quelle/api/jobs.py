@@ -5,6 +5,9 @@ Jobs outlive the server: a restarted API finds the finished ones (status, summar
 were queued or running again — run_batch resumes from its journal, so the questions answered before the restart are
 not asked again. A job's request options (k, mode, filters) are stored, not its settings: they are resolved again
 against the restarted server's settings, as for a new request.
+
+The question file is kept as `questions<suffix>` in the job's folder, but every error names it by its upload name
+(`name`, kept in job.json), and a job's `error` never shows the server's folders.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 from quelle.batch import InputError, OutputError, read_questions, run_batch
+from quelle.batch.questions import upload_name
 from quelle.resources import Resources
 from quelle.settings import Settings
+from quelle.uploads import without_folder
 from vectorstore.filters import Filters
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -47,6 +52,7 @@ class BatchJob:
     summary: dict | None = None
     error: str | None = None
     options: dict = field(default_factory=dict)  # the request's k, mode and filters, as sent
+    name: str = ""  # the question file's upload name: what errors call it
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -73,7 +79,13 @@ class BatchJob:
     def save(self) -> None:
         """Write the job's state next to its files (atomically: a crash leaves the old or the new state)."""
         state = {k: v for k, v in self.to_dict().items() if k != "result"}
-        state.update(created=self.created, finished=self.finished, options=self.options, input=self.input_path.name)
+        state.update(
+            created=self.created,
+            finished=self.finished,
+            options=self.options,
+            input=self.input_path.name,
+            name=self.name,
+        )
         tmp = self.folder / f".{STATE}.tmp"
         tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.folder / STATE)
@@ -97,6 +109,7 @@ class BatchJob:
             summary=d.get("summary"),
             error=d.get("error"),
             options=dict(d.get("options") or {}),
+            name=str(d.get("name") or ""),
         )
 
 
@@ -150,22 +163,25 @@ class BatchJobs:
         settings: Settings,
         filters: Filters | None,
         options: dict | None = None,
+        name: str | None = None,
     ) -> BatchJob:
-        """Store the question file, check it (InputError names the line) and queue the job."""
+        """Store the question file, check it (InputError names the file by its upload `name` and the line) and queue
+        the job."""
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
         folder.mkdir(parents=True)
         input_path = folder / f"questions{filename_suffix}"
+        label = upload_name(name) or input_path.name
         input_path.write_bytes(data)
         try:
-            questions = read_questions(input_path)
-        except InputError:
+            questions = read_questions(input_path, label)
+        except InputError as e:
             shutil.rmtree(folder, ignore_errors=True)
-            raise
+            raise InputError(without_folder(str(e), folder)) from None
         if not questions:
             shutil.rmtree(folder, ignore_errors=True)
-            raise InputError(f"{input_path.name}: the file holds no questions")
-        job = BatchJob(job_id, folder, input_path, fmt, total=len(questions), options=dict(options or {}))
+            raise InputError(f"{label}: the file holds no questions")
+        job = BatchJob(job_id, folder, input_path, fmt, total=len(questions), options=dict(options or {}), name=label)
         job.save()
         with self._lock:
             self.jobs[job_id] = job
@@ -210,14 +226,15 @@ class BatchJobs:
                 filters=filters,
                 progress=progress,
                 cancel=job.cancel,
+                input_name=job.name or job.input_path.name,
             )
             job.summary = summary.to_dict()
             job.summary.pop("output", None)  # a server path: the result is at /v1/batch/{id}/result
             job.status = "cancelled" if summary.interrupted else "done"
-        except (InputError, OutputError) as e:
-            job.status, job.error = "failed", str(e)
+        except (InputError, OutputError) as e:  # the job's folder is the server's: its files by their names
+            job.status, job.error = "failed", without_folder(str(e), job.folder)
         except Exception as e:  # noqa: BLE001 - the job fails, the server goes on
-            job.status, job.error = "failed", f"{type(e).__name__}: {e}"
+            job.status, job.error = "failed", without_folder(f"{type(e).__name__}: {e}", job.folder)
         if job.id not in self.jobs:  # removed while running
             shutil.rmtree(job.folder, ignore_errors=True)
             return

@@ -51,7 +51,9 @@ def answer_file(name: str, data: bytes, output_format: str, request: state.Reque
         source.write_bytes(data)
         target = Path(folder) / f"{source.stem}-antworten{output_format}"
         try:
-            summary = run_batch(source, target, request.settings, res, filters=request.filters, progress=progress)
+            summary = run_batch(
+                source, target, request.settings, res, filters=request.filters, progress=progress, input_name=name
+            )
         except (InputError, OutputError) as e:  # named by the file's name, not by the server's temp folder
             raise type(e)(without_folder(str(e), folder)) from None
         return {
