@@ -8,21 +8,9 @@ import re
 
 from dateutil import parser as du_parser
 
-_MONTHS = {
-    1: ["januar", "jänner", "jan", "january", "janvier", "enero", "gennaio", "januari"],
-    2: ["februar", "feber", "feb", "february", "février", "fevrier", "febrero", "febbraio", "februari"],
-    3: ["märz", "maerz", "mär", "mrz", "mar", "march", "mars", "marzo", "maart"],
-    4: ["april", "apr", "avril", "abril", "aprile"],
-    5: ["mai", "may", "mayo", "maggio", "mei"],
-    6: ["juni", "jun", "june", "juin", "junio", "giugno"],
-    7: ["juli", "jul", "july", "juillet", "julio", "luglio"],
-    8: ["august", "aug", "août", "aout", "agosto", "augustus"],
-    9: ["september", "sep", "sept", "septembre", "septiembre", "settembre"],
-    10: ["oktober", "okt", "oct", "october", "octobre", "octubre", "ottobre"],
-    11: ["november", "nov", "novembre", "noviembre"],
-    12: ["dezember", "dez", "dec", "december", "décembre", "decembre", "diciembre", "dicembre"],
-}
-MONTH_NUMBER = {name: n for n, names in _MONTHS.items() for name in names}
+from ingest.lexicon import MONTHS, MONTHS_OTHER
+
+MONTH_NUMBER = {**MONTHS, **MONTHS_OTHER}  # German and English, and the other languages articles come in
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTH_NUMBER), key=len, reverse=True))
 
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?\b")
