@@ -25,100 +25,20 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MONTHS = {
-    "januar": 1,
-    "jänner": 1,
-    "jaenner": 1,
-    "january": 1,
-    "jan": 1,
-    "februar": 2,
-    "feber": 2,
-    "february": 2,
-    "feb": 2,
-    "märz": 3,
-    "maerz": 3,
-    "march": 3,
-    "mär": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "mai": 5,
-    "may": 5,
-    "juni": 6,
-    "june": 6,
-    "jun": 6,
-    "juli": 7,
-    "july": 7,
-    "jul": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "oktober": 10,
-    "october": 10,
-    "okt": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "dezember": 12,
-    "december": 12,
-    "dez": 12,
-    "dec": 12,
-}
-WEEKDAYS = {
-    "montag": 0,
-    "monday": 0,
-    "dienstag": 1,
-    "tuesday": 1,
-    "mittwoch": 2,
-    "wednesday": 2,
-    "donnerstag": 3,
-    "thursday": 3,
-    "freitag": 4,
-    "friday": 4,
-    "samstag": 5,
-    "sonnabend": 5,
-    "saturday": 5,
-    "sonntag": 6,
-    "sunday": 6,
-}
-NUMBERS = {
-    "ein": 1,
-    "eine": 1,
-    "einem": 1,
-    "einer": 1,
-    "einen": 1,
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "zwei": 2,
-    "two": 2,
-    "drei": 3,
-    "three": 3,
-    "vier": 4,
-    "four": 4,
-    "fünf": 5,
-    "five": 5,
-    "sechs": 6,
-    "six": 6,
-    "sieben": 7,
-    "seven": 7,
-    "acht": 8,
-    "eight": 8,
-    "neun": 9,
-    "nine": 9,
-    "zehn": 10,
-    "ten": 10,
-    "elf": 11,
-    "eleven": 11,
-    "zwölf": 12,
-    "twelve": 12,
-    "zwanzig": 20,
-    "twenty": 20,
-    "dreißig": 30,
-    "thirty": 30,
-}
+from ingest.lexicon import (
+    CALENDAR_UNITS,
+    CARDINALS_DE,
+    CARDINALS_EN,
+    EIN_FORMS_DE,
+    INDEFINITE_ARTICLES_EN,
+    MONTHS,
+    SEASONS,
+    WEEKDAYS,
+)
+
+# months, weekdays, seasons, number words and calendar units come from ingest/lexicon.py; an article counts one
+# here („vor einem Jahr“, "a year ago")
+NUMBERS = {**dict.fromkeys(EIN_FORMS_DE + INDEFINITE_ARTICLES_EN, 1), **CARDINALS_DE, **CARDINALS_EN}
 ORDINALS = {
     "erste": 1,
     "ersten": 1,
@@ -140,40 +60,7 @@ ORDINALS = {
     "letzten": 4,
     "last": 4,
 }
-SEASONS = {
-    "frühling": 3,
-    "frühjahr": 3,
-    "spring": 3,
-    "sommer": 6,
-    "summer": 6,
-    "herbst": 9,
-    "autumn": 9,
-    "fall": 9,
-    "winter": 12,
-}
-UNITS = {
-    "tag": "day",
-    "tage": "day",
-    "tagen": "day",
-    "day": "day",
-    "days": "day",
-    "woche": "week",
-    "wochen": "week",
-    "week": "week",
-    "weeks": "week",
-    "monat": "month",
-    "monate": "month",
-    "monaten": "month",
-    "monats": "month",
-    "month": "month",
-    "months": "month",
-    "jahr": "year",
-    "jahre": "year",
-    "jahren": "year",
-    "jahres": "year",
-    "year": "year",
-    "years": "year",
-}
+UNITS = CALENDAR_UNITS
 
 
 @dataclass(frozen=True)
@@ -264,6 +151,7 @@ _M = "|".join(sorted(MONTHS, key=len, reverse=True))
 _W = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _N = r"\d{1,3}|" + "|".join(sorted(NUMBERS, key=len, reverse=True))
 _U = "|".join(sorted(UNITS, key=len, reverse=True))
+_S = "|".join(sorted(SEASONS, key=len, reverse=True))
 _Y = r"(?:19|20)\d\d"
 _PART = {"anfang": 0, "beginning": 0, "early": 0, "mitte": 1, "middle": 1, "mid": 1, "ende": 2, "end": 2, "late": 2}
 _ART = r"(?:(?:im|am|in|an|um|zu|vom|von|ab|seit|bis|im\s+laufe\s+de[sr]|during|in\s+the|on|on\s+the|of)\s+)?"
@@ -447,7 +335,7 @@ _GRAMMAR: list[tuple[re.Pattern, object]] = [
     ),  # resolved below
     (
         _rx(
-            rf"\b{_ART}(?P<season>frühling|frühjahr|sommer|herbst|winter|spring|summer|autumn|fall)"
+            rf"\b{_ART}(?P<season>{_S})"
             rf"(?:\s+(?:of\s+)?(?P<y>{_Y}))?\b"
         ),
         _r_season,
