@@ -15,50 +15,11 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
+from ingest.lexicon import QUESTION_FRAME_WORDS, QUESTION_WORDS_DE, QUESTION_WORDS_EN
+
 _TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+(?:-[^\W\d_]+)*|[^\W_]+")
 _FOLD = str.maketrans({"ß": "ss", "ä": "a", "ö": "o", "ü": "u", "à": "a", "á": "a", "é": "e", "è": "e"})
-_QUESTION_WORDS = {
-    "wo",
-    "wann",
-    "wer",
-    "wie",
-    "was",
-    "welche",
-    "welcher",
-    "welches",
-    "welchem",
-    "welchen",
-    "warum",
-    "wieso",
-    "weshalb",
-    "wieviel",
-    "wieviele",
-    "viel",
-    "viele",
-    "woher",
-    "wohin",
-    "wem",
-    "wen",
-    "wessen",
-    "who",
-    "what",
-    "when",
-    "where",
-    "which",
-    "why",
-    "how",
-    "many",
-    "much",
-    "gibt",
-    "gab",
-    "nennt",
-    "genannt",
-    "heißt",
-    "heisst",
-    "does",
-    "did",
-    "do",
-}
+_QUESTION_WORDS = {*QUESTION_WORDS_DE, *QUESTION_WORDS_EN, *QUESTION_FRAME_WORDS}  # ingest/lexicon.py
 STOPWORDS = {w.translate(_FOLD) for w in set(STOPWORDS_GERMAN) | set(STOPWORDS_EN) | _QUESTION_WORDS}
 
 _STEMMER_LANG = {"de": "german", "en": "english", "fr": "french", "es": "spanish", "it": "italian", "nl": "dutch"}
