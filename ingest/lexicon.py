@@ -152,9 +152,10 @@ SEASONS_EN: dict[str, int] = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, 
 SEASONS: dict[str, int] = {**SEASONS_DE, **SEASONS_EN}
 """Every German and English season and the month it begins in."""
 
-NOT_DATES_IN_TEXT: frozenset[str] = frozenset({"may", "fall"})
-"""Calendar words that are common English words as well (the modal verb may, the verb and noun fall): dates where a
-question's date phrase frames them („in May 2016“, „in the fall of 2019“), no date fillers in running text."""
+NOT_DATES_IN_TEXT: frozenset[str] = frozenset({"may", "mar", "fall"})
+"""Calendar words that are other words as well (the modal verb may, the verb and noun fall, the mar of „Mar-a-Lago“
+and „Mar del Plata“): dates where a question's date phrase frames them („in May 2016“, „in the fall of 2019“), no
+date fillers in running text."""
 
 CALENDAR_UNITS: dict[str, str] = {
     "tag": "day",

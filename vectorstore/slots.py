@@ -28,7 +28,47 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.lexicon import (
+    ARTICLES_EN,
+    CARDINALS_DE,
+    CARDINALS_EN,
+    DEFINITE_ARTICLES_DE,
+    DEMONSTRATIVES_DE,
+    ENTITY_PRONOUNS_DE,
+    FRACTIONS_DE,
+    FRACTIONS_EN,
+    MIXED_NUMBERS_DE,
+    MONTHS,
+    MULTIPLIERS_DE,
+    MULTIPLIERS_EN,
+    NOMINATIVE_ARTICLES_DE,
+    NOT_DATES_IN_TEXT,
+    NUMBER_HEDGES_DE,
+    NUMBER_SUFFIXES_DE,
+    PERCENT_WORDS,
+    PLACE_PREPOSITIONS_DE,
+    PLACE_PREPOSITIONS_EN,
+    SCALE_ABBREVIATIONS_DE,
+    SCALE_WORDS_DE,
+    SCALE_WORDS_EN,
+    SEASONS,
+    UNITS_AGE,
+    UNITS_AREA,
+    UNITS_CLOCK,
+    UNITS_DURATION,
+    UNITS_FREQUENCY,
+    UNITS_LENGTH,
+    UNITS_MONEY,
+    UNITS_PERCENT,
+    UNITS_POWER,
+    UNITS_SPEED,
+    UNITS_TEMPERATURE,
+    UNITS_WEIGHT,
+    VALUE_LINK_WORDS_DE,
+    WEEKDAYS,
+)
 from vectorstore.analysis import compound_parts
+
 
 NUMBER, DATE, PLACE, NAME, REASON, WHICH, OTHER = "number", "date", "place", "name", "reason", "which", "other"
 ROLE = "role"  # what a person does: „Was macht X beruflich?“ — „als Pressefotograf“
@@ -185,44 +225,6 @@ class AnswerKind:
     quantity: str = ""
 
 
-_DURATION = (
-    "sekunde",
-    "minute",
-    "stunde",
-    "tag",
-    "woche",
-    "monat",
-    "jahr",
-    "jahrzehnt",
-    "saison",
-    "second",
-    "minute",
-    "hour",
-    "day",
-    "week",
-    "month",
-    "year",
-)
-_MONEY = (
-    "euro",
-    "dollar",
-    "franken",
-    "pfund",
-    "cent",
-    "yen",
-    "yuan",
-    "rubel",
-    "kronen",
-    "dollars",
-    "euros",
-)
-_LENGTH = ("kilometer", "meter", "zentimeter", "metre", "mile", "km")
-_WEIGHT = ("kilo", "kilogramm", "tonne", "gramm", "kilogram", "ton")
-_PERCENT = ("prozent", "prozentpunkt", "percent", "punkt")
-_AREA = ("quadratmeter", "quadratkilometer", "hektar", "m²", "km²", "qm", "ar")
-_POWER = ("watt", "kilowatt", "megawatt", "gigawatt", "terawatt", "ps", "kw", "mw", "gw")
-_SPEED = ("km", "stundenkilometer", "kilometer", "meile", "knoten")
-_TEMPERATURE = ("grad", "degree")
 COUNT = "count"  # a quantity without a unit: a count („Auflage“, „Anzahl“)
 
 # Quantity nouns and the unit class they are measured in (issue 30): a question about one asks for a number in its
@@ -312,15 +314,15 @@ QUANTITY_NOUNS: dict[str, tuple[str, ...]] = {
 # the compounds listed in the table
 _WHOLE_WORD_ONLY = frozenset({"wert", "preis", "leistung"})
 UNIT_CLASSES: dict[str, tuple[str, ...]] = {
-    "money": _MONEY,
-    "percent": _PERCENT,
-    "area": _AREA,
-    "power": _POWER,
-    "weight": _WEIGHT,
-    "length": _LENGTH,
-    "temperature": _TEMPERATURE,
-    "speed": _SPEED,
-    "duration": _DURATION,
+    "money": UNITS_MONEY,
+    "percent": UNITS_PERCENT,
+    "area": UNITS_AREA,
+    "power": UNITS_POWER,
+    "weight": UNITS_WEIGHT,
+    "length": UNITS_LENGTH,
+    "temperature": UNITS_TEMPERATURE,
+    "speed": UNITS_SPEED,
+    "duration": UNITS_DURATION,
     COUNT: (),
 }
 _QUANTITY_CLASS = {noun: cls for cls, nouns in QUANTITY_NOUNS.items() for noun in nouns}
@@ -360,11 +362,11 @@ def quantity_units(noun: str) -> tuple[str, ...] | None:
 
 _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     # „Wie viel Zeit bleibt …“, „Wie viel Sendezeit …“: a counted noun in -zeit asks for a duration
-    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), _DURATION),
+    (re.compile(r"\bwie\s+lange?\b|\bhow\s+long\b|^\w*(?:zeit|time)$", re.I), UNITS_DURATION),
     # „Ab welchem Alter darf man wählen“ asks for years too
     (
         re.compile(r"\bwie\s+alt\b|\bhow\s+old\b|\b(?:durchschnitts|renten|pensions|wahl)?alter\b|\bage\b", re.I),
-        ("jahr", "jährig", "year"),
+        UNITS_AGE,
     ),
     (
         re.compile(
@@ -377,7 +379,7 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
             r"förderung|subvention|investition|debt|damage|loss|\w*geld\b|money|(?<![\w-])(?:euro|dollar|franken)s?(?![\w-]))",
             re.I,
         ),
-        _MONEY,
+        UNITS_MONEY,
     ),
     (
         re.compile(
@@ -386,15 +388,15 @@ _IMPLIED_UNITS: list[tuple[re.Pattern, tuple[str, ...]]] = [
             r"beteiligung|inflation|wachstum|arbeitslosigkeit|percent",
             re.I,
         ),
-        ("prozent", "prozentpunkt", "percent", "punkt"),
+        UNITS_PERCENT,
     ),
-    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), _LENGTH),
-    (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), _WEIGHT),
-    (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), ("mal", "times")),
-    (re.compile(r"\bwie\s+schnell\b|\bhow\s+fast\b", re.I), ("km", "stundenkilometer", "kilometer", "meile", "knoten")),
-    (re.compile(r"\bwie\s+(?:warm|kalt|heiß|heiss)\b|\bhow\s+(?:warm|cold|hot)\b", re.I), ("grad", "degree")),
+    (re.compile(r"\bwie\s+(?:weit|lang|hoch|tief|breit|nahe?)\b|\bhow\s+(?:far|high|tall|deep)\b", re.I), UNITS_LENGTH),
+    (re.compile(r"\bwie\s+schwer\b|\bhow\s+heavy\b", re.I), UNITS_WEIGHT),
+    (re.compile(r"\bwie\s+(?:oft|häufig)\b|\bhow\s+often\b", re.I), UNITS_FREQUENCY),
+    (re.compile(r"\bwie\s+schnell\b|\bhow\s+fast\b", re.I), UNITS_SPEED),
+    (re.compile(r"\bwie\s+(?:warm|kalt|heiß|heiss)\b|\bhow\s+(?:warm|cold|hot)\b", re.I), UNITS_TEMPERATURE),
     # „Um welche Uhrzeit“ is asked like „Um wie viel Uhr“: a clock time is a number followed by „Uhr“
-    (re.compile(r"\buhrzeit\b|\bwie\s*viel\s+uhr\b|\bwhat\s+time\b", re.I), ("uhr", "o'clock")),
+    (re.compile(r"\buhrzeit\b|\bwie\s*viel\s+uhr\b|\bwhat\s+time\b", re.I), UNITS_CLOCK),
 ]
 
 
@@ -441,7 +443,7 @@ def answer_kind(question: str) -> AnswerKind:
                     if set(units) & {"euro", "prozent"} or _COUNT_NOUN.search(q):
                         # „Wie hoch ist das Preisgeld“ asks for money, „Wie hoch ist die Zahl der Arten“ for a
                         # count: not for metres
-                        units = tuple(u for u in units if u not in _LENGTH)
+                        units = tuple(u for u in units if u not in UNITS_LENGTH)
             elif kind == DATE and (m := _DATE_BOUND.search(q)):
                 # „Bis wann …“ is answered by „bis Ende Jänner“, not by „seit September“
                 focus = _BOUND_WORDS.get(m.group(1).lower(), m.group(1).lower())
@@ -466,40 +468,56 @@ def answer_kind(question: str) -> AnswerKind:
 
 
 # --- fillers -------------------------------------------------------------------------------------------------
-_UNITS_WORDS = (
-    "ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|vierzig|"
-    "fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|und|einhalb|eineinhalb|zweieinhalb|"
-    "anderthalb|dreiviertel"
-)
+def _alternation(words) -> str:
+    """A regex alternation of words (from ingest/lexicon.py), the longest first."""
+    return "|".join(re.escape(w) for w in sorted(dict.fromkeys(words), key=len, reverse=True))
+
+
+# number words (ingest/lexicon.py): a German number is written in one word of its parts („dreiundzwanzig“,
+# „zweieinhalb“) and may end in -mal/-fach/-stellig; ein alone is the article, no number
+_NUMBER_PARTS = _alternation((*CARDINALS_DE, "und", *MIXED_NUMBERS_DE))
+_NUMBER_HEADS = _alternation((*(w for w in CARDINALS_DE if w != "ein"), *MIXED_NUMBERS_DE))
 _NUMBER_WORD = re.compile(
-    rf"(?:{_UNITS_WORDS})*(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|dreissig|"
-    rf"vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|einhalb|anderthalb)(?:mal|fach|stellig)?|"
-    r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)mal|einmalig|doppelt|dreifach|"
-    r"dutzend|dutzende|hälfte|drittel|viertel|million|millionen|milliarde|milliarden|billion|billionen|prozent|"
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|"
-    r"million|billion|percent|twice|half|dozen|once",
+    rf"(?:{_NUMBER_PARTS})*(?:{_NUMBER_HEADS})(?:{_alternation(NUMBER_SUFFIXES_DE)})?|"
+    + _alternation(
+        (
+            *MULTIPLIERS_DE,
+            *SCALE_WORDS_DE,
+            *FRACTIONS_DE,
+            *PERCENT_WORDS,
+            *CARDINALS_EN,
+            *SCALE_WORDS_EN,
+            *FRACTIONS_EN,
+            *MULTIPLIERS_EN,
+        )
+    ),
     re.I,
 )
 # words that scale the number before them (a number span takes them: „fünf Millionen“, „15,5 Mio. Euro“)
-SCALE_WORD = re.compile(r"hundert|tausend|dutzend|million(?:en)?|milliarden?|billion(?:en)?|mio|mrd", re.I)
+SCALE_WORD = re.compile(_alternation((*SCALE_WORDS_DE, *SCALE_ABBREVIATIONS_DE)), re.I)
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,:]\d+)*(?:\s?%)?|[^\W\d_]+", re.U)
-_MONTHS = (
-    "januar|jänner|jaenner|februar|feber|märz|maerz|april|mai|juni|juli|august|september|oktober|november|"
-    "dezember|january|february|march|june|july|october|december|jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|"
-    "oct|nov|dez|dec"
-)
-# words that measure what their number counts (time, money, distance, weight, clock time, temperature): „21.45 Uhr“
-# or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a date („2. Jänner“)
-MEASURES = _DURATION + _MONEY + _LENGTH + _WEIGHT + ("uhr", "grad", "stundenkilometer") + tuple(_MONTHS.split("|"))
-_WEEKDAYS = (
-    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|monday|tuesday|wednesday|"
-    "thursday|friday|saturday|sunday"
+# month, weekday and season words in running text (ingest/lexicon.py), without those that are other words too
+_MONTH_WORDS = tuple(w for w in MONTHS if w not in NOT_DATES_IN_TEXT)
+_MONTHS = _alternation(_MONTH_WORDS)
+_WEEKDAYS = _alternation(WEEKDAYS)
+_SEASONS = _alternation(w for w in SEASONS if w not in NOT_DATES_IN_TEXT)
+# words that measure what their number counts (time, money, distance, weight, speed, temperature, clock time):
+# „21.45 Uhr“ or „drei Tagen“ count no spectators (percentages may: „62 Prozent der Wähler“), nor does the day of a
+# date („2. Jänner“)
+MEASURES = (
+    UNITS_DURATION
+    + UNITS_MONEY
+    + UNITS_LENGTH
+    + UNITS_WEIGHT
+    + UNITS_SPEED
+    + UNITS_TEMPERATURE
+    + UNITS_CLOCK
+    + _MONTH_WORDS
 )
 _DATE = re.compile(
     rf"\b\d{{1,2}}\.\s?(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\s?\d{{2,4}})?|"
     rf"\b(?:{_MONTHS})\b|\b(?:{_WEEKDAYS})\b|\b(?:1[5-9]\d\d|20\d\d)(?:er)?\b|\b\d{{1,2}}\.\s?jahrhundert\b|"
-    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte|frühjahr|frühling|sommer|"
-    rf"herbst|winter|spring|summer|autumn)\b",
+    rf"\b(?:vorjahr|vormonat|vorwoche|wochenende|gestern|heute|morgen|anfang|ende|mitte|{_SEASONS})\b",
     re.I,
 )
 _REASON = re.compile(
@@ -626,27 +644,8 @@ def _unknown(word: str) -> bool:
 
 
 _CAP_WORD = re.compile(r"[A-ZÄÖÜ][\w'’\-]*\w|[A-ZÄÖÜ]", re.U)
-_PLACE_PREPS = {
-    "in",
-    "im",
-    "nach",
-    "aus",
-    "bei",
-    "an",
-    "am",
-    "auf",
-    "vor",
-    "von",
-    "vom",
-    "zwischen",
-    "ins",
-    "near",
-    "at",
-    "from",
-    "to",
-    "into",
-}
-_ARTICLES = {"der", "die", "das", "den", "dem", "des", "the"}
+_PLACE_PREPS = frozenset((*PLACE_PREPOSITIONS_DE, *PLACE_PREPOSITIONS_EN))
+_ARTICLES = frozenset((*DEFINITE_ARTICLES_DE, *ARTICLES_EN))
 
 
 def _cap_runs(piece: str) -> list[list[tuple[int, int]]]:
@@ -794,11 +793,7 @@ def _first_word(piece: str) -> int:
 
 # --- whose number a number is ----------------------------------------------------------------------------------
 # between a quantity noun and its number: „ein Gewinn von rund …“, „Der Umsatz stieg auf …“, „belief sich auf“
-_LINK_WORDS = frozenset(
-    "von vom in im auf um über bei mit rund knapp etwa ungefähr circa ca mehr weniger als fast gut insgesamt bis zu "
-    "zuletzt nun nur noch schon bereits sich ein eine einen einem einer der die das den dem erstmals jährlich "
-    "zusammen demnach laut zufolge".split()
-)
+_LINK_WORDS = VALUE_LINK_WORDS_DE
 # verbs that state a quantity's value: „Der Umsatz stieg auf“, „Die Kosten betragen“, „Der Schaden liegt bei“
 _VALUE_VERB = re.compile(
     r"(?:ge)?(?:stieg|steig|sank|sink|sunk|lag|lieg|betr(?:u|a|ä)g|belief|beläuf|belauf|erreich|wuchs|wächs|wachs|fiel|fäll|"
@@ -807,8 +802,9 @@ _VALUE_VERB = re.compile(
 )
 # „Aktien im Wert von …“, „Investitionen in Höhe von …“: the amount of the noun before them
 _AMOUNT_OF = re.compile(
-    r"\b(?:im\s+(?:Wert|Umfang)|in\s+(?:Höhe|Hoehe))\s+von(?:\s+(?:mehr|weniger|als|rund|knapp|etwa|fast|über|bis|"
-    r"zu|insgesamt|gut|ca\.|circa|ungefähr))*\s*$",
+    r"\b(?:im\s+(?:Wert|Umfang)|in\s+(?:Höhe|Hoehe))\s+von(?:\s+(?:"
+    + "|".join(re.escape(w) for w in NUMBER_HEDGES_DE)
+    + r"))*\s*$",
     re.U,
 )
 _WORD = re.compile(r"[\w][\w-]*", re.U)
@@ -878,8 +874,8 @@ _REFERRING_NOUNS = frozenset(
     "unternehmen konzern firma start-up startup hersteller anbieter gruppe holding verein klub club partei bank "
     "sender verlag label autobauer händler betreiber mannschaft team gerät smartphone".split()
 )
-_SUBJECT_PRONOUNS = frozenset({"er", "sie"})
-_DEFINITE = frozenset({"der", "die", "das", "dieser", "diese", "dieses"})
+_SUBJECT_PRONOUNS = frozenset(ENTITY_PRONOUNS_DE)
+_DEFINITE = frozenset((*NOMINATIVE_ARTICLES_DE, *DEMONSTRATIVES_DE))
 _AGED = re.compile(r"\d+-[jJ]ährige[rn]?")
 
 
