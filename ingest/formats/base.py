@@ -73,8 +73,9 @@ _ZIP_STEP = 1 << 20  # inflate 1 MB at a time while counting
 def check_zip(source: Source, what: str) -> None:
     """Refuse the zip in `source.raw` (`what`: 'Word document') when it unpacks beyond the bounds above: first from
     the sizes its directory declares, before anything is inflated; then by counting the bytes actually inflated, 1 MB
-    at a time (a directory that lies is caught after at most the limit, never after the whole member). A zip that
-    cannot be read is reported as such."""
+    at a time — the declared sizes are not trusted (zipfile's read() of a whole member inflates all its packed data
+    in one go, whatever size the directory declares; python-docx reads members so). A zip that cannot be read (a
+    size that lied fails its CRC check) is reported as such."""
     limit = max(ZIP_MAX_UNPACKED, ZIP_UNPACKED_PER_BYTE * len(source.raw))
     try:
         with zipfile.ZipFile(io.BytesIO(source.raw)) as z:
