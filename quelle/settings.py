@@ -6,13 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quelle.answering import registry
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
-Backend = Literal["extractive", "openai", "llamacpp"]
 
 
 class Settings(BaseSettings):
@@ -28,6 +29,13 @@ class Settings(BaseSettings):
     query_prefix: str | None = None  # None: chosen from the model name (e5: "query: ")
     passage_prefix: str | None = None  # None: chosen from the model name (e5: "passage: ")
     embed_batch_size: int = 64
+    # issue 31, docs/models.md: `openai:<model>` embeds through an OpenAI-compatible /v1/embeddings server
+    embedding_base_url: str | None = None  # None: OPENAI_BASE_URL, else https://api.openai.com/v1
+    embedding_api_key: SecretStr | None = None  # None: OPENAI_API_KEY
+    embedding_max_tokens: int | None = Field(None, ge=16)  # None: the model's max_seq_length, else 256 (embeddings.py)
+    embedding_timeout: float = Field(30.0, gt=0)  # seconds per request to the embedding server
+    embedding_retries: int = Field(3, ge=0)  # retries on 429, 5xx, timeouts and refused connections
+    embedding_retry_max_wait: float = Field(30.0, ge=0)  # the longest Retry-After honoured, seconds
 
     chunk_tokens: int = Field(200, ge=16)  # capped at the model's own max_seq_length
     chunk_overlap_sentences: int = Field(1, ge=0)
@@ -45,7 +53,9 @@ class Settings(BaseSettings):
         0.55, ge=0.0, le=1.0
     )  # extractive: below this an answer is unsure („Keine sichere Antwort gefunden …“); bench/bands.py
 
-    llm: Backend | None = None  # None: openai when OPENAI_API_KEY is set, else extractive
+    # an answerer of quelle/answering/registry.py (extractive, openai, llamacpp, or one registered later);
+    # None: openai when OPENAI_API_KEY is set, else extractive
+    llm: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 60.0
     llm_temperature: float = 0.0
@@ -80,10 +90,18 @@ class Settings(BaseSettings):
     allow_open: bool = False  # on a network address without a password: start anyway, with a warning banner
     login_delay: float = Field(1.0, ge=0.0)  # seconds a failed login waits (serialised across sessions)
 
+    @field_validator("llm")
+    @classmethod
+    def _registered_backend(cls, name: str | None) -> str | None:
+        if name is not None and not registry.is_registered(name):
+            known = [f"'{n}'" for n in registry.names()]
+            raise ValueError(f"Input should be {', '.join(known[:-1])} or {known[-1]}")
+        return name
+
     @model_validator(mode="after")
     def _choose_backend(self) -> "Settings":
         if self.llm is None:
-            self.llm = "openai" if self.openai_api_key else "extractive"
+            self.llm = "openai" if self.openai_api_key else registry.FALLBACK
         return self
 
     def with_(self, **changes) -> "Settings":

@@ -2,8 +2,9 @@
 
 Two implementations share one interface: `ExtractiveAnswerer` (no LLM: the sentence reader of
 quelle/answering/extractive.py) and `LLMAnswerer` (a chat backend, quelle/answering/grounded.py). Both end in the same
-post-processing (quelle/answering/checked.py). A model-based reader (e.g. a German extractive QA model) is one more
-class with the same `answer()`; ask() chooses among them and falls back to the extractive reader when an LLM fails.
+post-processing (quelle/answering/checked.py). They are registered by name with what they can do
+(quelle/answering/registry.py); a model-based reader (e.g. a German extractive QA model) is one more class with the
+same `answer()` and one registry line. ask() walks the chain and falls back to the extractive reader when an LLM fails.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from quelle.answering.abstain import abstention
 from quelle.answering.checked import finish
 from quelle.answering.conversation import carried_words
 from quelle.answering.extractive import read
-from quelle.answering.grounded import llm_answer
-from quelle.answering.llm import ChatBackend
+from quelle.answering.grounded import condense, llm_answer
+from quelle.answering.llm import chat_backend
+from quelle.answering.registry import EXTRACTIVE
 from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -36,7 +38,12 @@ class Asked:
 
 
 class Answerer(Protocol):
-    """Turns retrieved passages into a checked Answer; `on_token` receives the text as it is produced (if it can)."""
+    """Turns retrieved passages into a checked Answer; `on_token` receives the text as it is produced (if it can).
+
+    `condense()` makes a follow-up a standalone question (None: Quelle's rule does it); either raises AnswererError
+    (or PromptError) when the answerer fails, and ask() goes on to the next one in the chain."""
+
+    def condense(self, question: str, history: list[dict], language: str) -> str | None: ...
 
     def answer(
         self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None
@@ -49,15 +56,24 @@ class ExtractiveAnswerer:
     def __init__(self, settings: Settings, resources: Resources):
         self.settings, self.resources = settings, resources
 
+    def condense(self, question: str, history: list[dict], language: str) -> str | None:
+        return None  # the rule of quelle/answering/conversation.py
+
     def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
         return _extractive(asked.question, asked.reading, asked.language, passages, self.resources, self.settings)
 
 
 class LLMAnswerer:
-    """A chat backend answers from the numbered passages (quelle/answering/grounded.py); raises LLMError/PromptError."""
+    """A chat backend answers from the numbered passages (quelle/answering/grounded.py); raises LLMError/PromptError.
 
-    def __init__(self, llm: ChatBackend, settings: Settings, resources: Resources):
-        self.llm, self.settings, self.resources = llm, settings, resources
+    The backend is the one settings.llm names (openai | llamacpp); LLMError when it cannot be opened."""
+
+    def __init__(self, settings: Settings, resources: Resources):
+        self.llm = chat_backend(settings, resources.llm_clients)
+        self.settings, self.resources = settings, resources
+
+    def condense(self, question: str, history: list[dict], language: str) -> str | None:
+        return condense(question, history, self.llm, self.settings, language)
 
     def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
         return llm_answer(
@@ -95,7 +111,7 @@ def _extractive(
     reading = read(basis, passages, resources.index.idf, language, carried=carried)
     if reading is None or reading.confidence < settings.min_answer_score:
         answer = Answer(
-            question=question, answer=abstention(language), abstained=True, backend="extractive", language=language
+            question=question, answer=abstention(language), abstained=True, backend=EXTRACTIVE, language=language
         )
         answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
         answer.confidence_band = NONE
@@ -128,7 +144,7 @@ def _extractive(
         language,
         passages,
         resources.embedder.embed_passages,
-        backend="extractive",
+        backend=EXTRACTIVE,
         sentences=sentences,
         highlights=highlights,
     )

@@ -14,18 +14,15 @@ from typing import Callable, Protocol
 
 from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from quelle.answering.registry import AnswererError
 from quelle.settings import Settings
 
 Messages = list[tuple[str, str]]
 OnToken = Callable[[str], None]
 
 
-class LLMError(RuntimeError):
-    """The LLM could not answer; `reason` is shown to the user (Answer.fallback)."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+class LLMError(AnswererError):
+    """The LLM could not answer; `reason` is shown to the user (Answer.fallback) and ask() falls back."""
 
 
 class LLMAuthError(LLMError):

@@ -1,7 +1,8 @@
 """ask(): the one core function every face calls. Retrieve -> answer -> cite -> check.
 
-The answer step is an `Answerer` (quelle/answering/answerers.py): an LLM backend when one is configured and
-reachable, else (or when it fails) the extractive reader."""
+The answer step is an `Answerer` (quelle/answering/answerers.py), chosen by name from the registry
+(quelle/answering/registry.py): ask() walks the chain — the configured answerer (an LLM backend) when it can be opened
+and answers, else (or when it fails) the extractive reader."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import time
 from datetime import date
 from typing import Callable
 
-from quelle.answering.answerers import Asked, ExtractiveAnswerer, LLMAnswerer
+from quelle.answering import registry
+from quelle.answering.answerers import Answerer, Asked
 from quelle.answering.conversation import standalone_question
-from quelle.answering.grounded import condense
-from quelle.answering.llm import ChatBackend, LLMError, chat_backend
 from quelle.answering.prompts import PromptError
+from quelle.answering.registry import AnswererError
 from quelle.answering.types import NONE, SURE, Answer, RetrievedPassage
 from ingest.language import question_language
 from quelle.resources import Resources
@@ -59,10 +60,10 @@ def ask(
     language = question_language(q)
     if resources is None or not resources.compatible_with(settings):
         resources = Resources.open(settings, embedder=resources.embedder if resources else None)
-    llm, fallback = _llm_backend(settings, resources)
-    standalone, down = _standalone(q, history, llm, settings, language)
-    if down:  # the LLM failed while condensing: do not wait through the retries a second time
-        llm, fallback = None, down
+    answerers, fallback = _answerers(settings, resources)
+    standalone, down = _standalone(q, history, answerers[0][1], language)
+    if down:  # the first answerer (an LLM) failed while condensing: do not wait through its retries a second time
+        answerers, fallback = answerers[1:], down
     # --- issue 20: time-aware answers (quelle/timeaware); no time word in the question → no plan, as before ---
     when = timeaware.plan(standalone, settings) if time_aware else None
     if when is not None:
@@ -86,27 +87,13 @@ def ask(
         language,
         when.as_of if when else (settings.as_of or date.today()),
     )
-    answer = None
-    streamed: list[str] = []
-    if llm is not None:
-
-        def stream(piece: str) -> None:
-            streamed.append(piece)
-            on_token(piece)
-
-        try:
-            answer = LLMAnswerer(llm, settings, resources).answer(asked, passages, stream if on_token else None)
-        except (LLMError, PromptError) as e:
-            fallback = e.reason if isinstance(e, LLMError) else str(e)
-    extractive = answer is None  # no LLM, or it failed: the extractive reader (it does not stream)
-    if extractive:
-        answer = ExtractiveAnswerer(settings, resources).answer(asked, passages)
+    name, answer, streamed, fallback = _answer(answerers, asked, passages, on_token, fallback)
     if when is not None:  # issue 20: time filter, conflicts newest first, timelines, „Stand …“
         answer = timeaware.finish(
             answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
         )
-    if extractive and on_token and not streamed:
-        on_token(answer.answer)
+    if on_token and not streamed and not registry.capabilities(name).streams:
+        on_token(answer.answer)  # an answer that does not stream comes whole
     answer.fallback = fallback
     if not answer.confidence_band:  # an LLM answer: it answers or abstains
         answer.confidence_band = NONE if answer.abstained else SURE
@@ -130,25 +117,61 @@ def ask(
     return answer
 
 
-def _llm_backend(settings: Settings, resources: Resources) -> tuple[ChatBackend | None, str | None]:
-    """(the chat backend, None) for settings.llm, or (None, why not) when it cannot be used."""
-    if settings.llm == "extractive":
-        return None, None
-    try:
-        return chat_backend(settings, resources.llm_clients), None
-    except LLMError as e:
-        return None, e.reason
+# what makes an answerer give way to the next one in the chain (a prompt file that is missing or malformed too)
+_GIVES_WAY = (AnswererError, PromptError)
 
 
-def _standalone(
-    question: str, history: list[dict] | None, llm: ChatBackend | None, settings: Settings, language: str
-) -> tuple[str, str | None]:
-    """(the follow-up as a standalone question, LLM fault or None): condensed by the LLM, else by the rule."""
-    if llm is not None and any(m.get("role") == "user" and m.get("content") for m in (history or [])):
+def _reason(e: Exception) -> str:
+    return e.reason if isinstance(e, AnswererError) else str(e)
+
+
+def _answerers(settings: Settings, resources: Resources) -> tuple[list[tuple[str, Answerer]], str | None]:
+    """The chain's answerers that could be opened, by name, and why the last one that could not was left out."""
+    opened, why = [], None
+    for name in registry.chain(settings.llm):
         try:
-            return condense(question, history or [], llm, settings, language), None
-        except LLMError as e:
+            opened.append((name, registry.create(name, settings, resources)))
+        except AnswererError as e:
+            why = e.reason
+    return opened, why
+
+
+def _answer(
+    answerers: list[tuple[str, Answerer]],
+    asked: Asked,
+    passages: list,
+    on_token: Callable[[str], None] | None,
+    fallback: str | None,
+) -> tuple[str, Answer, list[str], str | None]:
+    """(who answered, the answer, the pieces streamed, the fallback reason): each answerer in turn until one answers;
+    the last (the extractive reader) always does."""
+    streamed: list[str] = []
+
+    def stream(piece: str) -> None:
+        streamed.append(piece)
+        on_token(piece)
+
+    for i, (name, answerer) in enumerate(answerers):
+        live = stream if on_token and registry.capabilities(name).streams else None
+        try:
+            return name, answerer.answer(asked, passages, live), streamed, fallback
+        except _GIVES_WAY as e:
+            if i == len(answerers) - 1:
+                raise
+            fallback = _reason(e)
+    raise AssertionError("the chain ends in the extractive reader")  # pragma: no cover
+
+
+def _standalone(question: str, history: list[dict] | None, first: Answerer, language: str) -> tuple[str, str | None]:
+    """(the follow-up as a standalone question, the first answerer's fault or None): condensed by the first answerer
+    (an LLM) when it can, else by the rule."""
+    if any(m.get("role") == "user" and m.get("content") for m in (history or [])):
+        try:
+            condensed = first.condense(question, history or [], language)
+        except AnswererError as e:
             return standalone_question(question, history), e.reason
         except PromptError:
-            pass
+            condensed = None
+        if condensed is not None:
+            return condensed, None
     return standalone_question(question, history), None

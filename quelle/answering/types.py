@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from quelle.answering import registry
+
 
 SURE, UNSURE, NONE = "sure", "unsure", "none"
 BANDS = (SURE, UNSURE, NONE)
@@ -76,6 +78,11 @@ class Answer:
     # applied}, and dated reports — conflicting ones newest first („Frühere Meldungen“), a timeline oldest first
     time_filter: dict | None = None
     timeline: list[dict] = field(default_factory=list)
+
+    @property
+    def capabilities(self) -> registry.Capabilities:
+        """What the answerer that wrote this answer can do (quelle/answering/registry.py): what faces ask."""
+        return registry.capabilities(self.backend)
 
     def to_dict(self, with_retrieved: bool = False) -> dict:
         d = asdict(self)

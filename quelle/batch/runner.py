@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from quelle.answering import registry
 from quelle.answering.pipeline import ask
 from quelle.batch.journal import Journal, journal_path
 from quelle.batch.output import CITATION_FIELDS, OUTPUT_FIELDS, _check_output, read_output, write_output
@@ -42,7 +43,7 @@ class BatchSummary:
 
 
 def default_workers(settings: Settings) -> int:
-    return 1 if settings.llm == "extractive" else 4
+    return registry.capabilities(settings.llm).workers
 
 
 def _row_filters(q: BatchQuestion, filters: Filters | None) -> Filters | None:
@@ -82,7 +83,7 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
             confidence_band="",
             citations=[],
             backend=settings.llm or "",
-            model="" if settings.llm == "extractive" else settings.llm_model,
+            model=settings.llm_model if registry.capabilities(settings.llm).has_model else "",
             error=f"{type(e).__name__}: {e}",
         )
     row["latency_ms"] = round((time.perf_counter() - t0) * 1000, 1)

@@ -127,6 +127,7 @@ def ask(
     no_time: bool = typer.Option(False, "--no-time", help="Ignore dates and time words in the question."),
 ):
     """Ask a question; the answer cites its sources."""
+    from quelle.answering import registry
     from quelle.answering.pipeline import QuestionError, validate_question
     from quelle.answering.pipeline import ask as core_ask
     from quelle.cli.time_report import print_time
@@ -150,7 +151,8 @@ def ask(
         sys.stdout.flush()
 
     try:
-        stream = not as_json and s.llm != "extractive"  # an extractive answer comes whole: printed with its span
+        # an answer that does not stream comes whole: printed with its span
+        stream = not as_json and registry.capabilities(s.llm).streams
         answer = core_ask(
             question, s, resources=res, filters=filters, on_token=show_token if stream else None, time_aware=not no_time
         )
@@ -236,6 +238,27 @@ def stats(as_json: bool = typer.Option(False, "--json")):
         return
     for key, value in st.items():
         out.print(f"{key}: {escape(str(value))}")
+
+
+@app.command()
+def reembed(as_json: bool = typer.Option(False, "--json")):
+    """Embed every stored chunk again with QUELLE_EMBEDDING_MODEL (resumable; the old vectors answer until the
+    new set is complete). docs/models.md"""
+    from quelle.cli.progress import bars
+    from quelle.reembed import reembed as run
+    from vectorstore.embeddings import EmbeddingError
+
+    try:
+        with bars({"chunks": ("Neu eingebettet", "Chunks")}) as update:
+            report = run(settings(), progress=lambda done, total: update("chunks", done, total))
+    except EmbeddingError as e:
+        fail(f"{e} — the chunks embedded so far are kept; run 'quelle reembed' again")
+    if as_json:
+        print(json.dumps(report.summary(), ensure_ascii=False))
+    elif not report.switched:
+        err.print(f"Nichts zu tun: der Speicher ist schon mit {escape(report.model)} eingebettet.")
+    else:
+        err.print(f"Neu eingebettet mit {escape(report.model)}: {report.total} Chunks ({report.kept} schon vorher).")
 
 
 @app.command()

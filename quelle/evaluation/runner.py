@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest.models import Article
+from quelle.answering import registry
 from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion
 from quelle.evaluation.metrics import (
@@ -189,11 +190,12 @@ def first_sentence(out: Outcome) -> str:
 
 
 def is_two_candidates(out: Outcome) -> bool:
-    """The extractive answerer showed two (or more) candidate sentences instead of one answer."""
+    """A verbatim answerer (the extractive reader) showed two (or more) candidate sentences instead of one
+    answer."""
     return (
         not out.abstained
         and not out.error
-        and out.backend == "extractive"
+        and registry.capabilities(out.backend).verbatim
         and sum(1 for s in out.sentences if s.strip()) >= 2
     )
 

@@ -18,6 +18,8 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from quelle.answering import registry
+
 DB_NAME = "feedback.sqlite3"
 UP, DOWN = 1, 0  # st.feedback("thumbs") values
 # why an answer was rated down (UI: „falsche Quelle / falsche Stelle / hätte nicht antworten sollen / sollte antworten“)
@@ -57,11 +59,11 @@ def now() -> str:
 
 def request_settings(settings, filters=None) -> dict:
     """The settings that shaped an answer, as stored with its feedback."""
-    backend = settings.llm or "extractive"
+    backend = settings.llm or registry.FALLBACK
     f = filters
     return {
         "backend": backend,
-        "model": "" if backend == "extractive" else settings.llm_model,
+        "model": settings.llm_model if registry.capabilities(backend).has_model else "",
         "mode": settings.retrieval_mode,
         "k": settings.top_k,
         "filters": {

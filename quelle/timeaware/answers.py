@@ -165,7 +165,9 @@ def _entry(answer: Answer, passages: list[Passage], r: Report) -> dict:
     }
 
 
-def _single(question: str, r: Report, passages: list[Passage], language: str, embed, prefix: str) -> Answer:
+def _single(
+    question: str, r: Report, passages: list[Passage], language: str, embed, prefix: str, backend: str
+) -> Answer:
     """An extractive answer made of one report (the newest of conflicting ones)."""
     sentence = AnswerSentence(text=r.text, citations=[1])
     body = prefix.format(date=date_text(r.date, language), n=1) + f"{r.text} [1]"
@@ -177,7 +179,7 @@ def _single(question: str, r: Report, passages: list[Passage], language: str, em
         language,
         passages,
         embed,
-        backend="extractive",
+        backend=backend,
         sentences=[sentence],
         highlights={1: list(r.spans)},
     )
@@ -187,7 +189,9 @@ def _single(question: str, r: Report, passages: list[Passage], language: str, em
     return a
 
 
-def _chronology(question: str, found: list[Report], passages: list[Passage], language: str, embed) -> Answer:
+def _chronology(
+    question: str, found: list[Report], passages: list[Passage], language: str, embed, backend: str
+) -> Answer:
     order: list[int] = []
     sentences, highlights, lines = [], {}, []
     for r in found:
@@ -206,7 +210,7 @@ def _chronology(question: str, found: list[Report], passages: list[Passage], lan
         language,
         passages,
         embed,
-        backend="extractive",
+        backend=backend,
         sentences=sentences,
         highlights=highlights,
     )
@@ -244,7 +248,9 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
     if p.filter:
         flags.append("time_filter" if p.applied else "time_filter_dropped")
     timeline_entries: list[dict] = []
-    extractive = answer.backend == "extractive"
+    # an answer of quoted passage sentences may be replaced by the newest report's sentence and dated; an LLM's own
+    # text is kept (its prompt gave it the dates)
+    extractive = answer.capabilities.verbatim
     if p.timeline:
         pool = p.pool or passages
         found = timeline(reports(p.query, pool, idf, language, typed=False))
@@ -252,7 +258,7 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
             flags.append("timeline")
             if extractive:
                 kept = (answer.fallback, answer.confidence, answer.confidence_band)
-                answer = _chronology(answer.question, found, pool, language, embed)
+                answer = _chronology(answer.question, found, pool, language, embed, answer.backend)
                 answer.fallback, answer.confidence, answer.confidence_band = kept
             timeline_entries = [_entry(answer, pool, r) for r in found]
     elif not answer.abstained:
@@ -265,14 +271,28 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
                 if not found and extractive:
                     kept = (answer.fallback, answer.confidence, answer.confidence_band)
                     answer = _single(
-                        answer.question, about[0], passages, language, embed, STAND.get(language, STAND["de"])
+                        answer.question,
+                        about[0],
+                        passages,
+                        language,
+                        embed,
+                        STAND.get(language, STAND["de"]),
+                        answer.backend,
                     )
                     answer.fallback, answer.confidence, answer.confidence_band = kept
         if found:
             flags.append("conflict")
             if extractive:
                 kept = (answer.fallback, answer.confidence, answer.confidence_band)
-                answer = _single(answer.question, found[0], passages, language, embed, STAND.get(language, STAND["de"]))
+                answer = _single(
+                    answer.question,
+                    found[0],
+                    passages,
+                    language,
+                    embed,
+                    STAND.get(language, STAND["de"]),
+                    answer.backend,
+                )
                 answer.fallback, answer.confidence, answer.confidence_band = kept
                 # reports of different dates that each state the asked value are versions of one fact, not rival
                 # answers: the newest is the answer (the reader's margin counted them as rivals)

@@ -7,6 +7,7 @@ import threading
 
 import streamlit as st
 
+from quelle.answering import registry
 from quelle.answering.pipeline import ask
 from quelle.resources import Resources
 from quelle.ui import feedback, state, timeview
@@ -54,7 +55,8 @@ def answer_message(
     status = st.status(t("searching", lang), expanded=False)
     worker.start()
     first = tokens.get()
-    streaming = request.settings.llm != "extractive" and first is not _DONE
+    # a streaming answerer's text is shown as it comes (a fallback answer comes as one piece)
+    streaming = registry.capabilities(request.settings.llm).streams and first is not _DONE
     if streaming:
         status.update(label=t("writing", lang), state="running")
         live = st.empty()

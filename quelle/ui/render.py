@@ -192,7 +192,7 @@ def render_answer(message: dict, language: str) -> None:
         render_sources(answer, language)
     timings = answer.get("timings_ms") or {}
     backend = answer.get("backend", "")
-    if answer.get("model") and backend != "extractive":
+    if answer.get("model"):  # an answerer that runs a model names it (registry: has_model)
         backend = f"{backend} · {answer['model']}"
     if timings:
         st.caption(md_escape(t("timing", language, backend=backend, total=round(timings.get("total", 0)))))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from quelle.answering import registry
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -59,12 +60,13 @@ class Request:
 
 
 def backend_choices(base: Settings) -> list[str]:
-    """The answer backends this process can use: the configured one and always the extractive one."""
-    choices = [base.llm or "extractive"]
+    """The answer backends this process can use: the configured one and always the one every chain ends in (the
+    extractive reader)."""
+    choices = [base.llm or registry.FALLBACK]
     if (base.openai_api_key or base.openai_base_url) and "openai" not in choices:
         choices.append("openai")
-    if "extractive" not in choices:
-        choices.append("extractive")
+    if registry.FALLBACK not in choices:
+        choices.append(registry.FALLBACK)
     return choices
 
 
@@ -81,7 +83,7 @@ def sidebar(res: Resources) -> Request:
             t("backend", lang), backends, key="backend", format_func=lambda b: t(f"backend_{b}", lang)
         )
         model = base.llm_model
-        if backend != "extractive":
+        if registry.capabilities(backend).has_model:
             model = st.text_input(t("model", lang), value=base.llm_model, key="llm_model") or base.llm_model
         st.subheader(t("retrieval", lang))
         top_k = st.slider(t("top_k", lang), 1, 20, min(base.top_k, 20), key="top_k")
