@@ -38,5 +38,15 @@ class Resources:
 
     def compatible_with(self, settings: Settings) -> bool:
         """Can requests with these settings reuse these resources (same model and store)?"""
-        keys = ("data_dir", "collection", "chroma_url", "embedding_model", "query_prefix", "passage_prefix")
+        keys = (
+            "data_dir",
+            "collection",
+            "chroma_url",
+            "embedding_model",
+            "query_prefix",
+            "passage_prefix",
+            "embedding_base_url",
+            "embedding_api_key",
+            "embedding_max_tokens",
+        )
         return all(getattr(self.settings, k) == getattr(settings, k) for k in keys)

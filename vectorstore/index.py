@@ -13,6 +13,7 @@ again and indexes exactly those articles (or compares everything when another pr
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -20,7 +21,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ingest.models import Article, Chunk
-from vectorstore.embeddings import Embedder
+from vectorstore.embeddings import Embedder, EmbeddingUnavailable
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.retrieve import Passage, Retriever, Write
@@ -31,11 +32,12 @@ class Index:
     def __init__(self, store: ChunkStore, retriever: Retriever):
         self.store = store
         self.retriever = retriever
+        self._local = threading.local()
 
     @classmethod
     def open(cls, settings, embedder: Embedder) -> "Index":
         """The store named by settings (embedded or a Chroma server) and its lexical index on disk."""
-        store = ChunkStore(settings, embedder.name)
+        store = ChunkStore(settings, embedder.name, lambda: embedder.dimension)
         return cls(store, Retriever(store, embedder, LexicalIndex(settings.lexical_dir)))
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -78,7 +80,27 @@ class Index:
         language: str = "de",
         rerank: float = 0.0,
     ) -> list[Passage]:
-        return self.retriever.retrieve(query, k, mode, filters, dense_weight, language, rerank)
+        """The k best passages. When the embedding server cannot be reached (EmbeddingUnavailable), the lexical
+        side answers alone (mode bm25 for this question): `fallback_note` says so, and so does each passage's
+        `extra["fallback"]`, so that the answer can carry the flag."""
+        self._local.note = None
+        try:
+            return self.retriever.retrieve(query, k, mode, filters, dense_weight, language, rerank)
+        except EmbeddingUnavailable as e:
+            if mode == "bm25":
+                raise
+            note = str(e)
+        self._local.note = note
+        passages = self.retriever.retrieve(query, k, "bm25", filters, dense_weight, language, rerank)
+        for p in passages:
+            p.extra["fallback"] = note
+        return passages
+
+    @property
+    def fallback_note(self) -> str | None:
+        """Why this thread's last retrieve() fell back to the lexical side ("embedding server unreachable: …"),
+        or None when it did not."""
+        return getattr(self._local, "note", None)
 
     @property
     def idf(self):

@@ -8,7 +8,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -99,6 +99,11 @@ def _client(settings):
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def open_client(settings):
+    """A Chroma client for the store settings name (embedded or a server)."""
+    return _client(settings)
+
+
 def forget_persistent_client(path: str) -> None:
     """Make chromadb open a persistent store at `path` afresh: it caches one System per path and process
     (`SharedSystemClient._identifier_to_system`, a private of chromadb; tests/test_library_privates.py fails
@@ -109,31 +114,103 @@ def forget_persistent_client(path: str) -> None:
     SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
+POINTER_SUFFIX = "__active"
+
+
+def pointer_name(base: str) -> str:
+    """The small collection whose metadata names the active collection of `base` (set by `quelle reembed`)."""
+    return f"{base}{POINTER_SUFFIX}"
+
+
+def active_name(client, base: str) -> str:
+    """The collection that holds `base`'s chunks now: `base` until `quelle reembed` switched to another."""
+    try:
+        pointer = client.get_collection(pointer_name(base), embedding_function=None)
+    except Exception:  # no pointer: never re-embedded
+        return base
+    return str((pointer.metadata or {}).get("active") or base)
+
+
+def set_active_name(client, base: str, name: str) -> None:
+    """Switch `base` to the collection `name` in one metadata write (atomic for every reader)."""
+    pointer = client.get_or_create_collection(pointer_name(base), metadata={"active": name}, embedding_function=None)
+    pointer.modify(metadata={"active": name})
+
+
 class ChunkStore:
     """Chunks of all articles in one Chroma collection. Every chunk carries its article's metadata."""
 
-    def __init__(self, settings, embedding_model: str):
+    def __init__(
+        self,
+        settings,
+        embedding_model: str,
+        dimension: Callable[[], int] | None = None,
+        *,
+        name: str | None = None,
+        check: bool = True,
+    ):
+        """The active collection of settings.collection (see `active_name`; `name` opens another one, as
+        `quelle reembed` does). The collection records the model (and, at the first write, the dimension) its
+        vectors were made with; opening it with another model is a StoreError unless `check` is False. A
+        collection without a recorded model (made elsewhere, or before models were recorded) is adopted when
+        `dimension()` — the configured model's — matches its vectors."""
         self.settings = settings
         self.embedding_model = embedding_model
         self.client = _client(settings)
+        self.name = name or active_name(self.client, settings.collection)
         self.collection = self.client.get_or_create_collection(
-            settings.collection,
+            self.name,
             metadata={"embedding_model": embedding_model, "revision": uuid.uuid4().hex},
             configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None,
         )
-        built_with = (self.collection.metadata or {}).get("embedding_model")
-        if built_with and built_with != embedding_model:
-            raise StoreError(
-                f"the store in {self.location} was built with embedding model '{built_with}', but "
-                f"QUELLE_EMBEDDING_MODEL is '{embedding_model}'. Use the same model, or rebuild: delete "
-                f"{self.location} (or choose another QUELLE_DATA_DIR) and run 'quelle ingest' again."
-            )
+        self._dimension_of = dimension
+        if check:
+            self._check_model()
         self._batch = max(1, min(self.client.get_max_batch_size(), 1000))
         self._seen_revision = str((self.collection.metadata or {}).get("revision", ""))
         # one Chroma read at a time per store: while another process writes, a Chroma call can block holding the
         # GIL while another thread of ours holds a SQLite read lock the writer waits for -> both processes hang
         self._reading = threading.RLock()
+
+    def _check_model(self) -> None:
+        meta = self.collection.metadata or {}
+        built_with = meta.get("embedding_model")
+        if built_with and built_with != self.embedding_model:
+            raise StoreError(
+                f"the store in {self.location} was built with embedding model '{built_with}', but "
+                f"QUELLE_EMBEDDING_MODEL is '{self.embedding_model}'. Either set QUELLE_EMBEDDING_MODEL back to "
+                f"'{built_with}', or run 'quelle reembed' to rebuild every stored chunk's vector with "
+                f"'{self.embedding_model}' (the old vectors answer until the new set is complete)."
+            )
+        if built_with:
+            return
+        # adopt a store without a recorded model when the configured model's dimension fits its vectors
+        stored = self.stored_dimension()
+        if stored is not None and self._dimension_of is not None:
+            mine = int(self._dimension_of())
+            if mine != stored:
+                raise StoreError(
+                    f"the store in {self.location} has no recorded embedding model and vectors of dimension "
+                    f"{stored}, but QUELLE_EMBEDDING_MODEL '{self.embedding_model}' makes vectors of dimension "
+                    f"{mine}. Set QUELLE_EMBEDDING_MODEL to the model the store was built with, or run "
+                    "'quelle reembed'."
+                )
+        new = {**meta, "embedding_model": self.embedding_model}
+        if stored is not None:
+            new["embedding_dimension"] = stored
+        self.collection.modify(metadata=new)
+
+    def stored_dimension(self) -> int | None:
+        """The dimension of the stored vectors: recorded, else read from one chunk (None when empty)."""
+        meta = self.collection.metadata or {}
+        if meta.get("embedding_dimension"):
+            return int(meta["embedding_dimension"])
+        got = self.collection.get(limit=1, include=["embeddings"])
+        embs = got.get("embeddings")
+        if embs is None or len(embs) == 0:
+            return None
+        return int(len(embs[0]))
 
     @property
     def location(self) -> str:
@@ -143,14 +220,27 @@ class ChunkStore:
     @property
     def revision(self) -> str:
         with self._reading:
-            self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+            try:
+                self.collection = self.client.get_collection(self.name, embedding_function=None)
+            except Exception:  # `quelle reembed` switched to another collection and deleted this one
+                self._follow_switch()
             return str((self.collection.metadata or {}).get("revision", ""))
+
+    def _follow_switch(self) -> None:
+        """Open the collection the pointer names now (after `quelle reembed` in another process), checked."""
+        self.refresh_client()
+        name = active_name(self.client, self.settings.collection)
+        self.collection = self.client.get_collection(name, embedding_function=None)
+        self.name = name
+        self._check_model()
 
     def bump_revision(self) -> str:
         rev = uuid.uuid4().hex
         meta = dict(self.collection.metadata or {})
         meta["revision"] = rev
         meta["embedding_model"] = self.embedding_model
+        if self._dimension:
+            meta["embedding_dimension"] = self._dimension
         self.collection.modify(metadata=meta)
         self._seen_revision = rev
         return rev
@@ -161,9 +251,18 @@ class ChunkStore:
         'Error finding id' (chroma-core/chroma#3792). Clients opened earlier keep working on their old view."""
         if self.settings.chroma_url:
             return
-        forget_persistent_client(str(Path(self.settings.data_dir) / "chroma"))
-        self.client = _client(self.settings)
-        self.collection = self.client.get_collection(self.settings.collection, embedding_function=None)
+        self.refresh_client()
+        self.collection = self.client.get_collection(self.name, embedding_function=None)
+
+    def refresh_client(self) -> None:
+        if not self.settings.chroma_url:
+            forget_persistent_client(str(Path(self.settings.data_dir) / "chroma"))
+            self.client = _client(self.settings)
+
+    @property
+    def _dimension(self) -> int | None:
+        got = (self.collection.metadata or {}).get("embedding_dimension")
+        return int(got) if got else None
 
     def _fresh(self) -> None:
         """Refresh when the revision moved without this process writing (another process ingested)."""
@@ -234,7 +333,17 @@ class ChunkStore:
             self.collection.delete(ids=stale)
 
     def upsert(self, ids: list[str], vectors: np.ndarray, docs: list[str], metas: list[dict]) -> None:
-        """Chunk records in as few Chroma calls as the batch size allows."""
+        """Chunk records in as few Chroma calls as the batch size allows. The first write records the vectors'
+        dimension with the collection; vectors of another dimension are a StoreError naming both."""
+        if len(ids):
+            dim, recorded = int(np.asarray(vectors).shape[1]), self._dimension
+            if recorded and dim != recorded:
+                raise StoreError(
+                    f"vectors of dimension {dim} from embedding model '{self.embedding_model}' cannot be stored in "
+                    f"{self.location}: its vectors have dimension {recorded}. Run 'quelle reembed'."
+                )
+            if not recorded:
+                self.collection.modify(metadata={**(self.collection.metadata or {}), "embedding_dimension": dim})
         for i in range(0, len(ids), self._batch):
             self.collection.upsert(
                 ids=ids[i : i + self._batch],
