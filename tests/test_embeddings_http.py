@@ -219,3 +219,20 @@ def test_a_store_without_a_recorded_model_is_adopted_when_the_dimension_fits(tmp
     again = Resources.open(settings, embedder=embedder)
     assert again.store.collection.metadata["embedding_model"] == "bundled:all-MiniLM-L6-v2"
     assert again.store.collection.metadata["embedding_dimension"] == 384
+
+
+def test_quelle_ingest_with_the_embedding_server_down_names_it(tmp_path, quelle_cli):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        "QUELLE_EMBEDDING_MODEL": "openai:minilm",
+        "QUELLE_EMBEDDING_BASE_URL": f"http://127.0.0.1:{port}/v1",
+        "QUELLE_EMBEDDING_RETRIES": "0",
+    }
+    result = quelle_cli("ingest", DEMO_ARTICLES, data_dir=tmp_path / "index", env=env, check=False)
+    assert result.exit_code == 1
+    assert f"embedding server unreachable: http://127.0.0.1:{port}/v1" in result.stderr
+    assert "quelle ingest" in result.stderr

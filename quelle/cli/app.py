@@ -97,11 +97,19 @@ def ingest(
     missing = [p for p in paths if not p.exists()]
     if missing and len(missing) == len(paths):
         fail(f"{missing[0]}: no such file or folder")
+    from vectorstore.embeddings import EmbeddingError
+
     lib = Library(open_resources(settings()))
-    with progress_bars() as progress:
-        report = lib.ingest(
-            paths, progress=progress, fields=fields, on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…")
-        )
+    try:
+        with progress_bars() as progress:
+            report = lib.ingest(
+                paths,
+                progress=progress,
+                fields=fields,
+                on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…"),
+            )
+    except EmbeddingError as e:  # the embedding server is down: what was stored stays, the next run goes on
+        fail(f"{e} — the articles stored so far are kept; run 'quelle ingest' again when the server is back")
     print_report(report, err)
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
