@@ -48,5 +48,7 @@ class Resources:
             "embedding_base_url",
             "embedding_api_key",
             "embedding_max_tokens",
+            "reranker",  # the index's optional reranker (vectorstore/retrieve.py)
+            "rerank_top_n",
         )
         return all(getattr(self.settings, k) == getattr(settings, k) for k in keys)

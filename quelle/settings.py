@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     rerank: float = Field(
         0.5, ge=0.0, le=1.0
     )  # share of the sentence-evidence stage, measured: vectorstore/retrieve.py
+    # the optional second-stage reranker model (not the `rerank` share above, which weighs the built-in evidence
+    # stage): "cross-encoder:<path or name>" or "http:<base url>" (a /rerank server), vectorstore/rerankers.py and
+    # docs/models.md; None = off. It orders the top `rerank_top_n` passages again after the evidence stage
+    reranker: str | None = None
+    rerank_top_n: int = Field(30, ge=1, le=200)
     min_answer_score: float = Field(
         0.21, ge=0.0, le=1.0
     )  # extractive: abstain below this confidence; bench/fit_answer.py
@@ -97,6 +102,16 @@ class Settings(BaseSettings):
             known = [f"'{n}'" for n in registry.names()]
             raise ValueError(f"Input should be {', '.join(known[:-1])} or {known[-1]}")
         return name
+
+    @field_validator("reranker")
+    @classmethod
+    def _known_reranker(cls, spec: str | None) -> str | None:
+        if spec is None or not spec.strip():
+            return None
+        from vectorstore.rerankers import parse
+
+        parse(spec)  # RerankerError (a ValueError) names the kinds
+        return spec.strip()
 
     @model_validator(mode="after")
     def _choose_backend(self) -> "Settings":

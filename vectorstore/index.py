@@ -38,7 +38,9 @@ class Index:
     def open(cls, settings, embedder: Embedder) -> "Index":
         """The store named by settings (embedded or a Chroma server) and its lexical index on disk."""
         store = ChunkStore(settings, embedder.name, lambda: embedder.dimension)
-        return cls(store, Retriever(store, embedder, LexicalIndex(settings.lexical_dir)))
+        lexical = LexicalIndex(settings.lexical_dir)
+        reranker = getattr(settings, "reranker", None)  # the optional reranker (vectorstore/rerankers.py)
+        return cls(store, Retriever(store, embedder, lexical, reranker, getattr(settings, "rerank_top_n", 30)))
 
     # --- reading ---------------------------------------------------------------------------------------------
     @property

@@ -21,10 +21,24 @@ fusion holds already. Without it (2026-11-26, `quelle eval`, docs/experiments.md
 0.638 -> 0.650, one unanswerable question more answered (6 -> 5 of 12 abstain); XQuAD-de answers 0.762 -> 0.759, hit@1
 0.863 -> 0.864, hit@5 0.979 -> 0.978. Dropping the `article` feature as well lifted news-de hit@1 to 0.700 but made
 the reader's passage prior lift off-topic passages (docs/experiments.md: tried and left out).
+
+Optional reranker (QUELLE_RERANKER, off by default; vectorstore/rerankers.py, docs/models.md „Reranker“): a model
+that reads question and passage together (a cross-encoder or a /rerank server) orders the top QUELLE_RERANK_TOP_N
+(30) again, by its score alone. It follows the evidence stage, not instead of it: the evidence stage decides which
+passages reach the top N when N is smaller than the depth, and the passages below the top N keep its order; inside the
+top N the reranker's order replaces it, because a mix of the two scores has no common scale to weigh them by (a
+cross-encoder's probability vs. a heuristic sum) and nothing measured to fit a share on. The passage's `score` becomes
+the reranker's (squashed into [0, 1] with the logistic function when it reports raw logits), so citations and
+`retrieved` in `--json` show it, and the reader's retrieval feature (score relative to the best) reads it; `extra`
+keeps `rerank_score` (as reported), `before_rerank` (the evidence stage's score) and `reranker`. A reranker that
+cannot answer (server down) leaves the order as it was and marks every passage `extra["rerank_fallback"]` (the reason;
+also logged).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -34,6 +48,8 @@ from vectorstore.embeddings import Embedder
 from vectorstore.evidence import WEIGHTS, passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
+from vectorstore.rerankers import RerankerUnavailable
+from vectorstore.rerankers import create as create_reranker
 from vectorstore.segment import signature
 from vectorstore.slots import with_german_names
 from vectorstore.store import ChunkStore, StoredChunk
@@ -47,6 +63,9 @@ RERANK_SLOTS = True  # the answer-slot features take part (they lifted news-de h
 ARTICLE_CREDIT = 0.5  # share of its article's best score a chunk gets (news-de hit@5 0.887 -> 0.900)
 # a sentence as the stage reads it: without its passage's first-stage score, which the fusion already counts
 STAGE_WEIGHTS = {**WEIGHTS, "retrieval": 0.0}
+RERANK_TOP_N = 30  # passages the optional reranker reads (QUELLE_RERANK_TOP_N)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,10 +100,19 @@ def _minmax(values: np.ndarray) -> np.ndarray:
 class Retriever:
     """Owns the lexical index's sync with the store: rebuilt whenever the store's revision moved."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, lexical: LexicalIndex):
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        lexical: LexicalIndex,
+        reranker: str | None = None,
+        rerank_top_n: int = RERANK_TOP_N,
+    ):
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
+        self.reranker = reranker or None  # a spec of vectorstore/rerankers.py (QUELLE_RERANKER); None: off
+        self.rerank_top_n = rerank_top_n
         self._lock = threading.Lock()
         self._writing: str | None = None  # the revision of this process's write in progress
 
@@ -141,11 +169,15 @@ class Retriever:
         rerank: float = 0.0,
     ) -> list[Passage]:
         """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
-        (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence)."""
+        (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence). With a
+        reranker (self.reranker) its scores order the top rerank_top_n after that (module docstring)."""
         if k <= 0 or not query.strip():
             return []
+        asked = query
         query = with_german_names(query, language)  # „Austria's advertising industry“ also asks for „Österreich“
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
+        if self.reranker:
+            depth = max(depth, self.rerank_top_n)
         if mode == "dense":
             got = [self._passage(c, c.score, dense=c.score) for c in self._dense(query, depth, filters)]
         else:
@@ -160,7 +192,41 @@ class Retriever:
                 got = self._hybrid(query, depth, filters, dense_weight, language, lexical)
         if rerank > 0 and len(got) > 1:
             got = self._rerank(query, got, rerank, language)
+        if self.reranker and got:
+            got = self._reranked(asked, got)
         return got[:k]
+
+    def _reranked(self, query: str, passages: list[Passage]) -> list[Passage]:
+        """The top rerank_top_n in the reranker's order (the question as asked, each passage with its title); the
+        rest after them in their order. The reranker down: the order as it was, each passage marked."""
+        top, rest = passages[: self.rerank_top_n], passages[self.rerank_top_n :]
+        texts = [f"{p.meta.get('title', '')}\n{p.text}" if p.meta.get("title") else p.text for p in top]
+        try:
+            raw = create_reranker(self.reranker).scores(query, texts)
+            if len(raw) != len(top):
+                raise RerankerUnavailable(f"the reranker gave {len(raw)} scores for {len(top)} passages")
+        except RerankerUnavailable as e:
+            log.warning("reranker %s: %s; the first stage's order is kept", self.reranker, e)
+            for p in passages:
+                p.extra["rerank_fallback"] = str(e)
+            return passages
+        squash = any(not 0.0 <= x <= 1.0 for x in raw)  # raw logits: into [0, 1], the order unchanged
+        shown = [1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x)))) if squash else x for x in raw]
+        order = sorted(range(len(top)), key=lambda i: -raw[i])  # stable: ties keep the earlier order
+        kind = self.reranker.partition(":")[0]
+        out = []
+        for i in order:
+            p = top[i]
+            p.extra.update(rerank_score=round(raw[i], 6), before_rerank=p.score, reranker=kind)
+            p.score = shown[i]
+            out.append(p)
+        if rest:  # below the reranked ones, in their order
+            lowest = min(shown)
+            scale = min(1.0, lowest / max(p.score for p in rest)) if max(p.score for p in rest) > 0 else 1.0
+            for p in rest:
+                p.extra["before_rerank"] = p.score
+                p.score *= scale
+        return out + rest
 
     def _rerank(self, query: str, passages: list[Passage], share: float, language: str) -> list[Passage]:
         q = question_view(query, self.lexical.idf, language)
