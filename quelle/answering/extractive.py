@@ -14,69 +14,40 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ingest.lexicon import (
+    CONNECTIVES_DE,
+    CONNECTIVES_EN,
+    DEMONSTRATIVE_PRONOUNS_DE,
+    DEMONSTRATIVES_EN,
+    DER_FORMS_DE,
+    PERSONAL_PRONOUNS_DE,
+    PERSONAL_PRONOUNS_EN,
+    POINTING_ADVERBS_DE,
+    POINTING_ADVERBS_EN,
+    POSSESSIVES_DE,
+    POSSESSIVES_EN,
+)
 from vectorstore.analysis import token_terms
 from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
 from vectorstore.slots import DATE, NAME, NUMBER, PLACE, ROLE, SCALE_WORD, fillers
 
-_ANAPHOR = {
-    "er",
-    "sie",
-    "es",
-    "dies",
-    "diese",
-    "dieser",
-    "dieses",
-    "damit",
-    "dabei",
-    "dort",
-    "daher",
-    "deshalb",
-    "dadurch",
-    "davon",
-    "dafür",
-    "zudem",
-    "außerdem",
-    "ihr",
-    "ihre",
-    "sein",
-    "seine",
-    "he",
-    "she",
-    "it",
-    "they",
-    "this",
-    "these",
-    "there",
-    "its",
-    "their",
-    "die",
-    "der",
-    "das",
-    "den",
-    "dem",
-}
-_ARTICLE = {"die", "der", "das", "den", "dem"}
-_CONNECTIVE = {
-    "dennoch",
-    "trotzdem",
-    "jedoch",
-    "allerdings",
-    "deshalb",
-    "daher",
-    "deswegen",
-    "darum",
-    "dadurch",
-    "demnach",
-    "somit",
-    "folglich",
-    "zudem",
-    "außerdem",
-    "ebenfalls",
-    "nevertheless",
-    "however",
-    "therefore",
-}
+# what points back to the sentence before (ingest/lexicon.py): a connective wherever it stands („Die KVB rechnet
+# dennoch mit …“), and a pronoun, a demonstrative, a possessive, a pointing adverb or a connective that opens a sentence
+_CONNECTIVE = frozenset((*CONNECTIVES_DE, *CONNECTIVES_EN))
+_ANAPHOR = _CONNECTIVE | frozenset(
+    (
+        *PERSONAL_PRONOUNS_DE,
+        *DEMONSTRATIVE_PRONOUNS_DE,
+        *POSSESSIVES_DE,
+        *POINTING_ADVERBS_DE,
+        *PERSONAL_PRONOUNS_EN,
+        *DEMONSTRATIVES_EN,
+        *POSSESSIVES_EN,
+        *POINTING_ADVERBS_EN,
+    )
+)
+_ARTICLE = frozenset(DER_FORMS_DE)  # „Der hat …“ points back; „Der Ethikkodex …“ only when named before
 _UNIT_WORD = re.compile(r"[\w%€$£.,-]+")
 _LIST_GAP = re.compile(
     r"(?:,\s*|\s+(?:und|oder|sowie|and|or)\s+|,\s*(?:und|oder|and|or)\s+)(?:(?:de[mnrs]|die|das|the)\s+)?"
