@@ -7,7 +7,9 @@ that the packaging would have to name). Plain data, standard library only: `inge
 
 Words are lower case, German first, English where the code reads English too. A dict maps a word to its value (a
 month's number, a weekday's index with Monday 0, a number word's value, a unit's calendar unit); a tuple keeps the
-order it is written in. The users compose these classes; none of them keeps a list of its own.
+order it is written in. Its users (ingest/dates.py, quelle/timeaware/dates.py, vectorstore/analysis.py,
+vectorstore/slots.py, quelle/answering/extractive.py) compose these classes and keep no copy of them
+(tests/test_lexicon.py fails on a month, weekday or number-word list anywhere else).
 """
 
 from __future__ import annotations
