@@ -55,6 +55,7 @@ def test_reembed_fails_half_way_the_old_vectors_answer_then_it_resumes_and_switc
     settings, embedder, built, monkeypatch
 ):
     import quelle.reembed as rm
+    import vectorstore.reembed as vr
     from vectorstore.embeddings import EmbeddingUnavailable, create_embedder
     from vectorstore.store import StoreError
 
@@ -62,7 +63,7 @@ def test_reembed_fails_half_way_the_old_vectors_answer_then_it_resumes_and_switc
     total = res.index.count()
     before = [p.chunk_id for p in res.index.retrieve(QUESTION, 5, "dense")]
     new = settings.with_(embedding_model=path)
-    monkeypatch.setattr(rm, "PAGE", 8)
+    monkeypatch.setattr(vr, "PAGE", 8)
     with pytest.raises(EmbeddingUnavailable):
         rm.reembed(new, embedder=Failing(create_embedder(new), pages=2))
     # not switched: the bundled model's store answers as before, the new model is refused
@@ -101,6 +102,7 @@ def test_reembed_killed_with_sigkill_resumes_complete_and_consistent(settings, b
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
         import quelle.reembed as rm
+        import vectorstore.reembed as vr
         from quelle.settings import Settings
         from vectorstore.embeddings import create_embedder
         s = Settings(data_dir={str(settings.data_dir)!r}, llm="extractive", embedding_model={path!r})
@@ -112,7 +114,7 @@ def test_reembed_killed_with_sigkill_resumes_complete_and_consistent(settings, b
             pages[0] += 1
             return real(texts, on_batch)
         e.embed_passages = embed
-        rm.PAGE = 5
+        vr.PAGE = 5
         rm.reembed(s, embedder=e)
         """
     )
