@@ -11,10 +11,9 @@ from pydantic import ValidationError
 
 from quelle.answering import registry
 from quelle.answering.answerers import Asked
-from quelle.answering.checked import finish
 from quelle.answering.pipeline import ask
 from quelle.answering.registry import AnswererError, Capabilities
-from quelle.answering.types import AnswerSentence
+from quelle.answering.types import AnswerSentence, Draft
 from quelle.settings import Settings
 
 QUESTION = "Wo plant Alibaba neue Rechenzentren?"
@@ -28,15 +27,14 @@ class ProbeAnswerer:
     model = "probe-1"
     fail_on_open = fail_on_answer = ""  # a reason: the answerer raises AnswererError with it
 
-    def __init__(self, settings, resources):
+    def __init__(self, settings, resources):  # the registry's factory: the class itself
         if self.fail_on_open:
             raise AnswererError(self.fail_on_open)
-        self.embed = resources.embedder.embed_passages
 
     def condense(self, question, history, language):
         return None
 
-    def answer(self, asked: Asked, passages, on_token=None):
+    def draft(self, asked: Asked, passages, on_token=None) -> Draft:
         if self.fail_on_answer:
             raise AnswererError(self.fail_on_answer)
         sentence = passages[0].text.split(". ")[0].rstrip(".") + "."
@@ -44,18 +42,8 @@ class ProbeAnswerer:
         if on_token:
             on_token(text[:10])
             on_token(text[10:])
-        return finish(
-            asked.question,
-            text,
-            [1],
-            0,
-            asked.language,
-            passages,
-            self.embed,
-            backend=PROBE,
-            model=self.model,
-            sentences=[AnswerSentence(sentence, [1])],
-        )
+        # what it writes; the assembly cites, checks and bands it like every answer
+        return Draft(text, [1], sentences=[AnswerSentence(sentence, [1])], model=self.model)
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
-"""The answer step behind ask(): an `Answerer` turns the retrieved passages into a checked Answer.
+"""The answer step behind ask(): an `Answerer` turns the retrieved passages into a Draft.
 
 Two implementations share one interface: `ExtractiveAnswerer` (no LLM: the sentence reader of
-quelle/answering/extractive.py) and `LLMAnswerer` (a chat backend, quelle/answering/grounded.py). Both end in the same
-post-processing (quelle/answering/checked.py). They are registered by name with what they can do
-(quelle/answering/registry.py); a model-based reader (e.g. a German extractive QA model) is one more class with the
-same `answer()` and one registry line. ask() walks the chain and falls back to the extractive reader when an LLM fails.
+quelle/answering/extractive.py) and `LLMAnswerer` (a chat backend, quelle/answering/grounded.py). They are registered
+by name with what they can do (quelle/answering/registry.py); a model-based reader (e.g. a German extractive QA
+model) is one more class with the same `draft()` and one registry line. Every draft becomes an Answer in the same
+assembly (quelle/answering/checked.py); ask() walks the chain and falls back to the extractive reader when an LLM
+fails.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Protocol
 
-from quelle.answering.abstain import abstention
-from quelle.answering.checked import finish
+from quelle.answering.checked import Assembly, assemble
 from quelle.answering.conversation import carried_words
 from quelle.answering.extractive import read
-from quelle.answering.grounded import condense, llm_answer
+from quelle.answering.grounded import condense, llm_draft
 from quelle.answering.llm import chat_backend
 from quelle.answering.registry import EXTRACTIVE
-from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan
+from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan, Draft
 from quelle.resources import Resources
 from quelle.settings import Settings
 from vectorstore.retrieve import Passage
@@ -38,20 +38,33 @@ class Asked:
 
 
 class Answerer(Protocol):
-    """Turns retrieved passages into a checked Answer; `on_token` receives the text as it is produced (if it can).
-
-    `condense()` makes a follow-up a standalone question (None: Quelle's rule does it); either raises AnswererError
-    (or PromptError) when the answerer fails, and ask() goes on to the next one in the chain."""
+    """Writes a Draft from the retrieved passages; `on_token` receives the text as it is produced (an answerer that
+    streams, quelle/answering/registry.py). `condense()` makes a follow-up a standalone question (None: Quelle's rule
+    does it). Either raises AnswererError (or PromptError) when the answerer fails; ask() goes on to the next one."""
 
     def condense(self, question: str, history: list[dict], language: str) -> str | None: ...
 
-    def answer(
-        self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None
-    ) -> Answer: ...
+    def draft(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft: ...
 
 
-class ExtractiveAnswerer:
+class _Assembled:
+    """`answer()`: the draft assembled on its own — ask()'s answer for these passages without the fallback, the
+    time-aware stage and the timings."""
+
+    name: str
+    resources: Resources
+
+    def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
+        embed = self.resources.embedder.embed_passages
+        return assemble(
+            self.draft(asked, passages, on_token), Assembly(asked.question, asked.language, passages, embed, self.name)
+        )
+
+
+class ExtractiveAnswerer(_Assembled):
     """No LLM: the sentence of the passages that answers (quelle/answering/extractive.py), cited verbatim."""
+
+    name = EXTRACTIVE
 
     def __init__(self, settings: Settings, resources: Resources):
         self.settings, self.resources = settings, resources
@@ -59,33 +72,26 @@ class ExtractiveAnswerer:
     def condense(self, question: str, history: list[dict], language: str) -> str | None:
         return None  # the rule of quelle/answering/conversation.py
 
-    def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
+    def draft(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft:
         return _extractive(asked.question, asked.reading, asked.language, passages, self.resources, self.settings)
 
 
-class LLMAnswerer:
+class LLMAnswerer(_Assembled):
     """A chat backend answers from the numbered passages (quelle/answering/grounded.py); raises LLMError/PromptError.
 
     The backend is the one settings.llm names (openai | llamacpp); LLMError when it cannot be opened."""
 
     def __init__(self, settings: Settings, resources: Resources):
         self.llm = chat_backend(settings, resources.llm_clients)
+        self.name = self.llm.name
         self.settings, self.resources = settings, resources
 
     def condense(self, question: str, history: list[dict], language: str) -> str | None:
         return condense(question, history, self.llm, self.settings, language)
 
-    def answer(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
-        return llm_answer(
-            asked.question,
-            asked.standalone,
-            asked.language,
-            passages,
-            self.llm,
-            self.settings,
-            self.resources.embedder.embed_passages,
-            on_token=on_token,
-            as_of=asked.as_of,
+    def draft(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft:
+        return llm_draft(
+            asked.standalone, asked.language, passages, self.llm, self.settings, on_token=on_token, as_of=asked.as_of
         )
 
 
@@ -104,18 +110,14 @@ def confidence_band(confidence: float, settings: Settings) -> str:
 
 def _extractive(
     question: str, standalone: str, language: str, passages: list[Passage], resources: Resources, settings: Settings
-) -> Answer:
-    """The extractive answer: the best sentence (or two candidates) with its span, or the abstention."""
+) -> Draft:
+    """The extractive draft: the best sentence (or two candidates) with its span, or none (the abstention)."""
     carried = carried_words(question, standalone)
     basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
     reading = read(basis, passages, resources.index.idf, language, carried=carried)
     if reading is None or reading.confidence < settings.min_answer_score:
-        answer = Answer(
-            question=question, answer=abstention(language), abstained=True, backend=EXTRACTIVE, language=language
-        )
-        answer.confidence = round(reading.confidence, 4) if reading is not None else 0.0
-        answer.confidence_band = NONE
-        return answer
+        confidence = round(reading.confidence, 4) if reading is not None else 0.0
+        return Draft("", sentences=[], abstained=True, confidence=confidence, band=NONE)
     band = confidence_band(reading.confidence, settings)
     picks = [(reading.best.passage, reading.spans)]
     if band == UNSURE and reading.alternative is not None:
@@ -135,22 +137,17 @@ def _extractive(
     else:  # the passages that come closest, not an answer
         lead = UNSURE_LEAD.get(language, UNSURE_LEAD["de"])
         body = lead + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
-    # the same citation post-processing as LLM answers (verbatim text: supported without embedding)
-    answer = finish(
-        question,
-        body,
-        order,
-        0,
-        language,
-        passages,
-        resources.embedder.embed_passages,
-        backend=EXTRACTIVE,
-        sentences=sentences,
-        highlights=highlights,
-    )
-    answer.confidence = round(reading.confidence, 4)
-    answer.confidence_band = band
+    span = None
     if reading.span is not None:
         s, e = reading.span
-        answer.answer_span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)
-    return answer
+        span = AnswerSpan(text=passages[reading.best.passage].text[s:e], start=s, end=e, citation=1)
+    # verbatim text: the assembly's citation check finds each sentence in its passage without an embedding
+    return Draft(
+        body,
+        order,
+        sentences=sentences,
+        highlights=highlights,
+        span=span,
+        confidence=round(reading.confidence, 4),
+        band=band,
+    )

@@ -1,13 +1,19 @@
-"""The checked Answer every backend ends in: citations renumbered and built from their passages, sentences checked
-against what they cite, flags; an answer that says "not in the sources" becomes an abstention."""
+"""The assembly every answer goes through once: an answerer's Draft becomes the checked Answer — citations
+renumbered and built from their passages, sentences checked against what they cite, flags, the confidence band, the
+fallback reason and what was retrieved; a draft that says "not in the sources" becomes the abstention
+(quelle/answering/abstain.py)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import Callable
 
-from quelle.answering.abstain import ABSTAIN_TEXT, abstention
+import numpy as np
+
+from quelle.answering.abstain import ABSTAIN_TEXT, abstained
 from quelle.answering.citations import check_support, split_cited_sentences
-from quelle.answering.types import Answer, AnswerSentence, Citation
+from quelle.answering.types import SURE, Answer, Citation, Draft, RetrievedPassage
 from vectorstore.retrieve import Passage
 
 # "not in the sources" in the words an LLM uses
@@ -18,6 +24,20 @@ _ABSTAIN = re.compile(
     r"no information|cannot be answered|can't be answered",
     re.I,
 )
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """What the assembly takes besides the draft: the request's side of the answer."""
+
+    question: str  # as the user asked it
+    language: str
+    passages: list[Passage]  # the passages the draft's `order` numbers (1-based)
+    embed: Callable[[list[str]], np.ndarray]  # for the support check of sentences that are not quotes
+    backend: str  # the registered name of the answerer that wrote the draft (quelle/answering/registry.py)
+    fallback: str | None = None  # why an answerer before it in the chain did not answer
+    standalone: str = ""  # the question with the chat history folded in
+    retrieved: list[RetrievedPassage] = field(default_factory=list)
 
 
 def citation_from(passage: Passage, n: int, highlights: list[tuple[int, int]] | None = None) -> Citation:
@@ -43,59 +63,41 @@ def is_abstention(text: str) -> bool:
     return any(t in text for t in ABSTAIN_TEXT.values()) or bool(_ABSTAIN.search(text))
 
 
-def finish(
-    question: str,
-    text: str,
-    order: list[int],
-    removed: int,
-    language: str,
-    passages: list[Passage],
-    embed,
-    backend: str,
-    model: str = "",
-    sentences: list[AnswerSentence] | None = None,
-    highlights: dict | None = None,
-) -> Answer:
-    """The checked Answer: sentences with citations and support, citations renumbered 1..k, flags.
+def assemble(draft: Draft, at: Assembly) -> Answer:
+    """The checked Answer of a draft: sentences with citations and support, citations 1..k, flags, the band.
 
-    `text` has citations already renumbered (order[k-1] is the original 1-based source number of [k]).
-    """
-    if sentences is None:
-        sentences = split_cited_sentences(text, language)
-    cited_texts = {k: passages[orig - 1].text for k, orig in enumerate(order, 1)}
-    if not text or (is_abstention(text) and not any(s.citations for s in sentences)):
-        for s in sentences:
-            s.supported = None
-        return Answer(
-            question=question,
-            answer=text or abstention(language),
-            abstained=True,
-            backend=backend,
-            model=model,
-            language=language,
-            sentences=sentences,
-            removed_citations=removed,
-            flags=["removed_citations"] if removed else [],
-        )
-    checked = check_support(sentences, cited_texts, embed, language)
-    spans = highlights if highlights is not None else checked.highlights
-    citations = [citation_from(passages[orig - 1], k, spans.get(k, [])) for k, orig in enumerate(order, 1)]
+    The draft's text has its citations already renumbered (draft.order[k-1] is the 1-based passage cited as [k]).
+    A draft without an answer (abstained, empty, or "not in the sources" without a citation) is the abstention."""
+    sentences = draft.sentences if draft.sentences is not None else split_cited_sentences(draft.text, at.language)
+    if draft.abstained or not draft.text or (is_abstention(draft.text) and not any(s.citations for s in sentences)):
+        return abstained(draft, sentences, at)
+    cited_texts = {k: at.passages[orig - 1].text for k, orig in enumerate(draft.order, 1)}
+    # a verbatim sentence (the extractive reader's) is found in its passage as it is: no embedding is needed
+    checked = check_support(sentences, cited_texts, at.embed, at.language)
+    spans = draft.highlights if draft.highlights is not None else checked.highlights
+    citations = [citation_from(at.passages[orig - 1], k, spans.get(k, [])) for k, orig in enumerate(draft.order, 1)]
     flags = []
-    if removed:
+    if draft.removed_citations:
         flags.append("removed_citations")
     if any(s.supported is False for s in checked.sentences):
         flags.append("unsupported_sentences")
     if not any(s.supported for s in checked.sentences):
         flags.append("no_supported_sentence")
     return Answer(
-        question=question,
-        answer=text,
+        question=at.question,
+        answer=draft.text,
         abstained=False,
-        backend=backend,
-        model=model,
-        language=language,
+        backend=at.backend,
+        model=draft.model,
+        language=at.language,
         citations=citations,
         sentences=checked.sentences,
-        removed_citations=removed,
+        retrieved=list(at.retrieved),
+        standalone_question=at.standalone,
+        fallback=at.fallback,
         flags=flags,
+        removed_citations=draft.removed_citations,
+        answer_span=draft.span,
+        confidence=draft.confidence,
+        confidence_band=draft.band or SURE,  # an answerer without a confidence answers (sure) or abstains (none)
     )

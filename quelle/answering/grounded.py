@@ -1,5 +1,6 @@
 """LLM answers grounded in the retrieved passages: condense follow-ups, prompt with numbered sources, stream,
-and turn the reply into a checked Answer (quelle/answering/checked.py, shared with the extractive backend)."""
+and turn the reply into a Draft (assembled into the checked Answer like the extractive reader's,
+quelle/answering/checked.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from datetime import date
 from typing import Callable
 
 from quelle.answering.abstain import abstention
-from quelle.answering.types import Answer, AnswerSentence
+from quelle.answering.types import AnswerSentence, Draft
 from quelle.answering.citations import CitationRewriter
-from quelle.answering.checked import finish
 from quelle.answering.llm import ChatBackend
 from quelle.answering.prompts import load_prompt
 from quelle.settings import Settings
@@ -53,30 +53,22 @@ def condense(question: str, history: list[dict], llm: ChatBackend, settings: Set
     return lines[0] if lines else question
 
 
-def llm_answer(
-    question: str,
+def llm_draft(
     standalone: str,
     language: str,
     passages: list[Passage],
     llm: ChatBackend,
     settings: Settings,
-    embed,
     on_token: Callable[[str], None] | None = None,
     as_of: date | None = None,
-) -> Answer:
+) -> Draft:
     """Ask the LLM with the numbered passages; stream the (already renumbered) text to on_token."""
     if not passages:
         text = abstention(language)
         if on_token:
             on_token(text)
-        return Answer(
-            question=question,
-            answer=text,
-            abstained=True,
-            backend=llm.name,
-            model=llm.model,
-            language=language,
-            sentences=[AnswerSentence(text=text, citations=[], supported=None)],
+        return Draft(
+            text, sentences=[AnswerSentence(text=text, citations=[], supported=None)], model=llm.model, abstained=True
         )
     prompt = load_prompt("answer", language, settings.prompts_dir)
     messages = prompt.messages(
@@ -95,14 +87,4 @@ def llm_answer(
     tail = rewriter.finish()
     if tail and on_token:
         on_token(tail)
-    return finish(
-        question,
-        rewriter.text.strip(),
-        rewriter.order,
-        rewriter.removed,
-        language,
-        passages,
-        embed,
-        backend=llm.name,
-        model=llm.model,
-    )
+    return Draft(rewriter.text.strip(), list(rewriter.order), removed_citations=rewriter.removed, model=llm.model)

@@ -1,21 +1,25 @@
-"""ask(): the one core function every face calls. Retrieve -> answer -> cite -> check.
+"""ask(): the one core function every face calls. Retrieve -> draft -> assemble (cite, check) -> time-aware stage.
 
 The answer step is an `Answerer` (quelle/answering/answerers.py), chosen by name from the registry
 (quelle/answering/registry.py): ask() walks the chain — the configured answerer (an LLM backend) when it can be opened
-and answers, else (or when it fails) the extractive reader."""
+and answers, else (or when it fails) the extractive reader. The answerer's Draft becomes the Answer once, in the
+assembly (quelle/answering/checked.py); a question with a time word then goes through the time-aware stage
+(quelle/timeaware/answers.py), which returns a new Answer."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Callable
 
 from quelle.answering import registry
 from quelle.answering.answerers import Answerer, Asked
+from quelle.answering.checked import Assembly, assemble
 from quelle.answering.conversation import standalone_question
 from quelle.answering.prompts import PromptError
 from quelle.answering.registry import AnswererError
-from quelle.answering.types import NONE, SURE, Answer, RetrievedPassage
+from quelle.answering.types import Answer, Draft, RetrievedPassage
 from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
@@ -87,34 +91,38 @@ def ask(
         language,
         when.as_of if when else (settings.as_of or date.today()),
     )
-    name, answer, streamed, fallback = _answer(answerers, asked, passages, on_token, fallback)
+    name, draft, streamed, fallback = _draft(answerers, asked, passages, on_token, fallback)
+    at = Assembly(
+        q,
+        language,
+        passages,
+        resources.embedder.embed_passages,
+        backend=name,
+        fallback=fallback,
+        standalone=standalone,
+        retrieved=[
+            RetrievedPassage(
+                p.chunk_id,
+                p.meta.get("article_id", ""),
+                int(p.meta.get("start", 0)),
+                int(p.meta.get("end", 0)),
+                round(float(p.score), 4),
+            )
+            for p in passages
+        ],
+    )
+    answer = assemble(draft, at)
     if when is not None:  # issue 20: time filter, conflicts newest first, timelines, „Stand …“
-        answer = timeaware.finish(
-            answer, when, passages, resources.index.idf, language, resources.embedder.embed_passages
-        )
+        answer = timeaware.finish(answer, when, at, resources.index.idf)
     if on_token and not streamed and not registry.capabilities(name).streams:
         on_token(answer.answer)  # an answer that does not stream comes whole
-    answer.fallback = fallback
-    if not answer.confidence_band:  # an LLM answer: it answers or abstains
-        answer.confidence_band = NONE if answer.abstained else SURE
     t2 = time.perf_counter()
-    answer.standalone_question = standalone
-    answer.retrieved = [
-        RetrievedPassage(
-            p.chunk_id,
-            p.meta.get("article_id", ""),
-            int(p.meta.get("start", 0)),
-            int(p.meta.get("end", 0)),
-            round(float(p.score), 4),
-        )
-        for p in passages
-    ]
-    answer.timings_ms = {
+    timings = {
         "retrieve": round((t1 - t0) * 1000, 1),
         "answer": round((t2 - t1) * 1000, 1),
         "total": round((t2 - t0) * 1000, 1),
     }
-    return answer
+    return replace(answer, timings_ms=timings)
 
 
 # what makes an answerer give way to the next one in the chain (a prompt file that is missing or malformed too)
@@ -136,14 +144,14 @@ def _answerers(settings: Settings, resources: Resources) -> tuple[list[tuple[str
     return opened, why
 
 
-def _answer(
+def _draft(
     answerers: list[tuple[str, Answerer]],
     asked: Asked,
     passages: list,
     on_token: Callable[[str], None] | None,
     fallback: str | None,
-) -> tuple[str, Answer, list[str], str | None]:
-    """(who answered, the answer, the pieces streamed, the fallback reason): each answerer in turn until one answers;
+) -> tuple[str, Draft, list[str], str | None]:
+    """(who answered, its draft, the pieces streamed, the fallback reason): each answerer in turn until one answers;
     the last (the extractive reader) always does."""
     streamed: list[str] = []
 
@@ -154,7 +162,7 @@ def _answer(
     for i, (name, answerer) in enumerate(answerers):
         live = stream if on_token and registry.capabilities(name).streams else None
         try:
-            return name, answerer.answer(asked, passages, live), streamed, fallback
+            return name, answerer.draft(asked, passages, live), streamed, fallback
         except _GIVES_WAY as e:
             if i == len(answerers) - 1:
                 raise

@@ -1,4 +1,5 @@
-"""What ask() returns: an Answer with numbered citations and per-sentence support."""
+"""What ask() returns: an Answer with numbered citations and per-sentence support; what an answerer writes: a Draft
+(the assembly, quelle/answering/checked.py, makes the Answer of it)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,22 @@ class AnswerSpan:
     start: int  # offsets within the cited passage's text
     end: int
     citation: int  # the citation number n of that passage
+
+
+@dataclass
+class Draft:
+    """What an answerer writes; the assembly (quelle/answering/checked.py) makes the Answer of it, once."""
+
+    text: str  # the answer, its [n] markers numbered 1..k in order of first use
+    order: list[int] = field(default_factory=list)  # order[k-1]: the 1-based number of the passage cited as [k]
+    sentences: list[AnswerSentence] | None = None  # None: split from `text` at its markers
+    highlights: dict[int, list[tuple[int, int]]] | None = None  # per citation number; None: found by the check
+    removed_citations: int = 0  # markers that named no passage, dropped
+    model: str = ""
+    span: AnswerSpan | None = None  # the short answer inside cited passage `span.citation`
+    confidence: float | None = None  # a calibrated P(correct), when the answerer has one
+    band: str = ""  # sure / unsure / none; "": sure when it answers, none when it abstains
+    abstained: bool = False  # nothing found: the assembly builds the abstention (quelle/answering/abstain.py)
 
 
 @dataclass

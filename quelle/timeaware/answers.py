@@ -21,8 +21,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
-from quelle.answering.checked import citation_from, finish as checked_finish
-from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan
+from quelle.answering.checked import Assembly, assemble, citation_from
+from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan, Citation, Draft
 from quelle.settings import Settings
 from quelle.timeaware import intent
 from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
@@ -141,57 +141,60 @@ def retrieve(
     return got[: settings.top_k]
 
 
-def _cite(answer: Answer, passages: list[Passage], r: Report) -> int:
-    """The citation number of the report's passage in the answer, added when the answer does not cite it yet."""
+def _cite(citations: list[Citation], passages: list[Passage], r: Report) -> int:
+    """The citation number of the report's passage in `citations`, added when they do not cite it yet."""
     p = passages[r.passage]
-    for c in answer.citations:
+    for c in citations:
         if c.chunk_id == p.chunk_id:
             c.highlights = sorted(set(map(tuple, c.highlights)) | set(r.spans))
             return c.n
-    n = len(answer.citations) + 1
-    answer.citations.append(citation_from(p, n, list(r.spans)))
+    n = len(citations) + 1
+    citations.append(citation_from(p, n, list(r.spans)))
     return n
 
 
-def _entry(answer: Answer, passages: list[Passage], r: Report) -> dict:
-    p = passages[r.passage]
-    return {
-        "date": r.date,
-        "text": r.text,
-        "citation": _cite(answer, passages, r),
-        "value": r.value,
-        "title": p.meta.get("title", ""),
-        "source": p.meta.get("source", ""),
-    }
+def _entries(answer: Answer, passages: list[Passage], found: list[Report]) -> tuple[list[Citation], list[dict]]:
+    """(the answer's citations with the reports' passages added, one entry per report): copies — the assembled answer
+    stays as it was."""
+    citations = [replace(c, highlights=list(c.highlights)) for c in answer.citations]
+    entries = []
+    for r in found:
+        p = passages[r.passage]
+        entries.append(
+            {
+                "date": r.date,
+                "text": r.text,
+                "citation": _cite(citations, passages, r),
+                "value": r.value,
+                "title": p.meta.get("title", ""),
+                "source": p.meta.get("source", ""),
+            }
+        )
+    return citations, entries
 
 
-def _single(
-    question: str, r: Report, passages: list[Passage], language: str, embed, prefix: str, backend: str
-) -> Answer:
-    """An extractive answer made of one report (the newest of conflicting ones)."""
+def _single(r: Report, passages: list[Passage], language: str, prefix: str, answer: Answer, band: str) -> Draft:
+    """A verbatim draft made of one report (the newest of conflicting ones), dated; the answer's confidence."""
     sentence = AnswerSentence(text=r.text, citations=[1])
     body = prefix.format(date=date_text(r.date, language), n=1) + f"{r.text} [1]"
-    a = checked_finish(
-        question,
-        body,
-        [r.passage + 1],
-        0,
-        language,
-        passages,
-        embed,
-        backend=backend,
-        sentences=[sentence],
-        highlights={1: list(r.spans)},
-    )
+    span = None
     if r.value_span:
         s, e = r.value_span
-        a.answer_span = AnswerSpan(text=passages[r.passage].text[s:e], start=s, end=e, citation=1)
-    return a
+        span = AnswerSpan(text=passages[r.passage].text[s:e], start=s, end=e, citation=1)
+    return Draft(
+        body,
+        [r.passage + 1],
+        sentences=[sentence],
+        highlights={1: list(r.spans)},
+        model=answer.model,
+        span=span,
+        confidence=answer.confidence,
+        band=band,
+    )
 
 
-def _chronology(
-    question: str, found: list[Report], passages: list[Passage], language: str, embed, backend: str
-) -> Answer:
+def _chronology(found: list[Report], passages: list[Passage], language: str, answer: Answer) -> Draft:
+    """A verbatim draft listing the dated reports oldest first; the answer's confidence and band."""
     order: list[int] = []
     sentences, highlights, lines = [], {}, []
     for r in found:
@@ -202,17 +205,14 @@ def _chronology(
         sentences.append(AnswerSentence(text=r.text, citations=[n]))
         lines.append(f"\n- {date_text(r.date, language)}: {r.text} [{n}]")
     body = CHRONOLOGY.get(language, CHRONOLOGY["de"]) + "".join(lines)
-    return checked_finish(
-        question,
+    return Draft(
         body,
         order,
-        0,
-        language,
-        passages,
-        embed,
-        backend=backend,
         sentences=sentences,
         highlights=highlights,
+        model=answer.model,
+        confidence=answer.confidence,
+        band=answer.confidence_band,
     )
 
 
@@ -242,25 +242,28 @@ def _dated(answer: Answer, language: str) -> str:
     return stand.format(date=date_text(dates[1], language), n=1) + answer.answer
 
 
-def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: str, embed) -> Answer:
-    """The answer with its time-aware parts: conflicts resolved newest first, timelines, „Stand …“, the fields."""
+def finish(answer: Answer, p: TimePlan, at: Assembly, idf) -> Answer:
+    """The stage after the assembly: a new Answer with the time-aware parts — conflicts resolved newest first,
+    timelines, „Stand …“, the time filter. A verbatim answer (the extractive reader's) may be replaced by a new draft
+    of the reports, assembled like every answer (`at`, the assembly of `answer`); an LLM's own text is kept."""
+    passages, language = at.passages, at.language
     flags: list[str] = []
     if p.filter:
         flags.append("time_filter" if p.applied else "time_filter_dropped")
-    timeline_entries: list[dict] = []
+    citations, timeline_entries = list(answer.citations), []
+    stand = STAND.get(language, STAND["de"])
     # an answer of quoted passage sentences may be replaced by the newest report's sentence and dated; an LLM's own
     # text is kept (its prompt gave it the dates)
-    extractive = answer.capabilities.verbatim
+    verbatim = answer.capabilities.verbatim
+    text = None  # the answer's text, when the stage dates it
     if p.timeline:
         pool = p.pool or passages
         found = timeline(reports(p.query, pool, idf, language, typed=False))
         if len(found) >= 2:
             flags.append("timeline")
-            if extractive:
-                kept = (answer.fallback, answer.confidence, answer.confidence_band)
-                answer = _chronology(answer.question, found, pool, language, embed, answer.backend)
-                answer.fallback, answer.confidence, answer.confidence_band = kept
-            timeline_entries = [_entry(answer, pool, r) for r in found]
+            if verbatim:
+                answer = assemble(_chronology(found, pool, language, answer), replace(at, passages=pool))
+            citations, timeline_entries = _entries(answer, pool, found)
     elif not answer.abstained:
         found = conflicting(reports(p.query, passages, idf, language))
         if found and p.period and p.period.until and not p.latest:
@@ -268,45 +271,29 @@ def finish(answer: Answer, p: TimePlan, passages: list[Passage], idf, language: 
             about = [r for r in found if about_period(r, p.period.since, p.period.until)]
             if about and len(about) < len(found):
                 found = about if len({normal_value(r.value) for r in about}) > 1 else []
-                if not found and extractive:
-                    kept = (answer.fallback, answer.confidence, answer.confidence_band)
-                    answer = _single(
-                        answer.question,
-                        about[0],
-                        passages,
-                        language,
-                        embed,
-                        STAND.get(language, STAND["de"]),
-                        answer.backend,
-                    )
-                    answer.fallback, answer.confidence, answer.confidence_band = kept
+                if not found and verbatim:
+                    answer = assemble(_single(about[0], passages, language, stand, answer, answer.confidence_band), at)
+                    citations = list(answer.citations)
         if found:
             flags.append("conflict")
-            if extractive:
-                kept = (answer.fallback, answer.confidence, answer.confidence_band)
-                answer = _single(
-                    answer.question,
-                    found[0],
-                    passages,
-                    language,
-                    embed,
-                    STAND.get(language, STAND["de"]),
-                    answer.backend,
-                )
-                answer.fallback, answer.confidence, answer.confidence_band = kept
+            if verbatim:
                 # reports of different dates that each state the asked value are versions of one fact, not rival
-                # answers: the newest is the answer (the reader's margin counted them as rivals)
-                answer.confidence_band = SURE
-            timeline_entries = [_entry(answer, passages, r) for r in found]
-        elif p.latest and extractive and answer.citations:
-            answer.answer = _dated(answer, language)
+                # answers: the newest is the answer, sure (the reader's margin counted them as rivals)
+                answer = assemble(_single(found[0], passages, language, stand, answer, SURE), at)
+            citations, timeline_entries = _entries(answer, passages, found)
+        elif p.latest and verbatim and answer.citations:
+            text = _dated(answer, language)
     if p.latest:
         flags.append("recency")
-    answer.flags = answer.flags + [f for f in flags if f not in answer.flags]
-    answer.time_filter = (
-        {**p.filter.to_dict(), "applied": p.applied, "period": {"since": p.period.since, "until": p.period.until}}
-        if p.filter
-        else None
+    return replace(
+        answer,
+        answer=answer.answer if text is None else text,
+        citations=citations,
+        flags=answer.flags + [f for f in flags if f not in answer.flags],
+        time_filter=(
+            {**p.filter.to_dict(), "applied": p.applied, "period": {"since": p.period.since, "until": p.period.until}}
+            if p.filter
+            else None
+        ),
+        timeline=timeline_entries,
     )
-    answer.timeline = timeline_entries
-    return answer
