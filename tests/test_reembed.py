@@ -11,6 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 from conftest import DEMO_ARTICLES, ROOT
+from test_chroma_server import chroma_url  # noqa: F401 (the fixture)
 from test_embeddings_http import _static_model
 
 QUESTION = "Wo baut Alibaba neue Rechenzentren?"
@@ -140,3 +141,29 @@ def test_reembed_is_a_cli_command(settings, embedder, built, quelle_cli):
     assert '"switched": true' in result.stdout
     result = quelle_cli("stats", data_dir=settings.data_dir, env={"QUELLE_EMBEDDING_MODEL": None}, check=False)
     assert result.exit_code != 0 and "quelle reembed" in result.stderr
+
+
+def test_reembed_through_a_chroma_server_switches_every_process(tmp_path, embedder, chroma_url):  # noqa: F811
+    import uuid
+
+    from quelle.library import Library
+    from quelle.reembed import reembed, target_name
+    from quelle.resources import Resources
+    from quelle.settings import Settings
+    from vectorstore.store import StoreError
+
+    s = Settings(
+        data_dir=tmp_path / "a", chroma_url=chroma_url, collection=f"t{uuid.uuid4().hex[:10]}", llm="extractive"
+    )
+    res = Resources.open(s, embedder=embedder)
+    Library(res).ingest([DEMO_ARTICLES / "alibaba-ki-offensive.md", DEMO_ARTICLES / "leipziger-buchmesse.md"])
+    total = res.index.count()
+    path = _static_model(tmp_path / "static")
+    new = s.with_(embedding_model=path, data_dir=tmp_path / "b")
+    report = reembed(new)
+    assert report.switched and report.total == total
+    moved = Resources.open(new)
+    assert moved.store.name == target_name(s.collection, path) and moved.index.count() == total
+    assert moved.index.retrieve(QUESTION, 3, "hybrid")
+    with pytest.raises(StoreError, match="quelle reembed"):  # the process on the old model follows and is told
+        res.index.retrieve(QUESTION, 3, "dense")
