@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from quelle.settings import Settings
-from vectorstore.embeddings import Embedder
+from vectorstore.embeddings import Embedder, embedder_fits
 from vectorstore.index import Index
 from vectorstore.retrieve import Retriever
 from vectorstore.store import ChunkStore
@@ -22,7 +22,7 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":
         """Open the store named by settings; pass `embedder` to reuse an already loaded model."""
-        if embedder is None or embedder.name != settings.embedding_model:
+        if embedder is None or not embedder_fits(embedder, settings):  # same model, prefixes, budget and server
             embedder = Embedder.from_settings(settings)
         return cls(settings, embedder, Index.open(settings, embedder))
 

@@ -236,3 +236,18 @@ def test_quelle_ingest_with_the_embedding_server_down_names_it(tmp_path, quelle_
     assert result.exit_code == 1
     assert f"embedding server unreachable: http://127.0.0.1:{port}/v1" in result.stderr
     assert "quelle ingest" in result.stderr
+
+
+def test_a_loaded_embedder_is_reused_only_for_the_same_model_server_and_prefixes(tmp_path, settings, server, embedder):
+    from quelle.resources import Resources
+
+    assert Resources.open(settings, embedder=embedder).embedder is embedder
+    assert Resources.open(settings.with_(query_prefix="query: "), embedder=embedder).embedder is not embedder
+    settings = settings.with_(data_dir=tmp_path / "http")
+    first = Resources.open(http_settings(settings, server)).embedder
+    again = Resources.open(http_settings(settings, server), embedder=first).embedder
+    assert again is first
+    other = Resources.open(
+        http_settings(settings, server).with_(embedding_base_url="http://127.0.0.1:9/v1"), embedder=first
+    )
+    assert other.embedder is not first and other.embedder.base_url == "http://127.0.0.1:9/v1"

@@ -370,6 +370,35 @@ def create_embedder(settings) -> Embedder:
     return _REGISTRY[prefix](settings)
 
 
+def embedder_fits(embedder: Embedder, settings) -> bool:
+    """Can `embedder` (already loaded) serve these settings: same model, prefixes, token budget and server?"""
+    if embedder.name != settings.embedding_model:
+        return False
+    q, p = default_prefixes(settings.embedding_model)
+    q = q if settings.query_prefix is None else settings.query_prefix
+    p = p if settings.passage_prefix is None else settings.passage_prefix
+    if (embedder.query_prefix, embedder.passage_prefix) != (q, p):
+        return False
+    if embedder.max_tokens_setting != getattr(settings, "embedding_max_tokens", None):
+        return False
+    if isinstance(embedder, HttpEmbedder):
+        return embedder.base_url == _base_url(settings).rstrip("/") and embedder.api_key == _api_key(settings)
+    return True
+
+
+def _base_url(settings) -> str:
+    return (
+        getattr(settings, "embedding_base_url", None)
+        or getattr(settings, "openai_base_url", None)
+        or "https://api.openai.com/v1"
+    )
+
+
+def _api_key(settings) -> str | None:
+    key = getattr(settings, "embedding_api_key", None) or getattr(settings, "openai_api_key", None)
+    return key.get_secret_value() if hasattr(key, "get_secret_value") else key
+
+
 def _local(settings) -> Embedder:
     return Embedder(
         settings.embedding_model,
@@ -381,13 +410,10 @@ def _local(settings) -> Embedder:
 
 
 def _http(settings) -> Embedder:
-    key = getattr(settings, "embedding_api_key", None) or getattr(settings, "openai_api_key", None)
     return HttpEmbedder(
         settings.embedding_model,
-        base_url=getattr(settings, "embedding_base_url", None)
-        or getattr(settings, "openai_base_url", None)
-        or "https://api.openai.com/v1",
-        api_key=key.get_secret_value() if hasattr(key, "get_secret_value") else key,
+        base_url=_base_url(settings),
+        api_key=_api_key(settings),
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
         batch_size=settings.embed_batch_size,
