@@ -251,3 +251,15 @@ def test_a_loaded_embedder_is_reused_only_for_the_same_model_server_and_prefixes
         http_settings(settings, server).with_(embedding_base_url="http://127.0.0.1:9/v1"), embedder=first
     )
     assert other.embedder is not first and other.embedder.base_url == "http://127.0.0.1:9/v1"
+
+
+def test_a_server_that_answers_wrongly_also_leaves_asking_to_the_lexical_side(tmp_path, settings, server):
+    from quelle.library import Library
+    from quelle.resources import Resources
+
+    res = Resources.open(http_settings(settings, server))
+    Library(res).ingest([DEMO_ARTICLES / "alibaba-ki-offensive.md"])
+    server.script = [401]
+    res.embedder._cache.clear()
+    assert res.index.retrieve(QUESTIONS[0], 3, "dense")
+    assert res.index.fallback_note.startswith("embedding failed: embedding server " + server.base_url + " answered 401")

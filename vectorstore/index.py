@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ingest.models import Article, Chunk
-from vectorstore.embeddings import Embedder, EmbeddingUnavailable
+from vectorstore.embeddings import Embedder, EmbeddingError, EmbeddingUnavailable
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.retrieve import Passage, Retriever, Write
@@ -82,16 +82,17 @@ class Index:
         language: str = "de",
         rerank: float = 0.0,
     ) -> list[Passage]:
-        """The k best passages. When the embedding server cannot be reached (EmbeddingUnavailable), the lexical
-        side answers alone (mode bm25 for this question): `fallback_note` says so, and so does each passage's
-        `extra["fallback"]`, so that the answer can carry the flag."""
+        """The k best passages. When the embedding server cannot be reached (EmbeddingUnavailable) or embedding
+        fails otherwise (EmbeddingError: "embedding failed: …"), the lexical side answers alone (mode bm25 for
+        this question): `fallback_note` says so, and so does each passage's `extra["fallback"]`, so that the
+        answer can carry the flag."""
         self._local.note = None
         try:
             return self.retriever.retrieve(query, k, mode, filters, dense_weight, language, rerank)
-        except EmbeddingUnavailable as e:
+        except EmbeddingError as e:  # unreachable, or a server that answers wrongly (a bad key, a wrong dimension)
             if mode == "bm25":
                 raise
-            note = str(e)
+            note = str(e) if isinstance(e, EmbeddingUnavailable) else f"embedding failed: {e}"
         self._local.note = note
         passages = self.retriever.retrieve(query, k, "bm25", filters, dense_weight, language, rerank)
         for p in passages:
