@@ -142,6 +142,8 @@ def test_server_down_ask_falls_back_to_bm25_and_ingest_stops_then_resumes(tmp_pa
     assert all(p.extra["fallback"] == res.index.fallback_note for p in passages)
     answer = ask(QUESTIONS[0], hs, resources=res)  # never a crash: the lexical side answers
     assert answer.retrieved and not answer.abstained
+    # … and says so: a flag and the reason (issue 31 item 4)
+    assert "embedding_unavailable" in answer.flags and answer.fallback.startswith("embedding server unreachable")
     # ingest stops with the server named; what was stored is not embedded again
     with pytest.raises(EmbeddingUnavailable, match=server.base_url):
         Library(res).ingest([DEMO_ARTICLES])

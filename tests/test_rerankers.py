@@ -253,7 +253,10 @@ def test_ask_answers_when_the_reranker_is_down(demo_store, quelle_cli):
         data_dir=demo_store.settings.data_dir,
         env={"QUELLE_RERANKER": f"http:http://127.0.0.1:{free_port()}", "QUELLE_LLM": "extractive"},
     )
-    assert "Brasilien, Frankreich und den Niederlanden" in json.loads(r.stdout)["answer"]
+    answer = json.loads(r.stdout)
+    assert "Brasilien, Frankreich und den Niederlanden" in answer["answer"]
+    # the answer says the reranker was down: a flag and the reason (issue 31 item 4)
+    assert "reranker_unavailable" in answer["flags"] and "/rerank" in answer["fallback"]
 
 
 # --- an eval configuration ------------------------------------------------------------------------------------------

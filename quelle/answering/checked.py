@@ -39,6 +39,27 @@ class Assembly:
     standalone: str = ""  # the question with the chat history folded in
     retrieved: list[RetrievedPassage] = field(default_factory=list)
 
+    @property
+    def degraded(self) -> list[str]:
+        """Flags of model servers that were down for this question (issue 31): the passages carry the reason —
+        `extra["fallback"]` when the embedding server failed and retrieval fell back to the lexical side,
+        `extra["rerank_fallback"]` when the reranker failed and the first-stage order stayed."""
+        flags = []
+        if any(p.extra.get("fallback") for p in self.passages):
+            flags.append("embedding_unavailable")
+        if any(p.extra.get("rerank_fallback") for p in self.passages):
+            flags.append("reranker_unavailable")
+        return flags
+
+    @property
+    def degraded_reason(self) -> str | None:
+        """The first reason a model server gave (for `Answer.fallback` when no answerer fell back)."""
+        for p in self.passages:
+            for key in ("fallback", "rerank_fallback"):
+                if p.extra.get(key):
+                    return str(p.extra[key])
+        return None
+
 
 def citation_from(passage: Passage, n: int, highlights: list[tuple[int, int]] | None = None) -> Citation:
     m = passage.meta
@@ -76,7 +97,7 @@ def assemble(draft: Draft, at: Assembly) -> Answer:
     checked = check_support(sentences, cited_texts, at.embed, at.language)
     spans = draft.highlights if draft.highlights is not None else checked.highlights
     citations = [citation_from(at.passages[orig - 1], k, spans.get(k, [])) for k, orig in enumerate(draft.order, 1)]
-    flags = []
+    flags = list(at.degraded)
     if draft.removed_citations:
         flags.append("removed_citations")
     if any(s.supported is False for s in checked.sentences):
@@ -94,7 +115,7 @@ def assemble(draft: Draft, at: Assembly) -> Answer:
         sentences=checked.sentences,
         retrieved=list(at.retrieved),
         standalone_question=at.standalone,
-        fallback=at.fallback,
+        fallback=at.fallback or at.degraded_reason,
         flags=flags,
         removed_citations=draft.removed_citations,
         answer_span=draft.span,

@@ -28,7 +28,8 @@ Public API (stable; used by the CLI `quelle batch` and the Streamlit batch page)
         another batch is writing it); errors on single questions never raise, they are recorded in the row.
 
     An LLM fault makes ask() fall back to the extractive answer (like the chat); such a row keeps that answer and
-    has error "LLM fallback: <reason>", so it counts as an error and --retry-errors asks it again.
+    has error "LLM fallback: <reason>", so it counts as an error and --retry-errors asks it again; so does a row
+    answered while the embedding server or the reranker was down ("model server: <reason>").
 
     Output rows: id, question, answer, abstained, confidence_band (sure/unsure/none), citations [{n, article_id,
     title, date, source}], backend,

@@ -74,7 +74,9 @@ def answer_row(q: BatchQuestion, settings: Settings, resources: Resources, filte
             model=a.model or "",
             # the LLM failed and ask() fell back to the extractive answer (as the chat does): keep the
             # answer, record the fault (--retry-errors asks it again once the LLM is back)
-            error=f"LLM fallback: {a.fallback}" if a.fallback else "",
+            error=(f"LLM fallback: {a.fallback}" if a.backend != settings.llm else f"model server: {a.fallback}")
+            if a.fallback
+            else "",
         )
     except Exception as e:  # noqa: BLE001 - one question's failure must not stop the batch
         row.update(

@@ -172,7 +172,13 @@ def ask(
     if streamed:
         sys.stdout.write("\n")
     if answer.fallback:
-        err.print(f"Hinweis: {escape(answer.fallback)} – Antwort ohne LLM (extraktiv).", soft_wrap=True)
+        # the configured answerer gave way (an LLM down), or a model server of retrieval was down (issue 31)
+        consequence = (
+            "Antwort ohne LLM (extraktiv)."
+            if answer.backend != s.llm
+            else "gesucht ohne diesen Modellserver (Wortsuche bzw. Reihenfolge der ersten Stufe)."
+        )
+        err.print(f"Hinweis: {escape(answer.fallback)} – {consequence}", soft_wrap=True)
     if "".join(streamed).strip() != answer.answer:
         out.print(with_span_in_bold(answer), soft_wrap=True)
     print_time(answer, out, err)  # issue 20: time filter, „Frühere Meldungen“
