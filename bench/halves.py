@@ -14,9 +14,7 @@ import json
 import zlib
 from pathlib import Path
 
-
-def article_of(r: dict) -> str:
-    return str(r.get("source") or r.get("near_miss_of") or r.get("id"))
+from bands import article_of  # the same split as bench/bands.py (this folder is on the path when run as a script)
 
 
 def load(path: Path, lang: str) -> dict[str, dict]:

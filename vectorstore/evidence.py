@@ -323,11 +323,12 @@ def score_sentences(
             / (n + TITLE_SENTENCES)
             for t in q.terms
         }
-    # what each article's retrieved passages and title name: an anaphor („Das Unternehmen“, „Er“) can only point
-    # back to an entity its article names
+    # which of the question's names each article's retrieved passages and title name: an anaphor („Das Unternehmen“,
+    # „Er“) can only point back to an entity its article names (only asked when the question names someone)
     named: dict[str, frozenset[str]] = {
-        article: frozenset().union(titles[article], *(sv.terms for sv in sents.values()))
+        article: frozenset(t for t in q.names if t in titles[article] or any(t in sv.terms for sv in sents.values()))
         for article, sents in seen.items()
+        if q.names
     }
     top = max((p.score for p in passages), default=0.0) or 1.0
     article_best: dict[str, float] = {}
@@ -460,13 +461,13 @@ def _refer(
     view: Sequence[SentenceView],
     got_all: list[dict[str, float]],
     title: frozenset[str],
-    article: frozenset[str],
+    held: frozenset[str],
 ) -> bool:
     """A sentence whose subject points back („Er“, „Das Unternehmen“) is about an entity named before it: the asked
     names said in the sentences before it (or the title) count as said in it (got_all is updated). True when the
     sentence's article names none of the question's names — its subject is someone or something else, and the
-    sentence is no answer to the question."""
-    if not q.names & article:
+    sentence is no answer to the question. `held`: the question's names its article names."""
+    if not held:
         return True
     before = frozenset().union(title, *(sv.terms for sv in view[max(0, si - 3) : si]))
     for t in q.names & before:
