@@ -43,3 +43,22 @@ class ApiServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def writable_store(demo_store, tmp_path_factory, embedder, name: str, **changes):
+    """Resources over a writable copy of the session's demo store (which stays read-only), settings changed."""
+    import shutil
+
+    from quelle.resources import Resources
+
+    folder = tmp_path_factory.mktemp(name) / "index"
+    shutil.copytree(demo_store.settings.data_dir, folder)
+    return Resources.open(demo_store.settings.with_(data_dir=folder, **changes), embedder=embedder)
+
+
+def serving(store, **changes) -> ApiServer:
+    """An ApiServer for the store's app, its settings changed (`api_key=…`): use as a context manager."""
+    from quelle.api import create_app
+
+    settings = store.settings.with_(**changes) if changes else store.settings
+    return ApiServer(create_app(settings, store))

@@ -4,14 +4,13 @@ store; the official `openai` client, httpx, the CLI in-process for comparison.""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from tests.api_server import ApiServer
+from tests.api_server import ApiServer, serving, writable_store
 from tests.conftest import DEMO
 
 QUESTION = "Wo plant Alibaba neue Rechenzentren?"
@@ -21,28 +20,19 @@ KEY = "test-schluessel-4711"
 
 @pytest.fixture(scope="module")
 def store(demo_store, tmp_path_factory, embedder):
-    """A writable copy of the demo store (the session's demo_store stays read-only), with small upload limits."""
-    from quelle.resources import Resources
-
-    folder = tmp_path_factory.mktemp("api") / "index"
-    shutil.copytree(demo_store.settings.data_dir, folder)
-    s = demo_store.settings.with_(data_dir=folder, max_file_mb=1.0, api_max_upload_mb=2.0)
-    return Resources.open(s, embedder=embedder)
+    """A writable copy of the demo store, with small upload limits."""
+    return writable_store(demo_store, tmp_path_factory, embedder, "api", max_file_mb=1.0, api_max_upload_mb=2.0)
 
 
 @pytest.fixture(scope="module")
 def server(store):
-    from quelle.api import create_app
-
-    with ApiServer(create_app(store.settings, store)) as srv:
+    with serving(store) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def keyed_server(store):
-    from quelle.api import create_app
-
-    with ApiServer(create_app(store.settings.with_(api_key=KEY), store)) as srv:
+    with serving(store, api_key=KEY) as srv:
         yield srv
 
 

@@ -6,13 +6,12 @@ a free loopback port over a copy of the demo store, as in test_api.py."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 
 import httpx
 import pytest
 
-from tests.api_server import ApiServer
+from tests.api_server import serving, writable_store
 
 ALIBABA = "alibaba-ki-offensive"
 KEY = "test-schluessel-0815"
@@ -35,27 +34,20 @@ BIG_ARTICLE = ARTICLE.replace("Seilbahn", "Standseilbahn").replace("seilbahn", "
 @pytest.fixture(scope="module")
 def store(demo_store, tmp_path_factory, embedder):
     """A writable copy of the demo store; the upload cap (20 MB) well above the JSON cap (1 MB)."""
-    from quelle.resources import Resources
-
-    folder = tmp_path_factory.mktemp("api-security") / "index"
-    shutil.copytree(demo_store.settings.data_dir, folder)
-    s = demo_store.settings.with_(data_dir=folder, max_file_mb=5.0, api_max_upload_mb=20.0)
-    return Resources.open(s, embedder=embedder)
+    return writable_store(
+        demo_store, tmp_path_factory, embedder, "api-security", max_file_mb=5.0, api_max_upload_mb=20.0
+    )
 
 
 @pytest.fixture(scope="module")
 def server(store):
-    from quelle.api import create_app
-
-    with ApiServer(create_app(store.settings, store)) as srv:
+    with serving(store) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def keyed_server(store):
-    from quelle.api import create_app
-
-    with ApiServer(create_app(store.settings.with_(api_key=KEY), store)) as srv:
+    with serving(store, api_key=KEY) as srv:
         yield srv
 
 
