@@ -77,14 +77,14 @@ GRID = {"typed": (0.0, 0.5, 1.0), "slot": (0.5, 1.0), "cov": (0.6, 1.0), "local"
 
 
 def reader_grid() -> None:
-    """The reader's sentence weights (vectorstore.evidence.WEIGHTS): share of answerable questions whose first shown
+    """The reader's sentence weights (reader.evidence.WEIGHTS): share of answerable questions whose first shown
     sentence holds a gold answer, per weight setting of GRID, on each half; the setting best on one half is reported
     on the other."""
     import itertools
 
     from quelle.answering import extractive
     from quelle.evaluation.metrics import contains
-    from vectorstore import evidence
+    from reader import evidence
 
     base = dict(evidence.WEIGHTS)
     results = {}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.slots import DATE, NAME, NUMBER, OTHER, PLACE, REASON, ROLE, WHICH, answer_kind, fillers
+from reader.kinds import DATE, NAME, NUMBER, OTHER, PLACE, REASON, ROLE, WHICH
+from reader.forms import answer_kind
+from reader.fillers import fillers
 
 
 @pytest.mark.parametrize(
@@ -174,7 +176,7 @@ def test_country_names_are_places_without_a_preposition_and_place_names_that_loo
 
 
 def test_money_is_a_number_with_a_currency_not_any_million():
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     text = "Dort sollen 2,2 Millionen Menschen Platz finden. Die Erweiterung kostet 60 Millionen Euro."
     q = question_view("Wie viel kostet die Erweiterung?", lambda t: 1.0)
@@ -185,7 +187,7 @@ def test_money_is_a_number_with_a_currency_not_any_million():
 
 
 def test_closeness_counts_the_questions_other_words_not_the_asked_unit():
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     text = (
         "Mehr als vier Jahre nach der Havarie hat der Berufungsprozess gegen Kapitän Schettino begonnen. "
@@ -205,7 +207,7 @@ def test_digits_glued_to_letters_are_no_numbers_and_scale_words_join_their_numbe
 
 
 def test_a_number_word_carries_its_unit():
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     text = "Messi traf in der Saison 58 Mal. Im Cup-Spiel gegen Valencia traf Messi dreimal."
     q = question_view("Wie oft traf Messi gegen Valencia?", lambda t: 1.0)
@@ -217,7 +219,7 @@ def test_a_number_word_carries_its_unit():
 
 
 def test_a_date_question_with_a_boundary_prefers_the_date_after_that_boundary():
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     q = question_view("Bis wann wollen die Forscher auf ein Zeichen der Sonde horchen?", lambda t: 1.0)
     text = "Seit September horchen die Forscher auf ein Zeichen der Sonde, bis Ende Jänner wollen sie noch warten."
@@ -229,7 +231,7 @@ def test_a_date_question_with_a_boundary_prefers_the_date_after_that_boundary():
 
 
 def test_a_city_question_takes_no_country_name():
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     text = "Der Verdächtige war mit einem der Attentäter nach Syrien gereist. Gefasst wurde er in Mohammedia."
     q = question_view("In welcher Stadt wurde der Verdächtige gefasst?", lambda t: 1.0)
@@ -243,7 +245,7 @@ def test_a_city_question_takes_no_country_name():
 
 
 def test_english_country_names_get_their_german_names():
-    from vectorstore.slots import german_country_names
+    from reader.names import german_country_names
 
     got = german_country_names("How many businesses make up Austria's advertising industry, and Switzerland's?")
     assert got == ["Österreich", "Schweiz"]
@@ -251,7 +253,7 @@ def test_english_country_names_get_their_german_names():
 
 
 def test_a_question_gets_the_german_country_names_once_and_a_german_question_none():
-    from vectorstore.slots import with_german_names
+    from reader.names import with_german_names
 
     question = "How many businesses make up Austria's advertising industry?"
     once = with_german_names(question, "en")
@@ -282,7 +284,7 @@ def test_a_question_gets_the_german_country_names_once_and_a_german_question_non
     ],
 )
 def test_a_person_noun_has_a_feminine_form(noun, person):
-    from vectorstore.slots import is_person_noun
+    from reader.names import is_person_noun
 
     assert is_person_noun(noun) is person
 

@@ -197,7 +197,8 @@ def test_filters_apply_on_every_stage_with_the_evidence_stage(news, mode):
 
 def test_a_list_of_places_is_one_answer_span():
     from quelle.answering.extractive import answer_span
-    from vectorstore.slots import PLACE, fillers
+    from reader.kinds import PLACE
+    from reader.fillers import fillers
 
     text = "Für den weiteren Ausbau plant Alibaba neue Rechenzentren in Brasilien, Frankreich und den Niederlanden."
     first = fillers(text, PLACE)[0]
@@ -207,7 +208,8 @@ def test_a_list_of_places_is_one_answer_span():
 
 def test_a_number_span_takes_its_unit_words():
     from quelle.answering.extractive import answer_span
-    from vectorstore.slots import NUMBER, fillers
+    from reader.kinds import NUMBER
+    from reader.fillers import fillers
 
     text = "Die bestehende Forderung beläuft sich auf 60 Millionen Euro, sagte er."
     s, e = answer_span(text, NUMBER, fillers(text, NUMBER)[0], len(text))
@@ -260,7 +262,7 @@ def test_a_count_question_with_a_money_verb_gets_the_count(tmp_path, library):
 
 def test_a_sentence_that_points_back_brings_its_predecessor_but_one_opening_with_an_article_does_not():
     from quelle.answering.extractive import _sentence_spans
-    from vectorstore.evidence import Evidence
+    from reader.evidence import Evidence
     from vectorstore.retrieve import Passage
 
     text = "Der Verein stellte am Montag seinen Trainer vor. Das ist Peter Stöger. Der Vertrag läuft bis 2027."
@@ -293,7 +295,7 @@ def _read_one(question: str, text: str):
 
 def test_the_runner_up_of_a_unit_question_is_the_next_sentence_with_the_unit():
     from quelle.answering.extractive import _inputs
-    from vectorstore.evidence import question_view, score_sentences
+    from reader.evidence import question_view, score_sentences
 
     question = "Wie viel muss Linz den Erben für die verschollenen Schiele-Bilder zahlen?"
     text = (

@@ -19,7 +19,7 @@ LEXICON = ROOT / "ingest" / "lexicon.py"
 
 # --- no second list ---------------------------------------------------------------------------------------------
 def _source_files() -> list[Path]:
-    files = [p for d in ("ingest", "quelle", "vectorstore", "bench") for p in (ROOT / d).rglob("*.py")]
+    files = [p for d in ("ingest", "quelle", "vectorstore", "reader", "bench") for p in (ROOT / d).rglob("*.py")]
     return sorted(p for p in files + list(ROOT.glob("*.py")) if p != LEXICON and ".venv" not in p.parts)
 
 
@@ -138,7 +138,8 @@ def test_articles_pronouns_and_their_forms():
 def test_the_date_readers_and_slots_use_the_lexicon():
     from ingest.dates import MONTH_NUMBER, normalise_date
     from quelle.timeaware import dates as td
-    from vectorstore.slots import DATE, NUMBER, fillers
+    from reader.kinds import DATE, NUMBER
+    from reader.fillers import fillers
 
     assert set(lx.MONTHS.items()) | set(lx.MONTHS_OTHER.items()) == set(MONTH_NUMBER.items())
     assert td.MONTHS is lx.MONTHS and td.WEEKDAYS is lx.WEEKDAYS and td.SEASONS is lx.SEASONS
@@ -158,7 +159,7 @@ def test_a_sentence_opening_with_any_connective_brings_its_predecessor():
     """The reader's openers are the lexicon's pronouns, pointing adverbs and all its connectives: „Allerdings …“,
     „Trotzdem …“ point back as „Deshalb …“ did before the lists were one."""
     from quelle.answering.extractive import _sentence_spans
-    from vectorstore.evidence import Evidence
+    from reader.evidence import Evidence
     from vectorstore.retrieve import Passage
 
     for opener in ("Deshalb", "Allerdings", "Trotzdem", "Demnach", "However,"):

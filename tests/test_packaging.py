@@ -82,7 +82,7 @@ def test_wheel_holds_the_bundled_files_and_every_package(tmp_path):
     assert {"quelle/bundled/demo/gold.jsonl", "quelle/bundled/demo/articles/alibaba-ki-offensive.md"} <= names
     sources = {
         str(p.relative_to(ROOT))
-        for d in ("quelle", "ingest", "vectorstore")
+        for d in ("quelle", "ingest", "vectorstore", "reader")
         for p in (ROOT / d).rglob("*.py")
         if "pages" not in p.parts
     }

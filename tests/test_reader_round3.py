@@ -11,15 +11,11 @@ from quelle.answering.pipeline import ask
 from tests.conftest import write_article
 from vectorstore.analysis import family, word_term
 from vectorstore.retrieve import Passage
-from vectorstore.slots import (
-    NUMBER,
-    WHICH,
-    anaphoric_subject,
-    answer_kind,
-    belongs_to_other,
-    fillers,
-    quantity_class,
-)
+from reader.kinds import NUMBER, WHICH
+from reader.reference import anaphoric_subject
+from reader.forms import answer_kind
+from reader.quantities import belongs_to_other, quantity_class
+from reader.fillers import fillers
 
 
 def _passage(text: str, article: str = "a", title: str = "") -> Passage:

@@ -199,9 +199,9 @@ def test_outside_vectorstore_the_index_is_reached_through_index():
 
 
 def test_the_fast_matcher_gives_the_same_credit_as_the_plain_definition():
-    """vectorstore.evidence._Matcher finds partial matches by prefix search over the passages' vocabulary; credit() is
+    """reader.evidence._Matcher finds partial matches by prefix search over the passages' vocabulary; credit() is
     the plain definition the rest of the code uses. One rule, two speeds: they must agree term by term."""
-    from vectorstore.evidence import PART_CREDIT, PARTIAL_CREDIT, _Matcher, credit, passage_view, question_view
+    from reader.evidence import PART_CREDIT, PARTIAL_CREDIT, _Matcher, credit, passage_view, question_view
 
     text = (
         "Die Akkulaufzeit des Stifts beträgt zwölf Stunden. Im Containerumschlag wurden 3,9 Millionen Container "
@@ -226,7 +226,7 @@ def test_the_fast_matcher_gives_the_same_credit_as_the_plain_definition():
 def test_the_retrieval_stage_gets_each_passages_best_sentence_exactly_without_reading_every_slot():
     """score_sentences(best_only=True) skips the answer slots of sentences that cannot be their passage's best; the
     best score of every passage must be the one the full computation gives."""
-    from vectorstore.evidence import PassageInput, question_view, score_sentences
+    from reader.evidence import PassageInput, question_view, score_sentences
 
     passages = [
         PassageInput(

@@ -8,7 +8,7 @@ measured on every third XQuAD-de question (397): bm25 hit@1 0.851 / hit@5 0.972 
 hybrid w=0.2 hit@1 0.869 / hit@5 0.975 / MRR 0.913; dense alone hit@5 0.71 (all 1,190 questions).
 
 Second stage (`rerank` > 0, default 0.5 = QUELLE_RERANK): the top RERANK_DEPTH passages are read sentence by
-sentence with vectorstore.evidence (the answerer's scorer, answer slots included); a passage's score becomes
+sentence with reader.evidence (the answerer's scorer, answer slots included); a passage's score becomes
 (1 - rerank) * first stage + rerank * its best sentence, then each chunk gets ARTICLE_CREDIT of its article's best
 score. Measured with the lemma terms (news-de development set, 80 German answerable questions / all 1,190 XQuAD-de
 questions, passage-level hit@1 / hit@5): first stage alone 0.562 / 0.825 and 0.861 / 0.976; + evidence (cov and
@@ -45,13 +45,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vectorstore.embeddings import Embedder
-from vectorstore.evidence import WEIGHTS, passage_input, question_view, score_sentences
+from reader.evidence import WEIGHTS, passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
 from vectorstore.segment import signature
-from vectorstore.slots import with_german_names
+from reader.names import with_german_names
 from vectorstore.store import ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
@@ -169,7 +169,7 @@ class Retriever:
         rerank: float = 0.0,
     ) -> list[Passage]:
         """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
-        (1 - rerank) * first-stage score + rerank * their best sentence's evidence (vectorstore.evidence). With a
+        (1 - rerank) * first-stage score + rerank * their best sentence's evidence (reader.evidence). With a
         reranker (self.reranker) its scores order the top rerank_top_n after that (module docstring)."""
         if k <= 0 or not query.strip():
             return []

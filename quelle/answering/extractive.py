@@ -1,7 +1,7 @@
 """The no-LLM answerer: the sentence of the retrieved passages that answers the question, its answer span, and a
 calibrated confidence that decides between answering, offering two candidates and abstaining.
 
-Sentences are scored by vectorstore.evidence (typed answer slots, in-article term weighting, proximity). The
+Sentences are scored by reader.evidence (typed answer slots, in-article term weighting, proximity). The
 answer span is the slot filler of the chosen sentence nearest the question's words, with its unit („vier
 Wochen“, „60 Millionen Euro“). A sentence that opens with a pronoun or connective gets its preceding sentence as
 context. Confidence and abstention: see `confidence()`.
@@ -28,9 +28,10 @@ from ingest.lexicon import (
     POSSESSIVES_EN,
 )
 from vectorstore.analysis import token_terms
-from vectorstore.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
+from reader.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from vectorstore.slots import DATE, NAME, NUMBER, PLACE, ROLE, SCALE_WORD, fillers
+from reader.kinds import DATE, NAME, NUMBER, PLACE, ROLE
+from reader.fillers import SCALE_WORD, fillers
 
 # what points back to the sentence before (ingest/lexicon.py): a connective wherever it stands („Die KVB rechnet
 # dennoch mit …“), and a pronoun, a demonstrative, a possessive, a pointing adverb or a connective that opens a sentence

@@ -1,6 +1,6 @@
 """Dated reports in the retrieved passages: recency ranking, conflicting reports, timelines.
 
-A *report* is the sentence of one article that best answers the question (scored by vectorstore.evidence, the
+A *report* is the sentence of one article that best answers the question (scored by reader.evidence, the
 answerer's own scorer; for number/date/name/place questions only sentences holding such a filler), with the
 article's date and the filler it gives (vectorstore.slots, the extractive answer span).
 
@@ -19,9 +19,9 @@ from typing import Callable
 
 from quelle.answering.extractive import answer_span
 from quelle.timeaware.dates import question_dates
-from vectorstore.evidence import passage_input, question_view, score_sentences
+from reader.evidence import passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from vectorstore.slots import DATE, NAME, NUMBER, PLACE
+from reader.kinds import DATE, NAME, NUMBER, PLACE
 
 # Fitted by bench/fit_recency.py on the fit stories of data/dated (grid 7 … 3650 days; the longest half-life among the
 # best, by newest_fact and MRR of the gold article): 30 d 1.00/0.95, 60 and 90 d 1.00/1.00, 180 d 0.94/1.00,

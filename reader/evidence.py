@@ -37,25 +37,12 @@ from typing import Callable, Sequence
 from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import compound_parts, content_terms, family, token_terms
 from vectorstore.store import sentence_spans_of
-from vectorstore.slots import (
-    DATE,
-    MEASURES,
-    NAME,
-    NUMBER,
-    OTHER,
-    PLACE,
-    SCALE_WORD,
-    WHICH,
-    AnswerKind,
-    anaphoric_subject,
-    answer_kind,
-    asks_city,
-    belongs_to_other,
-    fillers,
-    is_country,
-    is_proper,
-    with_german_names,
-)
+from reader.kinds import DATE, NAME, NUMBER, OTHER, PLACE, WHICH, AnswerKind
+from reader.fillers import MEASURES, SCALE_WORD, fillers
+from reader.reference import anaphoric_subject
+from reader.forms import answer_kind, asks_city
+from reader.quantities import belongs_to_other
+from reader.names import is_country, is_proper, with_german_names
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
 FAMILY_CREDIT = 0.5  # a word of the same family (kooperiert ~ Kooperation, leiten ~ Leitung): analysis.family
