@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import compound_parts, content_terms, family, token_terms
 from vectorstore.store import sentence_spans_of
-from reader.kinds import DATE, NAME, NUMBER, OTHER, PLACE, WHICH, AnswerKind
+from reader.kinds import AnswerKind
 from reader.fillers import MEASURES, SCALE_WORD, fillers
 from reader.reference import anaphoric_subject
 from reader.forms import answer_kind, asks_city
@@ -359,7 +359,7 @@ def score_sentences(
                 "focus": 0.0,
                 "foreign": 1.0 if foreign[si] else 0.0,
             }
-            if q.kind.kind in (OTHER, WHICH) or not slots:
+            if not q.kind.spec.typed or not slots:
                 f["typed"] = 1.0
             base.append((sum(weights.get(k, 0.0) * v for k, v in f.items()), si, f, matched))
         # the answer-slot features (the costly part: names need HanTa) only where they can change the result: with
@@ -388,24 +388,25 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
     """The answer-slot features of one sentence (slot, near, focus, typed) into `f`; returns the best filler."""
     best_filler = None
     rivals: set[tuple[int, int]] = set()
-    if q.kind.kind != OTHER:
+    spec = q.kind.spec
+    if spec.slot:
         # a which-question („Welcher Verlag“) is mostly answered by a name: a soft slot (see quelle.answering.extractive)
         spans = [sp for sp in fillers(p.text, q.kind.kind, sv.start, sv.end) if _filler_ok(q, p.text, sp, sv)]
         if asks_city(q.kind):  # „In welcher Stadt in Marokko …“: „nach Syrien“ names no town
             spans = [sp for sp in spans if not is_country(p.text[sp[0] : sp[1]])]
-        if q.kind.kind == NUMBER and q.focus and not q.units:
+        if spec.counted and q.focus and not q.units:
             # „Wie viele Zuschauer …“: a number in a measuring unit („um 21.45 Uhr“, „an drei Tagen“) counts no
             # spectators; the counted noun itself may be one („Wie viele Wochen“)
             measures = _measure_terms(q.language) - q.focus
             spans = [sp for sp in spans if not _measured(p.text, sv, sp, measures)]
         # „Bis wann …“: a date after „bis“ („bis Ende Jänner“) answers it, one after „seit“ does not
-        bound = q.kind.focus.lower() if q.kind.kind == DATE else ""
+        bound = q.kind.focus.lower() if spec.bounded else ""
         if spans:
             f["slot"] = 1.0
             # the asked unit next to a number („vier Jahre“ for „Wie viele Jahre“) is no closeness to what
             # the question is about: distance counts the question's other words only
             anchors = [i for i in matched if not set(sv.tokens[i][2]) <= (q.focus | q.units)] or matched
-            unit = q.focus | q.units if q.kind.kind == NUMBER else frozenset()
+            unit = q.focus | q.units if spec.counted else frozenset()
             # the filler: a number in the asked unit first („80.000 Gäste“ before „drei Tagen“), then the
             # nearest to the question's words
             # a number that is the value of another noun than the asked quantity („Der Umsatz stieg auf …“ for „Wie
@@ -423,21 +424,21 @@ def _slot_features(q: QuestionView, p: PassageInput, sv: SentenceView, matched: 
                 if key < best_key:
                     best_key, best_d, best_filler = key, d, sp
             f["near"] = 1.0 / (1.0 + best_d / 3.0) if best_d < math.inf else 0.0
-            if q.kind.kind == NUMBER and q.focus:
+            if spec.counted and q.focus:
                 f["focus"] = 1.0 if any(_followed_by(sv, sp, q.focus) for sp in spans) else 0.0
             elif bound:
                 f["focus"] = 1.0 if any(_after(p.text, sv, sp, bound) for sp in spans) else 0.0
-    if q.kind.kind in (WHICH, NAME, PLACE, OTHER) and q.focus:  # the class noun: „Verlag“, „Trainer“
+    if spec.class_focus and q.focus:  # the class noun: „Verlag“, „Trainer“
         f["focus"] = max((credit(t, sv.terms) for t in q.focus), default=0.0)
     # does the sentence hold what the question's type asks for (with its unit, when the question implies one)?
     # (for OTHER and WHICH questions `typed` is 1.0, set with the features before the slots)
-    if q.kind.kind == NUMBER and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
+    if spec.counted and q.units:  # „Wie teuer“ wants money, „Wie lange“ a duration
         f["typed"] = (
             1.0
             if best_filler is not None and any(_followed_by(sv, sp, q.units) and sp not in rivals for sp in spans)
             else 0.0
         )
-    elif q.kind.kind not in (OTHER, WHICH):
+    elif spec.typed:
         f["typed"] = f["slot"]
     return best_filler
 
@@ -463,7 +464,7 @@ def _refer(
 
 
 def _rival(q: QuestionView, text: str, sv: SentenceView, span: tuple[int, int]) -> bool:
-    return q.kind.kind == NUMBER and belongs_to_other(text[sv.start : sv.end], span[0] - sv.start, q.kind.quantity)
+    return q.kind.spec.counted and belongs_to_other(text[sv.start : sv.end], span[0] - sv.start, q.kind.quantity)
 
 
 @lru_cache(maxsize=4)

@@ -30,7 +30,7 @@ from ingest.lexicon import (
 from vectorstore.analysis import token_terms
 from reader.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from reader.kinds import DATE, NAME, NUMBER, PLACE, ROLE
+from reader.kinds import KINDS, NAME
 from reader.fillers import SCALE_WORD, fillers
 
 # what points back to the sentence before (ingest/lexicon.py): a connective wherever it stands („Die KVB rechnet
@@ -79,7 +79,6 @@ UNIT_MISSING = 0.5
 # (numbers and dates only: „Wo arbeiten die meisten Kinderarbeiter?“ – „in der Landwirtschaft“ and „Wer …?“ – „die
 # Ausschüsse“ are answered without a proper name; as soft slots, places and names still weigh through `slot` and
 # `typed`: XQuAD-de first sentence right 0.736 -> 0.742 on all 1,190 questions, both article halves, news-de unchanged)
-HARD_KINDS = (NUMBER, DATE)
 
 
 @dataclass
@@ -160,7 +159,8 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
     if filler is None:
         return None
     s, e = filler
-    if kind == NUMBER:  # scale words („Millionen“), then one unit word („Euro“, „Kilometern“, „Prozent“), no more
+    rule = KINDS[kind].span
+    if rule == "number":  # scale words („Millionen“), then one unit word („Euro“, „Kilometern“, „Prozent“), no more
         pos = e
         while pos < sentence_end and text[pos : pos + 1] == " ":
             m = _UNIT_WORD.match(text, pos + 1)
@@ -178,14 +178,12 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
             e = pos = m.start() + len(word)
             if not scale:
                 break
-    if kind in (NAME, PLACE):  # a list of places or names is one answer: „Brasilien, Frankreich und den Niederlanden“
+    if rule == "list":  # a list of places or names is one answer: „Brasilien, Frankreich und den Niederlanden“
         for fs, fe in fillers(text, NAME, e, sentence_end):
             if not _LIST_GAP.fullmatch(text[e:fs]):
                 break
             e = fe
-    if kind in (NUMBER, DATE, NAME, PLACE, ROLE):
-        return s, e
-    return None
+    return (s, e) if rule else None
 
 
 def read(
@@ -196,7 +194,7 @@ def read(
     q = question_view(question, idf, language, carried, CARRIED_WEIGHT)
     evidence = score_sentences(q, _inputs(passages))
     # a sentence without a filler of the asked kind (a number for „Wie viele“, a date for „Wann“ ...) cannot answer
-    typed = [e for e in evidence if e.features["slot"] > 0] if q.kind.kind in HARD_KINDS else []
+    typed = [e for e in evidence if e.features["slot"] > 0] if q.kind.spec.hard else []
     if typed:
         evidence = typed
     # a sentence about another entity („Das Unternehmen …“ in an article that never names the asked company) is no

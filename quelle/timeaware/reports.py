@@ -21,7 +21,6 @@ from quelle.answering.extractive import answer_span
 from quelle.timeaware.dates import question_dates
 from reader.evidence import passage_input, question_view, score_sentences
 from vectorstore.retrieve import Passage
-from reader.kinds import DATE, NAME, NUMBER, PLACE
 
 # Fitted by bench/fit_recency.py on the fit stories of data/dated (grid 7 … 3650 days; the longest half-life among the
 # best, by newest_fact and MRR of the gold article): 30 d 1.00/0.95, 60 and 90 d 1.00/1.00, 180 d 0.94/1.00,
@@ -31,7 +30,6 @@ RECENCY_POOL = 20  # passages retrieved for a recency or timeline question befor
 CONFLICT_SHARE = 0.75  # a report counts for a conflict when its evidence is at least this share of the best report's
 TIMELINE_SHARE = 0.5  # a sentence enters a timeline when its evidence is at least this share of the best one's
 TIMELINE_MAX = 8
-SLOT_KINDS = (NUMBER, DATE, NAME, PLACE)
 
 
 def passage_date(p: Passage) -> dt.date | None:
@@ -85,8 +83,8 @@ def reports(
     # evidence is not weaker for being older — by_recency already decided what ranks first)
     inputs = [passage_input(p.text, p.meta, p.extra.get("before_recency", p.score)) for p in passages]
     evidence = score_sentences(q, inputs)
-    kind = q.kind.kind
-    if typed and kind in SLOT_KINDS:
+    kind, reported = q.kind.kind, q.kind.spec.reported
+    if typed and reported:
         evidence = [e for e in evidence if e.features["slot"] > 0]
     out: list[Report] = []
     seen: set[str] = set()
@@ -98,7 +96,7 @@ def reports(
         seen.add(article)
         sv = passage_input(p.text, p.meta, p.score).view[e.sentence]
         value, span = "", None
-        if kind in SLOT_KINDS:
+        if reported:
             span = answer_span(p.text, kind, e.filler, sv.end)
             value = p.text[span[0] : span[1]] if span else ""
         d = passage_date(p)
