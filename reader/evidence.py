@@ -38,11 +38,12 @@ from ingest.sentences import passage_sentence_spans
 from vectorstore.analysis import compound_parts, content_terms, family, token_terms
 from vectorstore.store import sentence_spans_of
 from reader.kinds import AnswerKind
+from reader.question import Question, as_question, term_parts
 from reader.fillers import MEASURES, SCALE_WORD, fillers
 from reader.reference import anaphoric_subject
-from reader.forms import answer_kind, asks_city
+from reader.forms import asks_city
 from reader.quantities import belongs_to_other
-from reader.names import is_country, is_proper, with_german_names
+from reader.names import is_country
 
 PARTIAL_CREDIT = 0.6  # a compound part or an inflection the lemma table missed (shared prefix/suffix of >= 4 letters)
 FAMILY_CREDIT = 0.5  # a word of the same family (kooperiert ~ Kooperation, leiten ~ Leitung): analysis.family
@@ -110,43 +111,26 @@ class QuestionView:
 
 
 def question_view(
-    question: str, idf: Callable[[str], float], language: str = "de", carried: str = "", carried_weight: float = 0.5
+    question: Question | str,
+    idf: Callable[[str], float],
+    language: str = "de",
+    carried: str = "",
+    carried_weight: float = 0.5,
 ) -> QuestionView:
-    """The question's terms, IDF weights (words carried over from an earlier question weigh at most
-    `carried_weight` of the question's own) and answer kind."""
-    own = content_terms(question, language)
-    if language != "de":  # names and numbers carry across languages: German terms of the question match German text
-        own += [t for t in content_terms(with_german_names(question, language), "de") if t not in own]  # Österreich
-    extra = [t for t in content_terms(carried, language) if t not in own] if carried else []
+    """The analysed question (reader/question.py; a text is analysed here) with IDF weights for its terms: words
+    carried over from an earlier question weigh at most `carried_weight` of the question's own."""
+    q = as_question(question, language)
+    own = list(q.terms)
+    extra = [t for t in content_terms(carried, q.language) if t not in own] if carried else []
     weights = {t: idf(t) for t in own + extra}
     own_mass, carried_mass = sum(weights[t] for t in own), sum(weights[t] for t in extra)
     if carried_mass > 0:
         scale = min(1.0, carried_weight * own_mass / carried_mass) if own_mass else 1.0
         for t in extra:
             weights[t] *= scale
-    kind = answer_kind(question)
-    focus = frozenset(content_terms(" ".join([kind.focus, *kind.units]), language))
-    words = frozenset(w.lower().strip(".,;:!?\"'()") for w in question.split())
-    parts: dict[str, frozenset[str]] = {}
-    for text in (question, carried):
-        for a, b, ts in token_terms(text, language):
-            split = compound_parts(text[a:b], language)
-            if split:
-                for t in ts:
-                    parts[t] = frozenset(split)
-    units = frozenset(content_terms(" ".join(kind.units), language)) if kind.units else frozenset()
-    names = frozenset(t for t in _name_terms(question, language) if t in weights)
-    return QuestionView(question, language, kind, own + extra, weights, focus, units, words, parts, names)
-
-
-def _name_terms(question: str, language: str) -> list[str]:
-    """Terms of the question's proper names (not its first word unless that is one)."""
-    out = []
-    for a, b, ts in token_terms(question, language):
-        word = question[a:b]
-        if word[:1].isupper() and is_proper(word):
-            out.extend(ts)
-    return out
+    parts = {**q.parts, **term_parts(carried, q.language)} if carried else q.parts
+    names = frozenset(t for t in q.name_terms if t in weights)
+    return QuestionView(q.text, q.language, q.kind, own + extra, weights, q.focus, q.units, q.words, parts, names)
 
 
 def credit(

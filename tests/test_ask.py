@@ -63,13 +63,14 @@ def test_the_answer_step_is_an_answerer_ask_calls_with_the_retrieved_passages(de
     from datetime import date
 
     from quelle.answering.answerers import Asked, ExtractiveAnswerer
+    from reader.question import analyse
 
     s, q = demo_store.settings, "Wo plant Alibaba neue Rechenzentren?"
     via_ask = ask(q, s, resources=demo_store)
     passages = demo_store.index.retrieve(
         q, s.top_k, s.retrieval_mode, None, s.hybrid_dense_weight, "de", rerank=s.rerank
     )
-    direct = ExtractiveAnswerer(s, demo_store).answer(Asked(q, q, q, "de", date.today()), passages)
+    direct = ExtractiveAnswerer(s, demo_store).answer(Asked(q, q, analyse(q, "de"), "de", date.today()), passages)
     assert "Brasilien" in direct.answer
     assert direct.answer == via_ask.answer
     assert [c.chunk_id for c in direct.citations] == [c.chunk_id for c in via_ask.citations]

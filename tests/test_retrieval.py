@@ -7,6 +7,7 @@ import pytest
 
 from quelle.answering.pipeline import ask
 from tests.conftest import write_article
+from reader.question import analyse
 from vectorstore.analysis import analyze
 from vectorstore.filters import FilterError, Filters
 
@@ -272,7 +273,7 @@ def test_the_evidence_stage_reads_a_sentence_without_its_passages_first_stage_sc
             Passage("a::0", lead, {"article_id": "a", "chunk_index": 0}, 1.0),
             Passage("a::1", fact, {"article_id": "a", "chunk_index": 1}, first_stage),
         ]
-        ranked = Retriever._rerank(_Index(), q, passages, 0.5, "de")
+        ranked = Retriever._rerank(_Index(), analyse(q, "de"), passages, 0.5)
         return next(p.extra["evidence"] for p in ranked if p.chunk_id == "a::1")
 
     assert evidence_of_fact(0.9) == evidence_of_fact(0.5) > 0

@@ -13,6 +13,8 @@ again and indexes exactly those articles (or compares everything when another pr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +28,9 @@ from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
 from vectorstore.retrieve import Passage, Retriever, Write
 from vectorstore.store import ChunkStore, StoredChunk
+
+if TYPE_CHECKING:
+    from reader.question import Question
 
 
 class Index:
@@ -74,7 +79,7 @@ class Index:
     # --- searching -------------------------------------------------------------------------------------------
     def retrieve(
         self,
-        query: str,
+        query: "Question | str",
         k: int,
         mode: str = "hybrid",
         filters: Filters | None = None,
@@ -82,7 +87,7 @@ class Index:
         language: str = "de",
         rerank: float = 0.0,
     ) -> list[Passage]:
-        """The k best passages. When the embedding server cannot be reached (EmbeddingUnavailable) or embedding
+        """The k best passages for a question (reader/question.py; a text is analysed). When the embedding server cannot be reached (EmbeddingUnavailable) or embedding
         fails otherwise (EmbeddingError: "embedding failed: …"), the lexical side answers alone (mode bm25 for
         this question): `fallback_note` says so, and so does each passage's `extra["fallback"]`, so that the
         answer can carry the flag."""

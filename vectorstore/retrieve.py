@@ -51,7 +51,7 @@ from vectorstore.lexical import LexicalIndex
 from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
 from vectorstore.segment import signature
-from reader.names import with_german_names
+from reader.question import Question, as_question
 from vectorstore.store import ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
@@ -160,7 +160,7 @@ class Retriever:
 
     def retrieve(
         self,
-        query: str,
+        query: Question | str,
         k: int,
         mode: str = "hybrid",
         filters: Filters | None = None,
@@ -168,13 +168,15 @@ class Retriever:
         language: str = "de",
         rerank: float = 0.0,
     ) -> list[Passage]:
-        """The k best passages. `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
+        """The k best passages for a question (analysed: reader/question.py; a text is analysed here). `rerank` > 0: the first stage's top RERANK_DEPTH are ordered again by
         (1 - rerank) * first-stage score + rerank * their best sentence's evidence (reader.evidence). With a
         reranker (self.reranker) its scores order the top rerank_top_n after that (module docstring)."""
-        if k <= 0 or not query.strip():
+        question = as_question(query, language)  # analysed once, in ask() (reader/question.py)
+        if k <= 0 or not question.text.strip():
             return []
-        asked = query
-        query = with_german_names(query, language)  # „Austria's advertising industry“ also asks for „Österreich“
+        asked = question.text
+        search = question.search  # „Austria's advertising industry“ also asks for „Österreich“
+        query = search.text
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
         if self.reranker:
             depth = max(depth, self.rerank_top_n)
@@ -191,7 +193,7 @@ class Retriever:
             else:
                 got = self._hybrid(query, depth, filters, dense_weight, language, lexical)
         if rerank > 0 and len(got) > 1:
-            got = self._rerank(query, got, rerank, language)
+            got = self._rerank(search, got, rerank)
         if self.reranker and got:
             got = self._reranked(asked, got)
         return got[:k]
@@ -228,8 +230,8 @@ class Retriever:
                 p.score *= scale
         return out + rest
 
-    def _rerank(self, query: str, passages: list[Passage], share: float, language: str) -> list[Passage]:
-        q = question_view(query, self.lexical.idf, language)
+    def _rerank(self, question: Question, passages: list[Passage], share: float) -> list[Passage]:
+        q = question_view(question, self.lexical.idf)
         inputs = [passage_input(p.text, p.meta, p.score) for p in passages]
         best = [0.0] * len(passages)
         for e in score_sentences(q, inputs, weights=STAGE_WEIGHTS, slots=RERANK_SLOTS, best_only=True):

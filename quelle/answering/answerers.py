@@ -15,7 +15,6 @@ from datetime import date
 from typing import Callable, Protocol
 
 from quelle.answering.checked import Assembly, assemble
-from quelle.answering.conversation import carried_words
 from quelle.answering.extractive import read
 from quelle.answering.grounded import condense, llm_draft
 from quelle.answering.llm import chat_backend
@@ -23,6 +22,7 @@ from quelle.answering.registry import EXTRACTIVE
 from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan, Draft
 from quelle.resources import Resources
 from quelle.settings import Settings
+from reader.question import Question
 from vectorstore.retrieve import Passage
 
 
@@ -32,9 +32,10 @@ class Asked:
 
     question: str  # as the user asked it
     standalone: str  # with the chat history folded in (an LLM condenses; the extractive rule carries words)
-    reading: str  # what the reader reads: the standalone question, or its time-aware topic
+    reading: Question  # what the reader reads, analysed: the question (or its time-aware topic) without carried words
     language: str
     as_of: date  # the reference date („heute“ of the question)
+    carried: str = ""  # the words the extractive rule carried over from the chat (they weigh less)
 
 
 class Answerer(Protocol):
@@ -73,7 +74,7 @@ class ExtractiveAnswerer(_Assembled):
         return None  # the rule of quelle/answering/conversation.py
 
     def draft(self, asked: Asked, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft:
-        return _extractive(asked.question, asked.reading, asked.language, passages, self.resources, self.settings)
+        return _extractive(asked, passages, self.resources, self.settings)
 
 
 class LLMAnswerer(_Assembled):
@@ -108,13 +109,10 @@ def confidence_band(confidence: float, settings: Settings) -> str:
     return SURE if confidence >= settings.sure_answer_score else UNSURE
 
 
-def _extractive(
-    question: str, standalone: str, language: str, passages: list[Passage], resources: Resources, settings: Settings
-) -> Draft:
+def _extractive(asked: Asked, passages: list[Passage], resources: Resources, settings: Settings) -> Draft:
     """The extractive draft: the best sentence (or two candidates) with its span, or none (the abstention)."""
-    carried = carried_words(question, standalone)
-    basis = question if carried or standalone == question else standalone  # an LLM-condensed question stands alone
-    reading = read(basis, passages, resources.index.idf, language, carried=carried)
+    language = asked.language
+    reading = read(asked.reading, passages, resources.index.idf, language, carried=asked.carried)
     if reading is None or reading.confidence < settings.min_answer_score:
         confidence = round(reading.confidence, 4) if reading is not None else 0.0
         return Draft("", sentences=[], abstained=True, confidence=confidence, band=NONE)

@@ -29,6 +29,7 @@ from ingest.lexicon import (
 )
 from vectorstore.analysis import token_terms
 from reader.evidence import Evidence, PassageInput, passage_input, question_view, score_sentences
+from reader.question import Question
 from vectorstore.retrieve import Passage
 from reader.kinds import KINDS, NAME
 from reader.fillers import SCALE_WORD, fillers
@@ -187,7 +188,11 @@ def answer_span(text: str, kind: str, filler: tuple[int, int] | None, sentence_e
 
 
 def read(
-    question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de", carried: str = ""
+    question: Question | str,
+    passages: list[Passage],
+    idf: Callable[[str], float],
+    language: str = "de",
+    carried: str = "",
 ) -> Reading | None:
     """The best answering sentence with span and confidence, or None when no sentence shares a word with the
     question."""

@@ -16,7 +16,7 @@ from typing import Callable
 from quelle.answering import registry
 from quelle.answering.answerers import Answerer, Asked
 from quelle.answering.checked import Assembly, assemble
-from quelle.answering.conversation import standalone_question
+from quelle.answering.conversation import carried_words, standalone_question
 from quelle.answering.prompts import PromptError
 from quelle.answering.registry import AnswererError
 from quelle.answering.types import Answer, Draft, RetrievedPassage
@@ -24,6 +24,7 @@ from ingest.language import question_language
 from quelle.resources import Resources
 from quelle.settings import Settings
 from quelle.timeaware import answers as timeaware
+from reader.question import Analysed
 from vectorstore.filters import Filters
 
 
@@ -68,13 +69,15 @@ def ask(
     standalone, down = _standalone(q, history, answerers[0][1], language)
     if down:  # the first answerer (an LLM) failed while condensing: do not wait through its retries a second time
         answerers, fallback = answerers[1:], down
+    # the question analysed once (reader/question.py): each text below is analysed at most once per ask
+    analysed = Analysed(language)
     # --- issue 20: time-aware answers (quelle/timeaware); no time word in the question → no plan, as before ---
     when = timeaware.plan(standalone, settings) if time_aware else None
     if when is not None:
-        passages = timeaware.retrieve(when, resources.index, when.topic, settings, filters, language)
+        passages = timeaware.retrieve(when, resources.index, analysed, settings, filters, language)
     else:
         passages = resources.index.retrieve(
-            standalone,
+            analysed(standalone),
             settings.top_k,
             settings.retrieval_mode,
             filters,
@@ -84,12 +87,17 @@ def ask(
         )
     t1 = time.perf_counter()
     # what the answerers get: the reader reads the time-aware topic when the question had a time word
+    read = standalone if when is None else when.query
+    # the extractive rule's carried words weigh less: the reader reads the question as asked plus them; a question an
+    # LLM condensed stands alone
+    carried = carried_words(q, read)
     asked = Asked(
         q,
         standalone,
-        standalone if when is None else when.query,
+        analysed(q if carried or read == q else read),
         language,
         when.as_of if when else (settings.as_of or date.today()),
+        carried,
     )
     name, draft, streamed, fallback = _draft(answerers, asked, passages, on_token, fallback)
     at = Assembly(
@@ -113,7 +121,7 @@ def ask(
     )
     answer = assemble(draft, at)
     if when is not None:  # issue 20: time filter, conflicts newest first, timelines, „Stand …“
-        answer = timeaware.finish(answer, when, at, resources.index.idf)
+        answer = timeaware.finish(answer, when, at, resources.index.idf, analysed(when.query))
     if on_token and not streamed and not registry.capabilities(name).streams:
         on_token(answer.answer)  # an answer that does not stream comes whole
     t2 = time.perf_counter()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from quelle.answering.checked import Assembly, assemble, citation_from
 from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan, Citation, Draft
@@ -37,6 +38,7 @@ from quelle.timeaware.reports import (
     timeline,
 )
 from quelle.timeaware import reports as reports_module
+from reader.question import Question
 from vectorstore.filters import Filters
 from vectorstore.retrieve import Passage
 
@@ -102,9 +104,16 @@ def _joined(filters: Filters | None, since: str | None, until: str | None) -> Fi
 
 
 def retrieve(
-    p: TimePlan, retriever, query: str, settings: Settings, filters: Filters | None, language: str
+    p: TimePlan,
+    retriever,
+    analysed: Callable[[str], Question],
+    settings: Settings,
+    filters: Filters | None,
+    language: str,
 ) -> list[Passage]:
-    """The passages for a time-aware question (see the module docstring)."""
+    """The passages for a time-aware question (see the module docstring): its topic is searched (`analysed`: the
+    texts of this ask, each analysed once — reader/question.py)."""
+    query = analysed(p.topic)
     deep = p.latest or p.timeline
     depth = max(settings.top_k, RECENCY_POOL) if deep else settings.top_k
     cap = p.as_of.isoformat() if p.explicit_as_of else None
@@ -130,7 +139,7 @@ def retrieve(
     if not got:
         if tf:
             p.applied = False
-            query = p.query
+            query = analysed(p.query)
         got = get(None, cap) if cap else []
         if not got:
             got = get(None, None)
@@ -242,10 +251,11 @@ def _dated(answer: Answer, language: str) -> str:
     return stand.format(date=date_text(dates[1], language), n=1) + answer.answer
 
 
-def finish(answer: Answer, p: TimePlan, at: Assembly, idf) -> Answer:
+def finish(answer: Answer, p: TimePlan, at: Assembly, idf, question: Question) -> Answer:
     """The stage after the assembly: a new Answer with the time-aware parts — conflicts resolved newest first,
     timelines, „Stand …“, the time filter. A verbatim answer (the extractive reader's) may be replaced by a new draft
-    of the reports, assembled like every answer (`at`, the assembly of `answer`); an LLM's own text is kept."""
+    of the reports, assembled like every answer (`at`, the assembly of `answer`); an LLM's own text is kept.
+    `question`: what is read (p.query), analysed."""
     passages, language = at.passages, at.language
     flags: list[str] = []
     if p.filter:
@@ -258,14 +268,14 @@ def finish(answer: Answer, p: TimePlan, at: Assembly, idf) -> Answer:
     text = None  # the answer's text, when the stage dates it
     if p.timeline:
         pool = p.pool or passages
-        found = timeline(reports(p.query, pool, idf, language, typed=False))
+        found = timeline(reports(question, pool, idf, language, typed=False))
         if len(found) >= 2:
             flags.append("timeline")
             if verbatim:
                 answer = assemble(_chronology(found, pool, language, answer), replace(at, passages=pool))
             citations, timeline_entries = _entries(answer, pool, found)
     elif not answer.abstained:
-        found = conflicting(reports(p.query, passages, idf, language))
+        found = conflicting(reports(question, passages, idf, language))
         if found and p.period and p.period.until and not p.latest:
             # a period question: reports about the period win over later ones in the report lag
             about = [r for r in found if about_period(r, p.period.since, p.period.until)]

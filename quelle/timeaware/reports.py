@@ -20,6 +20,7 @@ from typing import Callable
 from quelle.answering.extractive import answer_span
 from quelle.timeaware.dates import question_dates
 from reader.evidence import passage_input, question_view, score_sentences
+from reader.question import Question
 from vectorstore.retrieve import Passage
 
 # Fitted by bench/fit_recency.py on the fit stories of data/dated (grid 7 … 3650 days; the longest half-life among the
@@ -72,7 +73,11 @@ class Report:
 
 
 def reports(
-    question: str, passages: list[Passage], idf: Callable[[str], float], language: str = "de", typed: bool = True
+    question: Question | str,
+    passages: list[Passage],
+    idf: Callable[[str], float],
+    language: str = "de",
+    typed: bool = True,
 ) -> list[Report]:
     """The best sentence of each article in the passages, best first. `typed`: for number/date/name/place
     questions only sentences holding such a filler."""
