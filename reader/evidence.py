@@ -143,17 +143,34 @@ def credit(
     are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
     (Cloudsparte ~ Sparte), FAMILY_CREDIT the same word family (kooperiert ~ Kooperation), PART_CREDIT a shared
     compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
+    partial = any(
+        len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t))
+        for t in terms
+    )
+    return graded(term, terms, partial, lambda: {family(t) for t in terms}, parts, term_parts)
+
+
+def graded(
+    term: str,
+    terms: frozenset[str] | set[str],
+    partial: bool,
+    families: Callable[[], frozenset[str] | set[str]],
+    parts: frozenset[str],
+    term_parts: frozenset[str] | None,
+) -> float:
+    """The one grading of a question term against a sentence, for credit() and _Matcher (which finds `partial` —
+    a sentence term that contains the term at its start or end, or the other way round — by prefix search);
+    `families`: the word-family keys of the sentence's terms, asked for only when needed."""
     if term in terms:
         return 1.0
-    if len(term) >= 4 and not term[0].isdigit():
-        for t in terms:
-            if len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t)):
-                return PARTIAL_CREDIT
-        key = family(term)
-        if any(family(t) == key for t in terms):
-            return FAMILY_CREDIT
-        if term in parts or (term_parts and not term_parts.isdisjoint(parts)):
-            return PART_CREDIT
+    if len(term) < 4 or term[0].isdigit():
+        return 0.0
+    if partial:
+        return PARTIAL_CREDIT
+    if family(term) in families():
+        return FAMILY_CREDIT
+    if term in parts or (term_parts and not term_parts.isdisjoint(parts)):
+        return PART_CREDIT
     return 0.0
 
 
@@ -183,19 +200,10 @@ class _Matcher:
             self.near[t] = frozenset(found)
 
     def credit(self, t: str, sv: "SentenceView") -> float:
-        """The same as credit(t, sv.terms, sv.parts, q.parts[t]) (tests/test_retrieval.py checks they agree)."""
-        if t in sv.terms:
-            return 1.0
-        if not self.near[t].isdisjoint(sv.terms):
-            return PARTIAL_CREDIT
-        if len(t) < 4 or t[0].isdigit():
-            return 0.0
-        if family(t) in sv.families:
-            return FAMILY_CREDIT
-        tp = self.q.parts.get(t)
-        if t in sv.parts or (tp and not tp.isdisjoint(sv.parts)):
-            return PART_CREDIT
-        return 0.0
+        """credit(t, sv.terms, sv.parts, q.parts[t]), with the partial matches found once per question."""
+        return graded(
+            t, sv.terms, not self.near[t].isdisjoint(sv.terms), lambda: sv.families, sv.parts, self.q.parts.get(t)
+        )
 
 
 @dataclass

@@ -283,3 +283,25 @@ def test_cli_ask_takes_a_reference_date_and_prints_the_time_fields(dated):
     assert d["time_filter"] is None and "recency" in d["flags"]
     bad = CliRunner().invoke(app, args + ["--as-of", "2025-13-01"], env={"QUELLE_LLM": "extractive"})
     assert bad.exit_code != 0 and "--as-of" in bad.output
+
+
+def test_each_candidate_of_an_unsure_answer_is_dated_by_what_it_cites():
+    """The dates go where the markers are (read by quelle/answering/citations.py, the one reader of [n])."""
+    from quelle.answering.citations import trailing_citation
+    from quelle.answering.types import Answer, Citation
+    from quelle.timeaware.answers import _dated
+
+    def cite(n: int, date: str) -> Citation:
+        return Citation(n, f"a{n}", "T", date, "S", "text", 0, 4, 1.0)
+
+    lead = "Keine sichere Antwort gefunden. Am nächsten kommen diese Stellen:"
+    text = f"{lead}\n- Der Umsatz stieg auf 5 Mio. Euro. [1]\n- Er lag bei 4 Mio. Euro. [2]"
+    answer = Answer("q", text, False, "extractive", citations=[cite(1, "2025-03-01"), cite(2, "")])
+    assert _dated(answer, "de") == (
+        f"{lead}\n- Stand 01.03.2025 (Quelle [1]): Der Umsatz stieg auf 5 Mio. Euro. [1]\n- Er lag bei 4 Mio. Euro. [2]"
+    )
+    # a sure answer is dated as a whole
+    sure = Answer("q", "Der Umsatz stieg auf 5 Mio. Euro. [1]", False, "extractive", citations=[cite(1, "2025-03-01")])
+    assert _dated(sure, "de").startswith("Stand 01.03.2025 (Quelle [1]): Der Umsatz")
+    assert trailing_citation("- Satz [12]") == 12
+    assert trailing_citation("- Satz [1, 2]") is None and trailing_citation("Satz [1] mehr") is None

@@ -85,6 +85,16 @@ def cited_numbers(answer: str) -> list[int]:
     return seen
 
 
+def trailing_citation(line: str) -> int | None:
+    """The number of the single-number marker a line ends with („- Satz [2]“ -> 2); None when it ends otherwise."""
+    last = None
+    for m in ANSWER_MARKER.finditer(line or ""):
+        last = m
+    if last is None or last.end() != len(line) or "," in last.group(1):
+        return None
+    return int(last.group(1))
+
+
 def strip_markers(answer: str) -> str:
     """A finished answer without its citation markers (and the spaces before them): 'Satz [1].' -> 'Satz.'"""
     return ANSWER_MARKER.sub("", answer or "")

@@ -18,11 +18,11 @@ the dated list, oldest first; a current-state or conflict answer names its date 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from quelle.answering.checked import Assembly, assemble, citation_from
+from quelle.answering.citations import trailing_citation
 from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan, Citation, Draft
 from quelle.settings import Settings
 from quelle.timeaware import intent
@@ -225,30 +225,23 @@ def _chronology(found: list[Report], passages: list[Passage], language: str, ans
     )
 
 
-_LIST_LINE = re.compile(r"^(- )(.*\[(\d+)\])$", re.M)
-
-
 def _dated(answer: Answer, language: str) -> str:
-    """The answer naming the date of what it cites: „Stand 24.09.2025 (Quelle [1]): …“; two candidates
-    („Mögliche Antworten“) each get their own date."""
+    """The answer naming the date of what it cites: „Stand 24.09.2025 (Quelle [1]): …“; the candidates of an unsure
+    answer (its lines „- … [n]“) each get their own date."""
     dates = {c.n: c.date for c in answer.citations if c.date}
     stand = STAND.get(language, STAND["de"])
-    if _LIST_LINE.search(answer.answer):
-        return _LIST_LINE.sub(
-            lambda m: (
-                m.group(1)
-                + (
-                    stand.format(date=date_text(dates[int(m.group(3))], language), n=m.group(3))
-                    if int(m.group(3)) in dates
-                    else ""
-                )
-                + m.group(2)
-            ),
-            answer.answer,
-        )
+
+    def dated(n: int) -> str:
+        return stand.format(date=date_text(dates[n], language), n=n) if n in dates else ""
+
+    lines = answer.answer.split("\n")
+    # a candidate line ends in its one marker (read by quelle/answering/citations.py, the one home of [n])
+    listed = [trailing_citation(line) if line.startswith("- ") else None for line in lines]
+    if any(n is not None for n in listed):
+        return "\n".join(f"- {dated(n)}{line[2:]}" if n is not None else line for line, n in zip(lines, listed))
     if 1 not in dates:
         return answer.answer
-    return stand.format(date=date_text(dates[1], language), n=1) + answer.answer
+    return dated(1) + answer.answer
 
 
 def finish(answer: Answer, p: TimePlan, at: Assembly, idf, question: Question) -> Answer:
