@@ -134,6 +134,9 @@ def test_batch_feedback_ui_and_evaluation_ask_the_capabilities(probe, demo_store
     assert request_settings(s)["model"] == "probe-1"
     assert request_settings(s.with_(llm="extractive"))["model"] == ""
     assert backend_choices(Settings(llm=PROBE, openai_api_key=None, openai_base_url=None)) == [PROBE, "extractive"]
+    # an answerer is offered by the settings it declares (the OpenAI-compatible one: a key or a base URL)
+    keyed = Settings(llm=PROBE, openai_api_key="sk-test", openai_base_url=None)
+    assert backend_choices(keyed) == [PROBE, "openai", "extractive"]
     # a verbatim answerer's two sentences are two candidates; an LLM's two sentences are one answer
     two = dict(
         answer="A. [1] B. [2]", abstained=False, citations=[], ranking=[], latency_ms=1.0, sentences=["A.", "B."]

@@ -51,6 +51,9 @@ class Capabilities:
     # questions a batch asks at once by default: 1 for an answerer busy on this machine's CPU, more for one that
     # waits on a server
     workers: int = 1
+    # the settings this answerer needs to be offered in the chat when QUELLE_LLM names another: all of them empty
+    # means it is offered only when configured (the OpenAI-compatible backend: a key or a base URL)
+    offered_by: tuple[str, ...] = ()
 
 
 Factory = Union[
@@ -98,6 +101,19 @@ def capabilities(name: str | None) -> Capabilities:
     return got.capabilities if got else Capabilities()
 
 
+def offered(settings: "Settings") -> list[str]:
+    """The answerers the chat offers: the configured one, those whose settings are set (`offered_by`), and the
+    extractive reader every chain ends in."""
+    out = [settings.llm or FALLBACK]
+    for name, got in _REGISTRY.items():
+        by = got.capabilities.offered_by
+        if name not in out and by and any(getattr(settings, field, None) for field in by):
+            out.append(name)
+    if FALLBACK not in out:
+        out.append(FALLBACK)
+    return out
+
+
 def chain(name: str | None) -> list[str]:
     """The answerers ask() tries in turn: the configured one, then the extractive reader."""
     first = name or FALLBACK
@@ -118,5 +134,9 @@ def create(name: str, settings: "Settings", resources: "Resources") -> Any:
 
 # --- the answerers: one line each ---------------------------------------------------------------------------------
 register(EXTRACTIVE, "quelle.answering.answerers:ExtractiveAnswerer", Capabilities(verbatim=True))
-register("openai", "quelle.answering.answerers:LLMAnswerer", Capabilities(streams=True, has_model=True, workers=4))
+register(
+    "openai",
+    "quelle.answering.answerers:LLMAnswerer",
+    Capabilities(streams=True, has_model=True, workers=4, offered_by=("openai_api_key", "openai_base_url")),
+)
 register("llamacpp", "quelle.answering.answerers:LLMAnswerer", Capabilities(streams=True, has_model=True, workers=4))

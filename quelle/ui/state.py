@@ -60,14 +60,9 @@ class Request:
 
 
 def backend_choices(base: Settings) -> list[str]:
-    """The answer backends this process can use: the configured one and always the one every chain ends in (the
-    extractive reader)."""
-    choices = [base.llm or registry.FALLBACK]
-    if (base.openai_api_key or base.openai_base_url) and "openai" not in choices:
-        choices.append("openai")
-    if registry.FALLBACK not in choices:
-        choices.append(registry.FALLBACK)
-    return choices
+    """The answer backends this process can use (quelle/answering/registry.py): the configured one, those whose
+    settings are set, and always the one every chain ends in (the extractive reader)."""
+    return registry.offered(base)
 
 
 def sidebar(res: Resources) -> Request:
