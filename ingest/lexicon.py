@@ -8,7 +8,7 @@ that the packaging would have to name). Plain data, standard library only: `inge
 Words are lower case, German first, English where the code reads English too. A dict maps a word to its value (a
 month's number, a weekday's index with Monday 0, a number word's value, a unit's calendar unit); a tuple keeps the
 order it is written in. Its users (ingest/dates.py, quelle/timeaware/dates.py, vectorstore/analysis.py,
-vectorstore/slots.py, quelle/answering/extractive.py) compose these classes and keep no copy of them
+reader/, quelle/answering/extractive.py) compose these classes and keep no copy of them
 (tests/test_lexicon.py fails on a month, weekday or number-word list anywhere else).
 """
 

@@ -2,7 +2,7 @@
 
 A *report* is the sentence of one article that best answers the question (scored by reader.evidence, the
 answerer's own scorer; for number/date/name/place questions only sentences holding such a filler), with the
-article's date and the filler it gives (vectorstore.slots, the extractive answer span).
+article's date and the filler it gives (reader/fillers.py, the extractive answer span).
 
 - `by_recency`: newer passages rank higher — each passage's score is multiplied by 0.5 ** (age / half-life), the age
   in days counted from the newest passage of the pool; the half-life is fitted (HALF_LIFE_DAYS, bench/fit_recency.py).
