@@ -143,29 +143,40 @@ def credit(
     are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
     (Cloudsparte ~ Sparte), FAMILY_CREDIT the same word family (kooperiert ~ Kooperation), PART_CREDIT a shared
     compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
-    partial = any(
-        len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t))
-        for t in terms
-    )
+    return _credit(term, frozenset(terms), parts, term_parts)
+
+
+@lru_cache(maxsize=200_000)
+def _credit(term: str, terms: frozenset[str], parts: frozenset[str], term_parts: frozenset[str]) -> float:
+    """credit(), remembered: the same unit and focus words are tried against the same sentences question after
+    question."""
+
+    def partial() -> bool:
+        return any(
+            len(t) >= 4 and (t.startswith(term) or term.startswith(t) or t.endswith(term) or term.endswith(t))
+            for t in terms
+        )
+
     return graded(term, terms, partial, lambda: {family(t) for t in terms}, parts, term_parts)
 
 
 def graded(
     term: str,
     terms: frozenset[str] | set[str],
-    partial: bool,
+    partial: Callable[[], bool],
     families: Callable[[], frozenset[str] | set[str]],
     parts: frozenset[str],
     term_parts: frozenset[str] | None,
 ) -> float:
     """The one grading of a question term against a sentence, for credit() and _Matcher (which finds `partial` —
-    a sentence term that contains the term at its start or end, or the other way round — by prefix search);
+    a sentence term that contains the term at its start or end, or the other way round — by prefix search; both
+    tests are asked only when needed);
     `families`: the word-family keys of the sentence's terms, asked for only when needed."""
     if term in terms:
         return 1.0
     if len(term) < 4 or term[0].isdigit():
         return 0.0
-    if partial:
+    if partial():
         return PARTIAL_CREDIT
     if family(term) in families():
         return FAMILY_CREDIT
@@ -201,8 +212,9 @@ class _Matcher:
 
     def credit(self, t: str, sv: "SentenceView") -> float:
         """credit(t, sv.terms, sv.parts, q.parts[t]), with the partial matches found once per question."""
+        near = self.near[t]
         return graded(
-            t, sv.terms, not self.near[t].isdisjoint(sv.terms), lambda: sv.families, sv.parts, self.q.parts.get(t)
+            t, sv.terms, lambda: not near.isdisjoint(sv.terms), lambda: sv.families, sv.parts, self.q.parts.get(t)
         )
 
 
