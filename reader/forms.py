@@ -255,7 +255,6 @@ WHICH_FORMS: tuple[tuple[Form, ...], ...] = (
                 ("Welche Art von öffentlicher Schule gibt es dort?", OTHER, "Schule"),
                 ("Welche Triathletin gewann das Rennen?", NAME, "Triathletin"),
                 ("Welches Budget hat das Ministerium?", NUMBER, ""),
-                ("Was fordert die Gewerkschaft?", OTHER, ""),
             ),
             case=True,
         ),
