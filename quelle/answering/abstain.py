@@ -6,18 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quelle.answering.types import NONE, Answer, AnswerSentence, Draft
+from quelle.ui.i18n import text as ui_text
 
 if TYPE_CHECKING:
     from quelle.answering.checked import Assembly
 
-ABSTAIN_TEXT = {
-    "de": "In den Artikeln finde ich dazu keine Angabe.",
-    "en": "The articles don't say.",
-}
-
 
 def abstention(language: str) -> str:
-    return ABSTAIN_TEXT.get(language, ABSTAIN_TEXT["de"])
+    return ui_text("answer_abstain", language)
 
 
 def abstained(draft: Draft, sentences: list[AnswerSentence], at: Assembly) -> Answer:

@@ -22,6 +22,7 @@ from quelle.answering.registry import EXTRACTIVE
 from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan, Draft
 from quelle.resources import Resources
 from quelle.settings import Settings
+from quelle.ui.i18n import text as ui_text
 from reader.question import Question
 from vectorstore.retrieve import Passage
 
@@ -96,12 +97,6 @@ class LLMAnswerer(_Assembled):
         )
 
 
-UNSURE_LEAD = {
-    "de": "Keine sichere Antwort gefunden. Am nächsten kommen diese Stellen:",
-    "en": "No sure answer found. These passages come closest:",
-}
-
-
 def confidence_band(confidence: float, settings: Settings) -> str:
     """sure at or above QUELLE_SURE_ANSWER_SCORE, none below QUELLE_MIN_ANSWER_SCORE, unsure between."""
     if confidence < settings.min_answer_score:
@@ -133,7 +128,7 @@ def _extractive(asked: Asked, passages: list[Passage], resources: Resources, set
     if band == SURE:
         body = f"{sentences[0].text} [1]"
     else:  # the passages that come closest, not an answer
-        lead = UNSURE_LEAD.get(language, UNSURE_LEAD["de"])
+        lead = ui_text("answer_unsure_lead", language)
         body = lead + "".join(f"\n- {s.text} [{s.citations[0]}]" for s in sentences)
     span = None
     if reading.span is not None:

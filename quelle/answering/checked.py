@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from quelle.answering.abstain import ABSTAIN_TEXT, abstained
+from quelle.answering.abstain import abstained
+from quelle.ui.i18n import every_language
 from quelle.answering.citations import check_support, split_cited_sentences
 from quelle.answering.types import SURE, Answer, Citation, Draft, RetrievedPassage
 from vectorstore.retrieve import Passage
@@ -81,7 +82,7 @@ def citation_from(passage: Passage, n: int, highlights: list[tuple[int, int]] | 
 
 
 def is_abstention(text: str) -> bool:
-    return any(t in text for t in ABSTAIN_TEXT.values()) or bool(_ABSTAIN.search(text))
+    return any(t in text for t in every_language("answer_abstain")) or bool(_ABSTAIN.search(text))
 
 
 def assemble(draft: Draft, at: Assembly) -> Answer:

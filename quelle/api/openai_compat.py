@@ -26,9 +26,10 @@ from quelle.answering.types import Answer
 from quelle.api.asking import answer, answer_stream, prepare
 from quelle.api.errors import ApiError, error_body
 from quelle.api.schemas import ChatMessage, ChatRequest
+from quelle.ui.i18n import every_language
+from quelle.ui.i18n import text as ui_text
 
 MODEL = "quelle"
-SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
 
 router = APIRouter(tags=["OpenAI-compatible"])
 
@@ -45,12 +46,12 @@ def sources_markdown(a: Answer) -> str:
         if c.url:
             line += f" – {c.url}"
         lines.append(line)
-    return f"\n\n**{SOURCES_HEADING.get(a.language, SOURCES_HEADING['de'])}**\n" + "\n".join(lines)
+    return f"\n\n**{ui_text('answer_sources', a.language)}**\n" + "\n".join(lines)
 
 
 def strip_sources(content: str) -> str:
     """An earlier assistant turn without the sources block we appended (the history is the answers)."""
-    for heading in SOURCES_HEADING.values():
+    for heading in every_language("answer_sources"):
         i = content.rfind(f"\n\n**{heading}**\n")
         if i >= 0:
             return content[:i]

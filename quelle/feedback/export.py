@@ -26,11 +26,16 @@ from pathlib import Path
 from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion, question_from_record
 from quelle.feedback.store import DOWN, UP, Feedback
+from quelle.ui.i18n import every_language
 
-# the lead of an unsure answer (quelle.answering.answerers.UNSURE_LEAD) and the older „Mögliche Antworten:“
+# the lead of an unsure answer (the catalogue's answer_unsure_lead, every language) and the older „Mögliche Antworten:“
 _CANDIDATES = re.compile(
-    r"^\s*(Mögliche Antworten|Possible answers|Keine sichere Antwort gefunden\. Am nächsten kommen diese Stellen|"
-    r"No sure answer found\. These passages come closest)\s*:\s*",
+    r"^\s*("
+    + "|".join(
+        re.escape(lead.rstrip(":"))
+        for lead in ["Mögliche Antworten", "Possible answers", *every_language("answer_unsure_lead")]
+    )
+    + r")\s*:\s*",
     re.IGNORECASE,
 )
 

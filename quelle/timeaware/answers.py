@@ -25,6 +25,7 @@ from quelle.answering.checked import Assembly, assemble, citation_from
 from quelle.answering.citations import trailing_citation
 from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan, Citation, Draft
 from quelle.settings import Settings
+from quelle.ui.i18n import text as ui_text
 from quelle.timeaware import intent
 from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
 from quelle.timeaware.reports import (
@@ -46,8 +47,6 @@ from vectorstore.retrieve import Passage
 # month's in the next weeks): the question's period [start, end] filters publication dates [start, end + lag].
 # Fitted by bench/fit_recency.py on the fit stories of data/dated (docs/time-aware.md).
 REPORT_LAG_DAYS = 45
-STAND = {"de": "Stand {date} (Quelle [{n}]): ", "en": "As of {date} (source [{n}]): "}
-CHRONOLOGY = {"de": "Chronologie:", "en": "Timeline:"}
 
 
 @dataclass
@@ -213,7 +212,7 @@ def _chronology(found: list[Report], passages: list[Passage], language: str, ans
         highlights.setdefault(n, []).extend(r.spans)
         sentences.append(AnswerSentence(text=r.text, citations=[n]))
         lines.append(f"\n- {date_text(r.date, language)}: {r.text} [{n}]")
-    body = CHRONOLOGY.get(language, CHRONOLOGY["de"]) + "".join(lines)
+    body = ui_text("answer_chronology", language) + "".join(lines)
     return Draft(
         body,
         order,
@@ -229,7 +228,7 @@ def _dated(answer: Answer, language: str) -> str:
     """The answer naming the date of what it cites: „Stand 24.09.2025 (Quelle [1]): …“; the candidates of an unsure
     answer (its lines „- … [n]“) each get their own date."""
     dates = {c.n: c.date for c in answer.citations if c.date}
-    stand = STAND.get(language, STAND["de"])
+    stand = ui_text("answer_stand", language)
 
     def dated(n: int) -> str:
         return stand.format(date=date_text(dates[n], language), n=n) if n in dates else ""
@@ -254,7 +253,7 @@ def finish(answer: Answer, p: TimePlan, at: Assembly, idf, question: Question) -
     if p.filter:
         flags.append("time_filter" if p.applied else "time_filter_dropped")
     citations, timeline_entries = list(answer.citations), []
-    stand = STAND.get(language, STAND["de"])
+    stand = ui_text("answer_stand", language)
     # an answer of quoted passage sentences may be replaced by the newest report's sentence and dated; an LLM's own
     # text is kept (its prompt gave it the dates)
     verbatim = answer.capabilities.verbatim

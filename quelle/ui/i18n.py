@@ -1,4 +1,7 @@
-"""UI texts: German by default, English switchable. Article and answer text never goes through here."""
+"""The one catalogue of user-visible texts: the pages' texts and the fixed phrases of answers (the abstention, the
+unsure answer's lead, „Stand …“, the timeline's heading, the sources heading of the OpenAI-compatible endpoint).
+German by default, English switchable. Article text and the text an answerer writes never go through here. Pure
+Python: the core (quelle/answering, quelle/timeaware, quelle/api) imports it too."""
 
 from __future__ import annotations
 
@@ -359,6 +362,31 @@ TEXTS["en"].update(
         "fb_clear_denied": "Not allowed: only the editor role may delete ratings and chats.",
     }
 )
+
+# the fixed phrases of answers (every face shows them: chat, CLI, API, batch, exports)
+TEXTS["de"].update(
+    {
+        "answer_abstain": "In den Artikeln finde ich dazu keine Angabe.",
+        "answer_unsure_lead": "Keine sichere Antwort gefunden. Am nächsten kommen diese Stellen:",
+        "answer_stand": "Stand {date} (Quelle [{n}]): ",
+        "answer_chronology": "Chronologie:",
+        "answer_sources": "Quellen",
+    }
+)
+TEXTS["en"].update(
+    {
+        "answer_abstain": "The articles don't say.",
+        "answer_unsure_lead": "No sure answer found. These passages come closest:",
+        "answer_stand": "As of {date} (source [{n}]): ",
+        "answer_chronology": "Timeline:",
+        "answer_sources": "Sources",
+    }
+)
+
+
+def every_language(key: str) -> list[str]:
+    """The text `key` in every language (to recognise it in a stored or generated answer)."""
+    return [table[key] for table in TEXTS.values() if key in table]
 
 
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
