@@ -2,7 +2,7 @@
 a loopback OpenAI-compatible `/v1/embeddings` (`QUELLE_EMBEDDING_MODEL=openai:…`; the server is the one the tests
 script, tests/embeddings_server.py, in a thread of this process), on news-de.
 
-    .venv/bin/python bench/http_parity.py                 # a subset: the questions' articles + others, 240 articles
+    .venv/bin/python bench/http_parity.py                 # a subset: the questions' articles + others, 160 articles
     .venv/bin/python bench/http_parity.py --articles 0    # all 1,028 articles (about 9,000 chunks)
     .venv/bin/python bench/http_parity.py --rounds 2      # each ingest twice, in the order A B B A
 
@@ -96,7 +96,7 @@ def hits(rows: list[dict], questions: list[dict], k: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--news", type=Path, default=ROOT.parent / "shared" / "eval-data" / "news-de")
-    ap.add_argument("--articles", type=int, default=240, help="articles in the subset (0: all 1,028)")
+    ap.add_argument("--articles", type=int, default=160, help="articles in the subset (0: all 1,028)")
     ap.add_argument("--rounds", type=int, default=1, choices=(1, 2), help="2: ingest A B B A")
     ap.add_argument("--keep", type=Path, help="keep the stores here")
     args = ap.parse_args()
