@@ -109,3 +109,23 @@ def test_readers_see_the_error_but_no_action_editors_get_it(monkeypatch, static_
     at = login(at, EDITOR_PW)
     assert at.button(key="reembed_button").label == "Neu einbetten"
     assert reopen(old).store.name == "quelle"  # looking changes nothing
+
+
+def test_the_app_opens_and_answers_while_the_embedding_server_is_down(monkeypatch, settings, embedder):
+    from embeddings_server import EmbeddingsServer
+
+    from quelle.library import Library
+    from quelle.resources import Resources
+
+    with EmbeddingsServer(embedder.model) as srv:
+        s = settings.with_(embedding_model="openai:minilm", embedding_base_url=srv.base_url)
+        files = [DEMO_ARTICLES / "alibaba-ki-offensive.md", DEMO_ARTICLES / "leipziger-buchmesse.md"]
+        assert Library(Resources.open(s)).ingest(files).count("failed") == 0
+    # the server is gone: the app still opens (its warm-up question is skipped) and answers from the lexical side
+    env = {"QUELLE_EMBEDDING_MODEL": "openai:minilm", "QUELLE_EMBEDDING_BASE_URL": srv.base_url}
+    at = open_app(monkeypatch, s.data_dir, QUELLE_EMBEDDING_RETRIES="0", **env)
+    assert len(at.chat_input) == 1 and not at.error
+    at = ask(at, QUESTION)
+    assert "Brasilien" in unescape(at.chat_message[-1].markdown[0].value)
+    answer = at.session_state.messages[-1]["answer"]
+    assert "embedding_unavailable" in answer["flags"] and srv.base_url in answer["fallback"]

@@ -15,6 +15,7 @@ from quelle.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from quelle.ui.i18n import text as t
 from quelle.ui.reembed import DONE_KEY as REEMBED_DONE
 from quelle.ui.reembed import store_error_view
+from vectorstore.embeddings import EmbeddingError
 from vectorstore.filters import FilterError, Filters
 from vectorstore.store import StoreError
 
@@ -24,7 +25,10 @@ RESOURCE_KEYS = ("data_dir", "collection", "chroma_url", "embedding_model", "que
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open_resources(key: str, _settings: Settings) -> Resources:
     res = Resources.open(_settings)
-    res.embedder.embed_query("Aufwärmen")  # load the model now (behind the spinner), not on the first question
+    try:
+        res.embedder.embed_query("Aufwärmen")  # load the model now (behind the spinner), not on the first question
+    except EmbeddingError:  # an embedding server that is down: questions answer from the lexical side, flagged
+        pass
     return res
 
 
