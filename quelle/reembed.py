@@ -10,9 +10,9 @@ from typing import Callable
 from filelock import FileLock
 
 from vectorstore.embeddings import Embedder, create_embedder
-from vectorstore.reembed import ReembedReport, reembed_store, target_name
+from vectorstore.reembed import ReembedReport, ReembedStatus, reembed_status, reembed_store, target_name
 
-__all__ = ["ReembedReport", "reembed", "target_name"]
+__all__ = ["ReembedReport", "ReembedStatus", "reembed", "reembed_status", "target_name"]
 
 
 def reembed(

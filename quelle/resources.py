@@ -50,5 +50,6 @@ class Resources:
             "embedding_max_tokens",
             "reranker",  # the index's optional reranker (vectorstore/retrieve.py)
             "rerank_top_n",
+            "reranker_api_key",
         )
         return all(getattr(self.settings, k) == getattr(settings, k) for k in keys)

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # docs/models.md; None = off. It orders the top `rerank_top_n` passages again after the evidence stage
     reranker: str | None = None
     rerank_top_n: int = Field(30, ge=1, le=200)
+    reranker_api_key: SecretStr | None = None  # an http: reranker gets it as `Authorization: Bearer …`; None: none
     min_answer_score: float = Field(
         0.21, ge=0.0, le=1.0
     )  # extractive: abstain below this confidence; bench/fit_answer.py

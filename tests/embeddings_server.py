@@ -7,8 +7,12 @@ background thread (stdlib only), answering with the real vectors of a local sent
         srv.calls, srv.inputs                       # requests seen, and every input text
 
 Modes: "ok"; an int (that HTTP status, 429 with `Retry-After: srv.retry_after`); "timeout" (answers after
-srv.delay seconds); "wrongdim" (vectors of another dimension); "short" (one vector fewer than inputs).
+srv.delay seconds); "wrongdim" (vectors of another dimension); "short" (one vector fewer than inputs);
+"pertoken" (three vectors per input whose mean is the model's: what llama_cpp.server answers for a model without
+pooling); "matrix3d" (a nested list that is neither a vector nor a list of vectors).
 `srv.max_batch` > 0: a request with more inputs gets 413 „batch too large“ (as TEI and vLLM answer).
+`srv.batch_size`: the model's own batch when it encodes one request (64, as Quelle's in-process embedder).
+Also served by bench/http_parity.py (the parity of in-process and HTTP embeddings on news-de).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class EmbeddingsServer:
         self.inputs: list[str] = []
         self.batches: list[int] = []
         self.max_batch = 0
+        self.batch_size = 64
         self.retry_after = "0.2"
         self.delay = 3.0
         self._lock = threading.Lock()
@@ -72,11 +77,17 @@ class EmbeddingsServer:
                     time.sleep(srv.delay)
                 srv.batches.append(len(texts))
                 srv.inputs.extend(texts)
-                vecs = srv.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True).tolist()
+                vecs = srv.model.encode(
+                    texts, batch_size=srv.batch_size, normalize_embeddings=True, convert_to_numpy=True
+                ).tolist()
                 if mode == "wrongdim":
                     vecs = [v[:16] for v in vecs]
                 if mode == "short":
                     vecs = vecs[:-1]
+                if mode == "pertoken":
+                    vecs = [[[x + 0.5 for x in v], v, [x - 0.5 for x in v]] for v in vecs]
+                if mode == "matrix3d":
+                    vecs = [[[v]] for v in vecs]
                 data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vecs)]
                 self._send(
                     200,

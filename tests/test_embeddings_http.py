@@ -63,6 +63,18 @@ def test_http_vectors_are_the_models_and_batches_are_halved_when_too_large(setti
     assert server.calls == calls + 1
 
 
+def test_one_vector_per_token_is_mean_pooled_and_other_shapes_are_refused(settings, server, embedder):
+    from vectorstore.embeddings import EmbeddingError
+
+    texts = ["Alibaba baut Rechenzentren in Brasilien.", "Der Verein gewann das Viertelfinale."]
+    e = http_embedder(settings, server)
+    server.script = ["pertoken"]  # as llama_cpp.server answers for a generative GGUF (no pooling)
+    assert np.allclose(e.embed_passages(texts), embedder.embed_passages(texts), atol=1e-5)
+    server.script = ["matrix3d"]
+    with pytest.raises(EmbeddingError, match="shape"):
+        e.embed_passages(texts)
+
+
 def test_429_with_retry_after_and_500_are_retried(settings, server):
     e = http_embedder(settings, server)
     server.script = [429, 500, "ok"]

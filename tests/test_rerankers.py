@@ -28,10 +28,12 @@ def reversed_scores(n: int) -> list[float]:
 class ScriptedRerank:
     """A /rerank server on loopback speaking one request shape: "tei" ({query, texts} → [{index, score}]) or
     "cohere" ({model, query, documents, top_n} → {results: [{index, relevance_score}]}, best first, as Jina and
-    Cohere answer). A body of the other shape gets a 422, as such servers answer it. Records every request."""
+    Cohere answer). A body of the other shape gets a 422, as such servers answer it. Records every request. With
+    `key`, it answers 401 to a request without that Bearer token (as Jina, Cohere or a TEI started with a key do)."""
 
-    def __init__(self, shape: str):
-        self.shape, self.requests = shape, []
+    def __init__(self, shape: str, key: str | None = None):
+        self.shape, self.requests, self.auth = shape, [], []  # auth: the Authorization header of every request
+        self.key = key  # when set, a request without `Authorization: Bearer <key>` gets a 401
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +43,9 @@ class ScriptedRerank:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 outer.requests.append((self.path, body))
+                outer.auth.append(self.headers.get("Authorization"))
+                if outer.key and self.headers.get("Authorization") != f"Bearer {outer.key}":
+                    return self.answer(401, {"error": "invalid api key"})
                 texts = body.get("texts") if outer.shape == "tei" else body.get("documents")
                 if self.path.rstrip("/").split("/")[-1] != "rerank":
                     return self.answer(404, {"error": "not found"})
@@ -227,6 +232,39 @@ def test_http_reranker_with_a_documented_shape_and_a_v1_base(demo_store, embedde
         got = search(opened(demo_store, embedder, reranker=spec), 5)
         assert [path for path, _ in server.requests] == ["/v1/rerank"]  # one request: the shape was given
         assert got[0].extra["reranker"] == "http"
+
+
+def test_http_reranker_sends_the_api_key_as_a_bearer_token(demo_store, embedder, monkeypatch):
+    from pydantic import SecretStr
+
+    from quelle.settings import Settings
+
+    key = "rr-secret-4711"
+    with ScriptedRerank("cohere", key=key) as server:
+        spec = f"http:{server.base}#model=rr-test"
+        got = search(opened(demo_store, embedder, reranker=spec, reranker_api_key=SecretStr(key), rerank_top_n=10))
+        assert server.auth == [f"Bearer {key}"] * 2  # both bodies tried with the key (TEI: 422, then Cohere)
+        assert [p.chunk_id for p in got] == [p.chunk_id for p in reversed(first_stage(demo_store, 10))][:5]
+        assert got[0].extra["reranker"] == "http" and "rerank_fallback" not in got[0].extra
+        # the setting comes from QUELLE_RERANKER_API_KEY and is never shown
+        monkeypatch.setenv("QUELLE_RERANKER_API_KEY", key)
+        s = Settings(data_dir=demo_store.settings.data_dir, reranker=spec)
+        assert s.reranker_api_key.get_secret_value() == key and key not in repr(s)
+        monkeypatch.delenv("QUELLE_RERANKER_API_KEY")
+        # without the key (the default: none): no header, the server refuses, the first stage's order is kept
+        n = len(server.requests)
+        got = search(opened(demo_store, embedder, reranker=spec, rerank_top_n=10))
+        assert server.auth[n:] == [None]  # refused once: a 401 is no question of the body's shape
+        assert [p.chunk_id for p in got] == [p.chunk_id for p in first_stage(demo_store, 5)]
+        note = got[0].extra["rerank_fallback"]
+        assert "HTTP 401" in note and "QUELLE_RERANKER_API_KEY" in note and key not in note
+
+
+def test_a_reranker_kind_without_a_key_is_refused_with_one(demo_store, embedder):
+    from vectorstore import rerankers
+
+    with pytest.raises(rerankers.RerankerError, match="QUELLE_RERANKER_API_KEY"):
+        rerankers.create("cross-encoder:bundled:x", api_key="k")
 
 
 def test_a_reranker_that_is_down_keeps_the_first_stage_order_with_a_note(demo_store, embedder, caplog):

@@ -218,7 +218,8 @@ class HttpEmbedder(Embedder):
     TEI): `openai:<model>`. Tokens for chunking are counted with the bundled tokenizer (the server does not lend its
     own), and the budget is QUELLE_EMBEDDING_MAX_TOKENS or DEFAULT_MAX_TOKENS. Batches of embed_batch_size are
     halved while the server says a batch is too large; 429 and 5xx are retried, honouring Retry-After up to
-    `max_wait` seconds; a server that stays unreachable is EmbeddingUnavailable."""
+    `max_wait` seconds; a server that stays unreachable is EmbeddingUnavailable. A server that answers one vector per
+    token (no pooling: llama_cpp.server on a generative GGUF) gets them averaged (mean pooling)."""
 
     def __init__(
         self,
@@ -310,7 +311,7 @@ class HttpEmbedder(Embedder):
                 f"embedding server {self.base_url} returned {len(data)} vectors for {len(texts)} texts "
                 f"(model '{self.remote_model}')"
             )
-        vectors = np.asarray([d.embedding for d in data], dtype=np.float32)
+        vectors = np.asarray([_pooled(d.embedding) for d in data], dtype=np.float32)
         if self._dim is None:
             self._dim = vectors.shape[1]
         elif vectors.shape[1] != self._dim:
@@ -319,6 +320,17 @@ class HttpEmbedder(Embedder):
                 f"earlier ones had {self._dim} (model '{self.remote_model}')"
             )
         return _normalised(vectors)
+
+
+def _pooled(embedding) -> np.ndarray:
+    """One vector for one input. A server whose model has no pooling of its own answers one vector per token
+    (llama-cpp-python's `llama_cpp.server --embedding true` on a generative GGUF such as Gemma): their mean."""
+    got = np.asarray(embedding, dtype=np.float32)
+    if got.ndim == 2 and got.shape[0] > 0:
+        return got.mean(axis=0)
+    if got.ndim != 1:
+        raise EmbeddingError(f"the embedding server answered an embedding of shape {got.shape}, not a vector")
+    return got
 
 
 class _TooLarge(Exception):

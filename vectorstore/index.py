@@ -45,7 +45,10 @@ class Index:
         store = ChunkStore(settings, embedder.name, lambda: embedder.dimension)
         lexical = LexicalIndex(settings.lexical_dir)
         reranker = getattr(settings, "reranker", None)  # the optional reranker (vectorstore/rerankers.py)
-        return cls(store, Retriever(store, embedder, lexical, reranker, getattr(settings, "rerank_top_n", 30)))
+        key = getattr(settings, "reranker_api_key", None)
+        key = key.get_secret_value() if hasattr(key, "get_secret_value") else key
+        top_n = getattr(settings, "rerank_top_n", 30)
+        return cls(store, Retriever(store, embedder, lexical, reranker, top_n, reranker_api_key=key))
 
     # --- reading ---------------------------------------------------------------------------------------------
     @property

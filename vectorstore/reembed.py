@@ -48,6 +48,40 @@ def embedding_input(text: str, meta: dict) -> str:
     return f"{title}\n{text}" if title else text
 
 
+@dataclass
+class ReembedStatus:
+    """Where a store stands with respect to `model` (what the UI shows before its „Neu einbetten“ action)."""
+
+    built_with: str  # the model of the active collection's vectors ('' when none is recorded)
+    model: str  # the model to move to
+    total: int  # chunks in the store
+    done: int  # chunks a stopped run already embedded with `model` (kept by the next run)
+
+    @property
+    def needed(self) -> bool:
+        return self.built_with != self.model
+
+
+def reembed_status(settings, model: str) -> ReembedStatus:
+    """The store's recorded model, its size and how far a stopped run got towards `model` (reads only: creates no
+    collection)."""
+    client = open_client(settings)
+    source = ChunkStore(settings, model, name=active_name(client, settings.collection), check=False)
+    built_with = str((source.collection.metadata or {}).get("embedding_model") or "")
+    wanted = source.listing()
+    done = 0
+    if built_with != model:
+        name = target_name(settings.collection, model)
+        if name in {c.name for c in client.list_collections()}:
+            done = len(_kept(ChunkStore(settings, model, name=name, check=False).listing(), wanted))
+    return ReembedStatus(built_with, model, len(wanted), done)
+
+
+def _kept(have: dict, wanted: dict) -> set[str]:
+    """Chunk ids a stopped run embedded that are still the chunks stored now."""
+    return {cid for cid, m in have.items() if cid in wanted and _same_chunk(m, wanted[cid])}
+
+
 def reembed_store(settings, embedder: Embedder, progress: Callable[[int, int], None] | None = None) -> ReembedReport:
     """Re-embed every chunk of the store named by settings with `embedder` (see the module doc); the caller holds
     the ingest lock. `progress(done, total)` after each page."""
@@ -69,7 +103,7 @@ def reembed_store(settings, embedder: Embedder, progress: Callable[[int, int], N
     gone = [cid for cid in have if cid not in wanted]
     if gone:
         target.collection.delete(ids=gone)
-    same = {cid for cid, m in have.items() if cid in wanted and _same_chunk(m, wanted[cid])}
+    same = _kept(have, wanted)
     report.kept = len(same)
     refresh = [cid for cid in same if have[cid] != wanted[cid]]  # metadata only (e.g. sources): no new vector
     for i in range(0, len(refresh), PAGE):

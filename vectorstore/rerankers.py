@@ -10,7 +10,9 @@ and Jina/Cohere (`{"model", "query", "documents", "top_n"}` → `{"results": [{"
 Jina/Cohere body; the shape that worked is kept. `<base url>` is the server's root or its `/v1` (`/rerank` is
 appended unless the url already ends in it).
 
-`register(name, factory)` adds a kind; `create(spec)` opens one (cached per spec: a model loads once per process).
+`register(name, factory)` adds a kind; `create(spec, api_key)` opens one (cached per spec and key: a model loads once
+per process). `api_key` (QUELLE_RERANKER_API_KEY, default none) goes to the factory as `api_key=` only when set; the
+HTTP reranker sends it as `Authorization: Bearer <key>` (Jina, Cohere, a TEI or Infinity started with an API key).
 A reranker's `scores(query, texts)` returns one float per text, higher = better; it raises RerankerUnavailable when
 it cannot answer (the server is down, a wrong answer), and the retriever then keeps the first stage's order
 (vectorstore/retrieve.py)."""
@@ -47,7 +49,7 @@ class Reranker(Protocol):
 Factory = Callable[[str], Reranker]  # the part of the spec after "<kind>:" → a reranker
 
 _REGISTRY: dict[str, Factory] = {}
-_OPEN: dict[str, Reranker] = {}
+_OPEN: dict[tuple[str, str | None], Reranker] = {}
 _lock = threading.Lock()
 
 
@@ -73,13 +75,21 @@ def parse(spec: str) -> tuple[str, str]:
     return kind, target.strip()
 
 
-def create(spec: str) -> Reranker:
-    """The reranker named by spec, opened once per process."""
+def create(spec: str, api_key: str | None = None) -> Reranker:
+    """The reranker named by spec (with this key, if any), opened once per process."""
     kind, target = parse(spec)
     with _lock:
-        got = _OPEN.get(spec)
+        got = _OPEN.get((spec, api_key))
         if got is None:
-            got = _OPEN[spec] = _REGISTRY[kind](target)
+            try:
+                got = _REGISTRY[kind](target, api_key=api_key) if api_key else _REGISTRY[kind](target)
+            except TypeError as e:
+                if not api_key:
+                    raise
+                raise RerankerError(
+                    f"reranker '{spec}': QUELLE_RERANKER_API_KEY is set, but a {kind} reranker takes no key ({e})"
+                ) from None
+            _OPEN[(spec, api_key)] = got
         return got
 
 
@@ -120,9 +130,9 @@ TEI, COHERE = "tei", "cohere"
 
 
 class HttpReranker:
-    """A `/rerank` endpoint (TEI-, Jina- or Cohere-compatible servers)."""
+    """A `/rerank` endpoint (TEI-, Jina- or Cohere-compatible servers); `api_key` is sent as a Bearer token."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, api_key: str | None = None):
         url, _, fragment = target.partition("#")
         options = dict(parse_qsl(fragment))
         self.name = f"http:{target}"
@@ -133,6 +143,7 @@ class HttpReranker:
         if shape not in ("", TEI, COHERE):
             raise RerankerError(f"reranker '{self.name}': shape must be '{TEI}' or '{COHERE}', not '{shape}'")
         self.shape = shape or None  # None: not known yet, found on the first call
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._down_until = 0.0
         self._why_down = ""
 
@@ -144,7 +155,7 @@ class HttpReranker:
         shapes = [self.shape] if self.shape else [TEI, COHERE]
         last = ""
         try:
-            with httpx.Client(timeout=HTTP_TIMEOUT) as client:
+            with httpx.Client(timeout=HTTP_TIMEOUT, headers=self._headers) as client:
                 for shape in shapes:
                     r = client.post(self.url, json=self._body(shape, query, texts))
                     got = self._read(shape, r, len(texts)) if r.status_code < 400 else None
@@ -152,6 +163,9 @@ class HttpReranker:
                         self.shape = shape
                         return got
                     last = f"HTTP {r.status_code}" if r.status_code >= 400 else "an answer of an unknown form"
+                    if r.status_code in (401, 403):
+                        last += " (the server refuses the key: QUELLE_RERANKER_API_KEY)"
+                        break  # not a question of the body's shape
                     if r.status_code >= 500:
                         break  # the server failed; the other body would not help
         except httpx.HTTPError as e:

@@ -107,12 +107,14 @@ class Retriever:
         lexical: LexicalIndex,
         reranker: str | None = None,
         rerank_top_n: int = RERANK_TOP_N,
+        reranker_api_key: str | None = None,
     ):
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
         self.reranker = reranker or None  # a spec of vectorstore/rerankers.py (QUELLE_RERANKER); None: off
         self.rerank_top_n = rerank_top_n
+        self.reranker_api_key = reranker_api_key  # QUELLE_RERANKER_API_KEY: sent as a Bearer token by http: rerankers
         self._lock = threading.Lock()
         self._writing: str | None = None  # the revision of this process's write in progress
 
@@ -204,7 +206,7 @@ class Retriever:
         top, rest = passages[: self.rerank_top_n], passages[self.rerank_top_n :]
         texts = [f"{p.meta.get('title', '')}\n{p.text}" if p.meta.get("title") else p.text for p in top]
         try:
-            raw = create_reranker(self.reranker).scores(query, texts)
+            raw = create_reranker(self.reranker, self.reranker_api_key).scores(query, texts)
             if len(raw) != len(top):
                 raise RerankerUnavailable(f"the reranker gave {len(raw)} scores for {len(top)} passages")
         except RerankerUnavailable as e:

@@ -389,6 +389,51 @@ def every_language(key: str) -> list[str]:
     return [table[key] for table in TEXTS.values() if key in table]
 
 
+# issue 31: a store built with another embedding model, and the editors' „Neu einbetten“
+TEXTS["de"].update(
+    {
+        "reembed_mismatch": "Der Artikelbestand wurde mit dem Einbettungsmodell „{old}“ erstellt, eingestellt ist "
+        "„{new}“ (QUELLE_EMBEDDING_MODEL). Setzen Sie QUELLE_EMBEDDING_MODEL wieder auf „{old}“ oder betten Sie "
+        "alle Passagen mit „{new}“ neu ein (Redaktion: hier mit „Neu einbetten“ oder mit `quelle reembed`).",
+        "reembed_ask_editor": "Neu einbetten kann nur die Redaktion (oder `quelle reembed` auf dem Server).",
+        "reembed_title": "Neu einbetten",
+        "reembed_explain": "Bettet alle {total} Passagen mit „{new}“ neu ein. Bis alle fertig sind, bleiben die "
+        "alten Vektoren in Kraft (Prozesse mit dem alten Modell antworten weiter), dann wird auf einmal umgeschaltet. "
+        "Ein abgebrochener Lauf macht beim nächsten Mal dort weiter, wo er stand.",
+        "reembed_resume": "Aus einem abgebrochenen Lauf sind schon {done} von {total} Passagen neu eingebettet; "
+        "sie werden behalten.",
+        "reembed_button": "Neu einbetten",
+        "reembed_running": "Bette neu ein …",
+        "reembed_progress": "Neu eingebettet: {done} von {total} Passagen",
+        "reembed_busy": "Gerade läuft ein Import oder eine andere Neu-Einbettung. Bitte versuchen Sie es gleich noch "
+        "einmal.",
+        "reembed_failed": "Neu einbetten ist abgebrochen: {error}. Die schon eingebetteten Passagen bleiben erhalten; "
+        "„Neu einbetten“ macht dort weiter.",
+        "reembed_done": "Neu eingebettet mit „{model}“: {total} Passagen. Der Bestand nutzt jetzt das neue Modell.",
+    }
+)
+TEXTS["en"].update(
+    {
+        "reembed_mismatch": "The article store was built with the embedding model “{old}”, but “{new}” is "
+        "configured (QUELLE_EMBEDDING_MODEL). Set QUELLE_EMBEDDING_MODEL back to “{old}” or re-embed every passage "
+        "with “{new}” (editors: here with “Re-embed” or with `quelle reembed`).",
+        "reembed_ask_editor": "Only editors can re-embed (or `quelle reembed` on the server).",
+        "reembed_title": "Re-embed",
+        "reembed_explain": "Embeds all {total} passages again with “{new}”. Until all are done the old vectors stay in "
+        "force (processes on the old model keep answering), then the store switches at once. A run that stopped "
+        "goes on where it stood next time.",
+        "reembed_resume": "A run that stopped already re-embedded {done} of {total} passages; they are kept.",
+        "reembed_button": "Re-embed",
+        "reembed_running": "Re-embedding …",
+        "reembed_progress": "Re-embedded: {done} of {total} passages",
+        "reembed_busy": "An import or another re-embedding is running. Please try again in a moment.",
+        "reembed_failed": "Re-embedding stopped: {error}. The passages embedded so far are kept; “Re-embed” goes on "
+        "from there.",
+        "reembed_done": "Re-embedded with “{model}”: {total} passages. The store now uses the new model.",
+    }
+)
+
+
 def text(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     """The UI text `key` in `language` (German when unknown), formatted with `values`."""
     table = TEXTS.get(language, TEXTS[DEFAULT_LANGUAGE])

@@ -13,7 +13,11 @@ from quelle.resources import Resources
 from quelle.settings import Settings
 from quelle.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from quelle.ui.i18n import text as t
+from quelle.ui.reembed import DONE_KEY as REEMBED_DONE
+from quelle.ui.reembed import store_error_view
+from vectorstore.embeddings import EmbeddingError
 from vectorstore.filters import FilterError, Filters
+from vectorstore.store import StoreError
 
 RESOURCE_KEYS = ("data_dir", "collection", "chroma_url", "embedding_model", "query_prefix", "passage_prefix")
 
@@ -21,7 +25,10 @@ RESOURCE_KEYS = ("data_dir", "collection", "chroma_url", "embedding_model", "que
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open_resources(key: str, _settings: Settings) -> Resources:
     res = Resources.open(_settings)
-    res.embedder.embed_query("Aufwärmen")  # load the model now (behind the spinner), not on the first question
+    try:
+        res.embedder.embed_query("Aufwärmen")  # load the model now (behind the spinner), not on the first question
+    except EmbeddingError:  # an embedding server that is down: questions answer from the lexical side, flagged
+        pass
     return res
 
 
@@ -30,11 +37,21 @@ def resources() -> Resources:
 
     Only the store/model settings select the cached resources; everything else (LLM, top-k, ...) is read anew
     on each run (see sidebar()), so the cached object's own settings are never used for a request.
+
+    A store built with another embedding model stops the run with the error view (quelle/ui/reembed.py: both
+    models, the fixes, and „Neu einbetten“ for editors).
     """
     s = Settings()
     key = repr(tuple(str(getattr(s, k)) for k in RESOURCE_KEYS))
-    with st.spinner(t("loading", language())):
-        return _open_resources(key, s)
+    try:
+        with st.spinner(t("loading", language())):
+            res = _open_resources(key, s)
+    except StoreError as e:
+        store_error_view(s, e, language())  # stops the run
+        raise
+    if done := st.session_state.pop(REEMBED_DONE, None):  # set by the „Neu einbetten“ action before its rerun
+        st.success(done)
+    return res
 
 
 def library() -> Library:
