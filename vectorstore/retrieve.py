@@ -47,6 +47,7 @@ import numpy as np
 from vectorstore.embeddings import Embedder
 from vectorstore.evidence import WEIGHTS, passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
+from vectorstore.groups import one_per_group
 from vectorstore.lexical import LexicalIndex
 from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
@@ -115,6 +116,7 @@ class Retriever:
         self.rerank_top_n = rerank_top_n
         self._lock = threading.Lock()
         self._writing: str | None = None  # the revision of this process's write in progress
+        self.groups = None  # () -> vectorstore.groups.Groups of the store (set by vectorstore.index.Index)
 
     def sync_lexical(self, force: bool = False) -> bool:
         """Make the lexical index match the store; True when it had to be updated. Another process's update is
@@ -176,6 +178,7 @@ class Retriever:
         asked = query
         query = with_german_names(query, language)  # „Austria's advertising industry“ also asks for „Österreich“
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
+        depth = max(depth, min(2 * k, CANDIDATES))  # room for the copies one_per_group drops
         if self.reranker:
             depth = max(depth, self.rerank_top_n)
         if mode == "dense":
@@ -194,7 +197,11 @@ class Retriever:
             got = self._rerank(query, got, rerank, language)
         if self.reranker and got:
             got = self._reranked(asked, got)
-        return got[:k]
+        return self._one_per_group(got)[:k]
+
+    def _one_per_group(self, passages: list[Passage]) -> list[Passage]:
+        """Near-duplicate copies (vectorstore/groups.py) give one article's passages, with the others named."""
+        return one_per_group(passages, self.groups() if self.groups else None)
 
     def _reranked(self, query: str, passages: list[Passage]) -> list[Passage]:
         """The top rerank_top_n in the reranker's order (the question as asked, each passage with its title); the
