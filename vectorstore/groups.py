@@ -30,8 +30,15 @@ SHINGLE = 5  # words per shingle
 SEED = 1
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures name none, so it is fixed here
 # estimated Jaccard of the shingle sets at or above which two articles are copies: fitted by bench/dedup_eval.py on
-# one half of the news-de articles and their edited copies (docs/dedup.md)
-THRESHOLD = 0.3
+# one half of the news-de articles and their edited copies (fit half F1 0.985, precision 1.0; test half precision 1.0,
+# recall 0.990 — docs/dedup.md); 0.1 grouped reports that quote two sentences of another
+
+THRESHOLD = 0.2
+# shingles two articles must share (estimated) besides the threshold: short texts that share only a boilerplate
+# sentence („Der Volltext dieses auf Agenturmeldungen basierenden Artikels steht … nicht mehr zur Verfügung.“: 12
+# shingles, Jaccard 0.26–0.41 between unrelated 20-word stubs of news-de) are no copies; 25 shingles are a passage of
+# about 30 words
+MIN_SHARED = 25
 
 _PERMUTATIONS = None
 
@@ -52,11 +59,16 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
 
 def signature(text: str, size: int = SHINGLE) -> LeanMinHash:
     """The MinHash signature of the text's shingles."""
+    return signed(shingles(text, size))
+
+
+def signed(items: set[bytes]) -> LeanMinHash:
+    """The MinHash signature of a set of shingles."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:  # the same permutations for every signature: made once, not per article
         _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
-    m.update_batch(sorted(shingles(text, size)))
+    m.update_batch(sorted(items))
     return LeanMinHash(m)
 
 
@@ -87,6 +99,7 @@ class Member:
     url: str = ""
     title: str = ""
     length: int = 0  # characters of text
+    shingles: int = 0  # distinct shingles of the text (0: unknown)
 
     def public(self) -> dict:
         return {"article_id": self.article_id, "source": self.source, "date": self.date, "url": self.url,
@@ -128,15 +141,17 @@ class Groups:
             self.signatures[member.article_id] = sig
             self.lsh.insert(member.article_id, sig, check_duplication=False)
 
-    def best_match(self, sig: LeanMinHash, exclude: str = "") -> tuple[str, float] | None:
-        """The stored article most similar to the signature (estimated Jaccard >= threshold), or None."""
+    def best_match(self, sig: LeanMinHash, n_shingles: int = 0, exclude: str = "") -> tuple[str, float] | None:
+        """The stored article most similar to the signature (estimated Jaccard >= threshold, and at least
+        MIN_SHARED shingles shared when both counts are known), or None."""
         best = None
         for key in self.lsh.query(sig):
             if key == exclude:
                 continue
             j = sig.jaccard(self.signatures[key])
-            if j >= self.threshold and (best is None or (j, best[0]) > (best[1], key)):
-                best = (key, j)
+            if j >= self.threshold and shared(j, n_shingles, self.members[key].shingles) >= MIN_SHARED:
+                if best is None or (j, best[0]) > (best[1], key):
+                    best = (key, j)
         return best
 
     def assign(self, member: Member, sig: LeanMinHash) -> dict[str, str]:
@@ -144,7 +159,7 @@ class Groups:
         article, or a new group named after itself. Returns the articles whose group changed ({id: group}: the
         article itself, and others when its old group had to be renamed)."""
         moved = self.remove(member.article_id) if member.article_id in self.members else {}
-        match = self.best_match(sig)
+        match = self.best_match(sig, member.shingles)
         member.group = self.members[match[0]].group if match else member.article_id
         self._add(member, sig)
         moved[member.article_id] = member.group
@@ -188,6 +203,14 @@ class Groups:
         return out
 
 
+def shared(jaccard: float, a: int, b: int) -> float:
+    """Estimated shingles two sets share: J * |A ∪ B|, with |A ∪ B| = (|A| + |B|) / (1 + J); unknown counts (0):
+    no limit."""
+    if not a or not b:
+        return float("inf")
+    return jaccard * (a + b) / (1 + jaccard)
+
+
 def member_of(head: dict) -> Member:
     """A group member from an article's first-chunk metadata (its group: `group`, else its own id)."""
     aid = str(head.get("article_id", ""))
@@ -199,6 +222,7 @@ def member_of(head: dict) -> Member:
         str(head.get("url") or ""),
         str(head.get("title") or ""),
         int(head.get("text_chars") or 0),
+        int(head.get("shingles") or 0),
     )
 
 

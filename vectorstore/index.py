@@ -28,8 +28,8 @@ import numpy as np
 from ingest.models import Article, Chunk
 from vectorstore.embeddings import Embedder, EmbeddingError, EmbeddingUnavailable
 from vectorstore.filters import Filters
-from vectorstore.groups import Groups, Member, encode
-from vectorstore.groups import signature as text_signature
+from vectorstore.groups import Groups, Member, encode, shingles
+from vectorstore.groups import signed as text_signature
 from vectorstore.lexical import LexicalIndex
 from vectorstore.retrieve import Passage, Retriever, Write
 from vectorstore.store import ChunkStore, StoredChunk
@@ -158,10 +158,11 @@ class Index:
         groups = self.groups()
         grouping, moved = {}, {}
         for art in articles:
-            sig = text_signature(art.text)
-            member = Member(art.article_id, "", art.date, art.source, art.url, art.title, len(art.text))
+            items = shingles(art.text)
+            sig = text_signature(items)
+            member = Member(art.article_id, "", art.date, art.source, art.url, art.title, len(art.text), len(items))
             moved.update(groups.assign(member, sig))
-            grouping[art.article_id] = {"group": member.group, "minhash": encode(sig)}
+            grouping[art.article_id] = {"group": member.group, "minhash": encode(sig), "shingles": len(items)}
         for aid in grouping:
             moved.pop(aid, None)
         return grouping, moved

@@ -44,7 +44,7 @@ def chunk_metadata(
     article: Article, chunk: Chunk, n_chunks: int, sources: list[str], grouping: dict | None = None
 ) -> dict:
     """A chunk's metadata. `grouping`: the article's near-duplicate group (vectorstore/groups.py) — `group` on every
-    chunk, the signature (`minhash`) and `text_chars` on the first."""
+    chunk, the signature (`minhash`), its `shingles` count and `text_chars` on the first."""
     meta = {
         "article_id": article.article_id,
         "chunk_index": chunk.index,
@@ -71,6 +71,7 @@ def chunk_metadata(
         meta["group"] = grouping["group"]
         if chunk.index == 0:
             meta["minhash"] = grouping["minhash"]
+            meta["shingles"] = grouping["shingles"]
             meta["text_chars"] = len(article.text)
     return meta
 
