@@ -145,9 +145,12 @@ def test_time_aware_timeline_counts_a_group_once_dated_by_its_first_publication(
     from quelle.answering.pipeline import ask
 
     answer = ask("Wie hat sich die Lage nach dem Erdrutsch bei Talheim entwickelt?", story.settings, resources=story.r)
-    copies = [t for t in answer.timeline if t.get("article_id") in COPY_IDS]
-    assert len(copies) <= 1, answer.timeline
-    assert all(t["date"] == "2026-03-02" for t in copies), copies
+    cited = [answer.citations[t["citation"] - 1].article_id for t in answer.timeline]
+    assert sorted(a for a in cited if a not in COPY_IDS) == OTHER_IDS, answer.timeline
+    copies = [t for t, a in zip(answer.timeline, cited) if a in COPY_IDS]
+    assert len(copies) == 1 and copies[0]["date"] == "2026-03-02", answer.timeline
+    cited = answer.citations[copies[0]["citation"] - 1]
+    assert cited.first_published == "2026-03-02" and len(cited.also) == 4
 
 
 # --- the module itself -----------------------------------------------------------------------------------------
