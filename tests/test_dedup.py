@@ -183,3 +183,34 @@ def test_one_per_group_keeps_the_best_passage_of_a_group_and_every_passage_of_an
     )
     assert [x.chunk_id for x in kept] == ["kurier:0", "reportage:0", "reportage:1"]
     assert len(kept[0].extra["also"]) == 4 and "also" not in kept[1].extra
+
+
+# --- the faces' rendering ----------------------------------------------------------------------------------------
+def test_chat_and_cli_name_the_other_outlets_and_dates():
+    from quelle.answering.citations import also_text
+    from quelle.ui.render import also_caption
+
+    also = [{"article_id": f"a{i}", "source": f"Blatt {i}", "date": f"2026-03-0{i}"} for i in range(1, 7)]
+    assert also_text(also[:2]) == "Blatt 1 (01.03.2026), Blatt 2 (02.03.2026)"
+    assert also_text(also).endswith("Blatt 4 (04.03.2026) und 2 weitere")
+    line = also_caption({"also": also[:1] + [{"article_id": "x_y", "source": "*Fett*", "date": ""}],
+                         "first_published": "2026-03-01"}, "de")  # fmt: skip
+    assert "\\*Fett\\*" in line  # markdown escaped
+    plain = line.replace("\\", "")
+    assert plain == "auch bei: Blatt 1 (01.03.2026), *Fett* · zuerst erschienen am 01.03.2026"
+    assert also_caption({"also": also[:1]}, "en").replace("\\", "") == "also in: Blatt 1 (01.03.2026)"
+
+
+def test_article_page_rows_show_the_group_and_the_other_versions():
+    from quelle.ui.articles import article_rows
+    from quelle.ui.i18n import text as t
+
+    rows = [
+        {"article_id": "a", "group": "a", "title": "T", "date": "2026-03-02", "source": "Agentur", "chunks": 2},
+        {"article_id": "b", "group": "a", "title": "T", "date": "2026-03-03", "source": "=Blatt", "chunks": 2},
+        {"article_id": "c", "group": "c", "title": "U", "date": "2026-03-04", "source": "Woche", "chunks": 1},
+    ]
+    got = {r[t("col_id", "de")]: r for r in article_rows(rows, "de")}
+    assert got["a"][t("col_also", "de")] == "'=Blatt (03.03.2026)"  # spreadsheet-safe
+    assert got["b"][t("col_also", "de")] == "Agentur (02.03.2026)" and got["b"][t("col_group", "de")] == "a"
+    assert got["c"][t("col_also", "de")] == "" and got["c"][t("col_group", "de")] == ""
