@@ -308,6 +308,14 @@ class Library:
         [{"group": id, "articles": [article ids, the representative — the earliest version — first]}]."""
         return self.r.index.group_listing()
 
+    def regroup(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Group the stored articles that were stored without a signature (before near-duplicate groups existed):
+        `quelle regroup`. Returns how many were signed."""
+        with self.lock(), self.r.index.writing() as write:
+            n = self.r.index.regroup(progress)
+            write.articles.clear()  # metadata only: the lexical index has nothing to re-index
+        return n
+
     def stats(self) -> dict:
         return {
             "articles": len(self.r.index.list_articles()),

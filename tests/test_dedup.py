@@ -214,3 +214,31 @@ def test_article_page_rows_show_the_group_and_the_other_versions():
     assert got["a"][t("col_also", "de")] == "'=Blatt (03.03.2026)"  # spreadsheet-safe
     assert got["b"][t("col_also", "de")] == "Agentur (02.03.2026)" and got["b"][t("col_group", "de")] == "a"
     assert got["c"][t("col_also", "de")] == "" and got["c"][t("col_group", "de")] == ""
+
+
+def test_regroup_groups_a_store_written_before_groups_existed(tmp_path, library, monkeypatch, quelle_cli):
+    import vectorstore.index
+
+    monkeypatch.setattr(vectorstore.index.Index, "_assign_groups", lambda self, articles: ({}, {}))  # an old store
+    write_story(tmp_path / "story")
+    library.ingest([tmp_path / "story"])
+    heads = library.r.index.list_articles()
+    assert not any("minhash" in m or "group" in m for m in heads)
+    monkeypatch.undo()
+    from ingest.loaders import load_file
+
+    (art,) = load_file(tmp_path / "story" / "abendpost.md")  # put together from its chunks, exactly
+    assert library.r.index.store.article_texts(["abendpost"]) == {"abendpost": art.text}
+    assert library.groups() == []  # no signatures: nothing grouped, nothing guessed
+    got = json.loads(quelle_cli("regroup", "--json", data_dir=library.settings.data_dir).stdout)
+    assert got == {"signed": len(COPIES) + len(OTHERS), "groups": 1}
+    from quelle.library import Library
+    from quelle.resources import Resources
+    from vectorstore.store import forget_persistent_client
+
+    forget_persistent_client(str(library.settings.data_dir / "chroma"))
+    again = Library(Resources.open(library.settings, embedder=library.r.embedder))
+    assert list(groups_of(again).values()) == [COPY_IDS]
+    assert again.groups()[0]["articles"][0] == "agentur"
+    # the texts were put together exactly: a second run signs nothing
+    assert json.loads(quelle_cli("regroup", "--json", data_dir=library.settings.data_dir).stdout)["signed"] == 0

@@ -167,6 +167,32 @@ class Index:
             moved.pop(aid, None)
         return grouping, moved
 
+    def regroup(self, progress=None) -> int:
+        """Sign and group the stored articles that have no signature (stored before grouping existed, or written in
+        bulk): their texts are put together from their chunks once. Call inside a write (`writing()`). Returns how
+        many were signed; `progress(done, total)` after each."""
+        with self._groups_lock:
+            groups = self.groups()
+            missing = sorted(a for a in groups.members if a not in groups.signatures)
+            try:
+                for i in range(0, len(missing), 200):
+                    texts = self.store.article_texts(missing[i : i + 200])
+                    for aid, text in texts.items():
+                        items = shingles(text)
+                        sig = text_signature(items)
+                        member = groups.members[aid]
+                        member.length, member.shingles = len(text), len(items)
+                        moved = groups.assign(member, sig)
+                        grouping = {"group": member.group, "minhash": encode(sig), "shingles": len(items)}
+                        self.store.set_signature(aid, grouping, len(text))
+                        self.store.set_groups({a: g for a, g in moved.items() if a != aid})
+                    if progress:
+                        progress(min(i + 200, len(missing)), len(missing))
+            except Exception:
+                self._groups = None
+                raise
+        return len(missing)
+
     # --- writing ---------------------------------------------------------------------------------------------
     def begin_write(self) -> Write:
         before = self.store.revision

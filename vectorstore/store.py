@@ -385,6 +385,39 @@ class ChunkStore:
         for i in range(0, len(ids), self._batch):
             self.collection.update(ids=ids[i : i + self._batch], metadatas=metas[i : i + self._batch])
 
+    def set_signature(self, article_id: str, grouping: dict, text_chars: int) -> None:
+        """Write an article's group into every chunk and its signature into the first (`quelle regroup`)."""
+        got = self._metadatas_of({article_id})
+        ids = list(got)
+        metas = []
+        for cid in ids:
+            m = {**got[cid], "group": grouping["group"]}
+            if m.get("chunk_index") == 0:
+                m.update(minhash=grouping["minhash"], shingles=grouping["shingles"], text_chars=text_chars)
+            metas.append(m)
+        if ids:
+            self.collection.update(ids=ids, metadatas=metas)
+
+    def article_texts(self, article_ids: list[str]) -> dict[str, str]:
+        """The stored text of these articles, put together from their chunks (each chunk is text[start:end])."""
+        out: dict[str, str] = {}
+        for i in range(0, len(article_ids), 200):
+            with self._reading:
+                got = self.collection.get(
+                    where={"article_id": {"$in": article_ids[i : i + 200]}}, include=["documents", "metadatas"]
+                )
+            pieces: dict[str, list[tuple[int, int, str]]] = {}
+            for doc, m in zip(got["documents"], got["metadatas"]):
+                pieces.setdefault(m["article_id"], []).append((int(m.get("start", 0)), int(m.get("end", 0)), doc or ""))
+            for aid, parts in pieces.items():
+                text, pos = "", 0
+                for start, end, doc in sorted(parts):
+                    if end > pos:
+                        text += doc[max(0, pos - start) :]
+                        pos = end
+                out[aid] = text
+        return out
+
     def delete_article(self, article_id: str) -> int:
         got = self.collection.get(where={"article_id": article_id}, include=[])
         if got["ids"]:

@@ -289,6 +289,23 @@ def stats(as_json: bool = typer.Option(False, "--json")):
 
 
 @app.command()
+def regroup(as_json: bool = typer.Option(False, "--json")):
+    """Group the stored articles that were stored before near-duplicate groups existed (their texts are read once
+    from their chunks). docs/dedup.md"""
+    from quelle.cli.progress import bars
+    from quelle.library import Library
+
+    library = Library(open_resources(settings()))
+    with bars({"articles": ("Gruppiert", "Artikel")}) as update:
+        n = library.regroup(progress=lambda done, total: update("articles", done, total))
+    groups = library.groups()
+    if as_json:
+        print(json.dumps({"signed": n, "groups": len(groups)}, ensure_ascii=False))
+    else:
+        err.print(f"{n} Artikel neu gruppiert; {len(groups)} Gruppen von Kopien (quelle list --groups).")
+
+
+@app.command()
 def reembed(as_json: bool = typer.Option(False, "--json")):
     """Embed every stored chunk again with QUELLE_EMBEDDING_MODEL (resumable; the old vectors answer until the
     new set is complete). docs/models.md"""
