@@ -230,6 +230,8 @@ def test_regroup_groups_a_store_written_before_groups_existed(tmp_path, library,
     (art,) = load_file(tmp_path / "story" / "abendpost.md")  # put together from its chunks, exactly
     assert library.r.index.store.article_texts(["abendpost"]) == {"abendpost": art.text}
     assert library.groups() == []  # no signatures: nothing grouped, nothing guessed
+    hint = quelle_cli("list", "--groups", data_dir=library.settings.data_dir).stderr
+    assert f"{len(COPIES) + len(OTHERS)} Artikel" in hint and "quelle regroup" in hint
     got = json.loads(quelle_cli("regroup", "--json", data_dir=library.settings.data_dir).stdout)
     assert got == {"signed": len(COPIES) + len(OTHERS), "groups": 1}
     from quelle.library import Library

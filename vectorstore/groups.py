@@ -117,11 +117,14 @@ class Groups:
 
     def __init__(self, threshold: float = THRESHOLD):
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.members: dict[str, Member] = {}  # article id -> member
         self.signatures: dict[str, LeanMinHash] = {}
         self.by_group: dict[str, set[str]] = {}
         self.revision = ""  # the store revision this state reflects (set by its owner, vectorstore/index.py)
+        # stored signatures are decoded and put into the LSH at the first match, not when the state is read: a
+        # process that only answers questions needs the groups, not the index
+        self._stored: dict[str, str] = {}
+        self._lsh: MinHashLSH | None = None
 
     @classmethod
     def from_heads(cls, heads: list[dict], threshold: float = THRESHOLD) -> "Groups":
@@ -131,15 +134,36 @@ class Groups:
             aid = h.get("article_id", "")
             if not aid:
                 continue
-            g._add(member_of(h), decode(str(h.get("minhash") or "")))
+            g._add(member_of(h))
+            if h.get("minhash"):
+                g._stored[aid] = str(h["minhash"])
         return g
 
-    def _add(self, member: Member, sig: LeanMinHash | None) -> None:
+    def _add(self, member: Member, sig: LeanMinHash | None = None) -> None:
         self.members[member.article_id] = member
         self.by_group.setdefault(member.group, set()).add(member.article_id)
         if sig is not None:
             self.signatures[member.article_id] = sig
-            self.lsh.insert(member.article_id, sig, check_duplication=False)
+            if self._lsh is not None:
+                self._lsh.insert(member.article_id, sig, check_duplication=False)
+
+    @property
+    def lsh(self) -> MinHashLSH:
+        """The LSH index of every signature (built at the first use)."""
+        if self._lsh is None:
+            self._lsh = MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+            for aid, text in self._stored.items():
+                sig = decode(text)
+                if sig is not None:
+                    self.signatures[aid] = sig
+            self._stored.clear()
+            with self._lsh.insertion_session() as session:
+                for aid, sig in self.signatures.items():
+                    session.insert(aid, sig, check_duplication=False)
+        return self._lsh
+
+    def has_signature(self, article_id: str) -> bool:
+        return article_id in self.signatures or article_id in self._stored
 
     def best_match(self, sig: LeanMinHash, n_shingles: int = 0, exclude: str = "") -> tuple[str, float] | None:
         """The stored article most similar to the signature (estimated Jaccard >= threshold, and at least
@@ -171,9 +195,9 @@ class Groups:
         member = self.members.pop(article_id, None)
         if member is None:
             return {}
-        if article_id in self.signatures:
-            del self.signatures[article_id]
-            self.lsh.remove(article_id)
+        self._stored.pop(article_id, None)
+        if self.signatures.pop(article_id, None) is not None and self._lsh is not None:
+            self._lsh.remove(article_id)
         rest = self.by_group.get(member.group, set())
         rest.discard(article_id)
         if not rest:

@@ -152,6 +152,11 @@ class Index:
         rows = [{"group": g, "articles": [m.article_id for m in ms]} for g, ms in copies.items()]
         return sorted(rows, key=lambda r: (-len(r["articles"]), r["group"]))
 
+    def ungrouped(self) -> int:
+        """Stored articles without a signature (stored before groups existed, or in bulk): `quelle regroup`."""
+        groups = self.groups()
+        return sum(1 for a in list(groups.members) if not groups.has_signature(a))
+
     def _assign_groups(self, articles: list[Article]) -> tuple[dict[str, dict], dict[str, str]]:
         """Each article's group and encoded signature (for its chunks), and the other articles whose group was
         renamed on the way (an updated article that left a group named after it)."""
@@ -173,7 +178,7 @@ class Index:
         many were signed; `progress(done, total)` after each."""
         with self._groups_lock:
             groups = self.groups()
-            missing = sorted(a for a in groups.members if a not in groups.signatures)
+            missing = sorted(a for a in groups.members if not groups.has_signature(a))
             try:
                 for i in range(0, len(missing), 200):
                     texts = self.store.article_texts(missing[i : i + 200])

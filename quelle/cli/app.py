@@ -250,6 +250,11 @@ def _list_groups(library, as_json: bool) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
+    ungrouped = library.r.index.ungrouped()
+    if ungrouped:
+        err.print(
+            f"Hinweis: {ungrouped} Artikel wurden vor der Gruppierung gespeichert; 'quelle regroup' gruppiert sie."
+        )
     if not rows:
         err.print("Keine Kopien im Bestand.")
         return
