@@ -125,6 +125,7 @@ class Groups:
         # process that only answers questions needs the groups, not the index
         self._stored: dict[str, str] = {}
         self._lsh: MinHashLSH | None = None
+        self._has_copies: bool | None = None
 
     @classmethod
     def from_heads(cls, heads: list[dict], threshold: float = THRESHOLD) -> "Groups":
@@ -140,6 +141,7 @@ class Groups:
         return g
 
     def _add(self, member: Member, sig: LeanMinHash | None = None) -> None:
+        self._has_copies = None
         self.members[member.article_id] = member
         self.by_group.setdefault(member.group, set()).add(member.article_id)
         if sig is not None:
@@ -161,6 +163,13 @@ class Groups:
                 for aid, sig in self.signatures.items():
                     session.insert(aid, sig, check_duplication=False)
         return self._lsh
+
+    @property
+    def has_copies(self) -> bool:
+        """Whether any group has two or more articles (else retrieval is left exactly as it was)."""
+        if self._has_copies is None:
+            self._has_copies = any(len(ids) > 1 for ids in self.by_group.values())
+        return self._has_copies
 
     def has_signature(self, article_id: str) -> bool:
         return article_id in self.signatures or article_id in self._stored
@@ -195,6 +204,7 @@ class Groups:
         member = self.members.pop(article_id, None)
         if member is None:
             return {}
+        self._has_copies = None
         self._stored.pop(article_id, None)
         if self.signatures.pop(article_id, None) is not None and self._lsh is not None:
             self._lsh.remove(article_id)

@@ -178,7 +178,8 @@ class Retriever:
         asked = query
         query = with_german_names(query, language)  # „Austria's advertising industry“ also asks for „Österreich“
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
-        depth = max(depth, min(2 * k, CANDIDATES))  # room for the copies one_per_group drops
+        if self.groups and self.groups().has_copies:  # room for the copies one_per_group drops
+            depth = max(depth, min(2 * k, CANDIDATES))
         if self.reranker:
             depth = max(depth, self.rerank_top_n)
         if mode == "dense":
@@ -197,11 +198,8 @@ class Retriever:
             got = self._rerank(query, got, rerank, language)
         if self.reranker and got:
             got = self._reranked(asked, got)
-        return self._one_per_group(got)[:k]
-
-    def _one_per_group(self, passages: list[Passage]) -> list[Passage]:
-        """Near-duplicate copies (vectorstore/groups.py) give one article's passages, with the others named."""
-        return one_per_group(passages, self.groups() if self.groups else None)
+        # one passage per group of copies (vectorstore/groups.py); the groups as of the store the search just read
+        return one_per_group(got, self.groups() if self.groups else None)[:k]
 
     def _reranked(self, query: str, passages: list[Passage]) -> list[Passage]:
         """The top rerank_top_n in the reranker's order (the question as asked, each passage with its title); the
