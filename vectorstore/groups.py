@@ -174,17 +174,16 @@ class Groups:
     def has_signature(self, article_id: str) -> bool:
         return article_id in self.signatures or article_id in self._stored
 
-    def best_match(self, sig: LeanMinHash, n_shingles: int = 0, exclude: str = "") -> tuple[str, float] | None:
+    def best_match(self, sig: LeanMinHash, n_shingles: int = 0) -> tuple[str, float] | None:
         """The stored article most similar to the signature (estimated Jaccard >= threshold, and at least
-        MIN_SHARED shingles shared when both counts are known), or None."""
+        MIN_SHARED shingles shared when both counts are known; on a tie the smaller id), or None."""
         best = None
         for key in self.lsh.query(sig):
-            if key == exclude:
-                continue
             j = sig.jaccard(self.signatures[key])
-            if j >= self.threshold and shared(j, n_shingles, self.members[key].shingles) >= MIN_SHARED:
-                if best is None or (j, best[0]) > (best[1], key):
-                    best = (key, j)
+            if j < self.threshold or shared(j, n_shingles, self.members[key].shingles) < MIN_SHARED:
+                continue
+            if best is None or j > best[1] or (j == best[1] and key < best[0]):
+                best = (key, j)
         return best
 
     def assign(self, member: Member, sig: LeanMinHash) -> dict[str, str]:

@@ -194,7 +194,7 @@ class Index:
                     if progress:
                         progress(min(i + 200, len(missing)), len(missing))
             except Exception:
-                self._groups = None
+                self._forget_groups()
                 raise
         return len(missing)
 
@@ -228,14 +228,19 @@ class Index:
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
         """Store the articles' chunks, each article in its near-duplicate group (groups renamed on the way are
         written too). A failed write makes the groups be read from the store again."""
-        with self._groups_lock:
-            try:
+        try:
+            with self._groups_lock:  # held for the assignment only: a question asked meanwhile does not wait on Chroma
                 grouping, moved = self._assign_groups([art for art, *_ in items])
-                self.store.write_articles(items, grouping)
-                self.store.set_groups(moved)
-            except Exception:
-                self._groups = None
-                raise
+            self.store.write_articles(items, grouping)
+            self.store.set_groups(moved)
+        except Exception:
+            self._forget_groups()
+            raise
+
+    def _forget_groups(self) -> None:
+        """The state may differ from the store after a failed write: read it again at the next use."""
+        with self._groups_lock:
+            self._groups = None
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         self.store.update_sources(article_id, sources)
@@ -243,14 +248,15 @@ class Index:
     def delete_article(self, article_id: str) -> int:
         """Delete an article's chunks; its copies stay grouped (a group named after it is renamed after its new
         representative)."""
-        with self._groups_lock:
-            try:
-                groups = self.groups()
-                n = self.store.delete_article(article_id)
-                self.store.set_groups(groups.remove(article_id) if n else {})
-            except Exception:
-                self._groups = None
-                raise
+        try:
+            self.groups()  # read before the delete: the state then knows the article's group
+            n = self.store.delete_article(article_id)
+            with self._groups_lock:
+                moved = self.groups().remove(article_id) if n else {}
+            self.store.set_groups(moved)
+        except Exception:
+            self._forget_groups()
+            raise
         return n
 
     def bulk_add(self, groups: Iterable[tuple[list[str], np.ndarray, list[str], list[dict]]]) -> None:
