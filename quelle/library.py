@@ -285,11 +285,14 @@ class Library:
         return self.r.index.has_article(article_id)
 
     def articles(self) -> list[dict]:
+        """Every stored article, newest first; `group`: its near-duplicate group (its own id when it has no copy)."""
         out = []
+        groups = self.r.index.groups()
         for m in self.r.index.list_articles():
             out.append(
                 {
                     "article_id": m["article_id"],
+                    "group": groups.group_of(m["article_id"]),
                     "title": m.get("title", ""),
                     "date": m.get("date", ""),
                     "source": m.get("source", ""),
@@ -299,6 +302,19 @@ class Library:
                 }
             )
         return out
+
+    def groups(self) -> list[dict]:
+        """Near-duplicate groups of two or more articles (syndicated or updated copies, docs/dedup.md):
+        [{"group": id, "articles": [article ids, the representative — the earliest version — first]}]."""
+        return self.r.index.group_listing()
+
+    def regroup(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Group the stored articles that were stored without a signature (before near-duplicate groups existed):
+        `quelle regroup`. Returns how many were signed."""
+        with self.lock(), self.r.index.writing() as write:
+            n = self.r.index.regroup(progress)
+            write.articles.clear()  # metadata only: the lexical index has nothing to re-index
+        return n
 
     def stats(self) -> dict:
         return {

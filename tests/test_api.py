@@ -333,7 +333,7 @@ def test_articles_are_paged(http):
     assert first["total"] == total == len(first["articles"]) + len(rest["articles"]) and len(first["articles"]) == 3
     ids = [a["article_id"] for a in first["articles"] + rest["articles"]]
     assert len(set(ids)) == total and ALIBABA in ids
-    assert set(first["articles"][0]) == {"article_id", "title", "date", "source", "url", "chunks", "sources"}
+    assert set(first["articles"][0]) == {"article_id", "group", "title", "date", "source", "url", "chunks", "sources"}
     assert_error(http.get("/v1/articles", params={"limit": 0}), 400, "limit")
 
 

@@ -9,6 +9,11 @@ lexical index in step and moves the store's revision; the caller writes (`write_
 `delete_article`) and records the articles it touched in the returned Write; `end_write()` moves the revision
 again and indexes exactly those articles (or compares everything when another process wrote meanwhile).
 `writing()` is the same as a context manager.
+
+Near-duplicate groups (vectorstore/groups.py, docs/dedup.md): `write_articles` puts each article into its group and
+stores the group with its chunks and the signature with its first chunk; `delete_article` takes it out (a group named
+after it is renamed). The state (`Groups`) is read from the stored first chunks once per store revision, so a
+restart, another process's write and an incremental ingest keep the groups without reading article texts again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import numpy as np
 from ingest.models import Article, Chunk
 from vectorstore.embeddings import Embedder, EmbeddingError, EmbeddingUnavailable
 from vectorstore.filters import Filters
+from vectorstore.groups import Groups, Member, encode, shingles
+from vectorstore.groups import signed as text_signature
 from vectorstore.lexical import LexicalIndex
 from vectorstore.retrieve import Passage, Retriever, Write
 from vectorstore.store import ChunkStore, StoredChunk
@@ -38,6 +45,9 @@ class Index:
         self.store = store
         self.retriever = retriever
         self._local = threading.local()
+        self._groups: Groups | None = None  # near-duplicate groups as of `_groups.revision` (see groups())
+        self._groups_lock = threading.RLock()
+        retriever.groups = self.groups  # retrieval keeps one article per group (Retriever.retrieve)
 
     @classmethod
     def open(cls, settings, embedder: Embedder) -> "Index":
@@ -128,12 +138,90 @@ class Index:
         scratch.sync_lexical(force=True)
         return scratch.lexical
 
+    # --- near-duplicate groups -------------------------------------------------------------------------------
+    def groups(self) -> Groups:
+        """The groups of the stored articles, read again from the store when its revision moved (another process
+        wrote, or a bulk write) — not after this process's own writes, which keep the state themselves."""
+        with self._groups_lock:
+            g = self._groups
+            if g is not None and g.revision and g.revision == self.retriever.lexical.revision:
+                return g  # in step with the lexical index, which a search has just brought in step with the store
+            revision = self.store.revision
+            if g is None or g.revision != revision:
+                g = Groups.from_heads(self.store.list_articles())
+                g.revision = revision
+                self._groups = g
+            return g
+
+    def group_listing(self) -> list[dict]:
+        """Groups of two or more articles: [{"group", "articles": [ids, the representative first]}], largest
+        first."""
+        copies = self.groups().copies()
+        rows = [{"group": g, "articles": [m.article_id for m in ms]} for g, ms in copies.items()]
+        return sorted(rows, key=lambda r: (-len(r["articles"]), r["group"]))
+
+    def ungrouped(self) -> int:
+        """Stored articles without a signature (stored before groups existed, or in bulk): `quelle regroup`."""
+        groups = self.groups()
+        return sum(1 for a in list(groups.members) if not groups.has_signature(a))
+
+    def _assign_groups(self, articles: list[Article]) -> tuple[dict[str, dict], dict[str, str]]:
+        """Each article's group and encoded signature (for its chunks), and the other articles whose group was
+        renamed on the way (an updated article that left a group named after it)."""
+        groups = self.groups()
+        grouping, moved = {}, {}
+        for art in articles:
+            items = shingles(art.text)
+            sig = text_signature(items)
+            member = Member(art.article_id, "", art.date, art.source, art.url, art.title, len(art.text), len(items))
+            moved.update(groups.assign(member, sig))
+            grouping[art.article_id] = {"group": member.group, "minhash": encode(sig), "shingles": len(items)}
+        for aid in grouping:
+            moved.pop(aid, None)
+        return grouping, moved
+
+    def regroup(self, progress=None) -> int:
+        """Sign and group the stored articles that have no signature (stored before grouping existed, or written in
+        bulk): their texts are put together from their chunks once. Call inside a write (`writing()`). Returns how
+        many were signed; `progress(done, total)` after each."""
+        with self._groups_lock:
+            groups = self.groups()
+            missing = sorted(a for a in groups.members if not groups.has_signature(a))
+            try:
+                for i in range(0, len(missing), 200):
+                    texts = self.store.article_texts(missing[i : i + 200])
+                    for aid, text in texts.items():
+                        items = shingles(text)
+                        sig = text_signature(items)
+                        member = groups.members[aid]
+                        member.length, member.shingles = len(text), len(items)
+                        moved = groups.assign(member, sig)
+                        grouping = {"group": member.group, "minhash": encode(sig), "shingles": len(items)}
+                        self.store.set_signature(aid, grouping, len(text))
+                        self.store.set_groups({a: g for a, g in moved.items() if a != aid})
+                    if progress:
+                        progress(min(i + 200, len(missing)), len(missing))
+            except Exception:
+                self._forget_groups()
+                raise
+        return len(missing)
+
     # --- writing ---------------------------------------------------------------------------------------------
     def begin_write(self) -> Write:
-        return self.retriever.begin_write()
+        before = self.store.revision
+        write = self.retriever.begin_write()
+        with self._groups_lock:  # our own revision move changes no group
+            if self._groups is not None and self._groups.revision == before:
+                self._groups.revision = write.mine
+        return write
 
     def end_write(self, write: Write) -> None:
+        concurrent = self.store.revision != write.mine
         self.retriever.end_write(write)
+        with self._groups_lock:  # the groups follow this write; another process's write means reading them again
+            g = self._groups
+            if g is not None and not concurrent and g.revision == write.mine:
+                g.revision = self.store.revision
 
     @contextmanager
     def writing(self, articles: set[str] | None = None) -> Iterator[Write]:
@@ -146,13 +234,38 @@ class Index:
             self.end_write(write)
 
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
-        self.store.write_articles(items)
+        """Store the articles' chunks, each article in its near-duplicate group (groups renamed on the way are
+        written too). A failed write makes the groups be read from the store again."""
+        try:
+            with self._groups_lock:  # held for the assignment only: a question asked meanwhile does not wait on Chroma
+                grouping, moved = self._assign_groups([art for art, *_ in items])
+            self.store.write_articles(items, grouping)
+            self.store.set_groups(moved)
+        except Exception:
+            self._forget_groups()
+            raise
+
+    def _forget_groups(self) -> None:
+        """The state may differ from the store after a failed write: read it again at the next use."""
+        with self._groups_lock:
+            self._groups = None
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         self.store.update_sources(article_id, sources)
 
     def delete_article(self, article_id: str) -> int:
-        return self.store.delete_article(article_id)
+        """Delete an article's chunks; its copies stay grouped (a group named after it is renamed after its new
+        representative)."""
+        try:
+            self.groups()  # read before the delete: the state then knows the article's group
+            n = self.store.delete_article(article_id)
+            with self._groups_lock:
+                moved = self.groups().remove(article_id) if n else {}
+            self.store.set_groups(moved)
+        except Exception:
+            self._forget_groups()
+            raise
+        return n
 
     def bulk_add(self, groups: Iterable[tuple[list[str], np.ndarray, list[str], list[dict]]]) -> None:
         """Groups of chunk records as write_articles makes them (ids, vectors, texts, chunk_metadata), upserted

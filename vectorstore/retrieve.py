@@ -47,6 +47,7 @@ import numpy as np
 from vectorstore.embeddings import Embedder
 from reader.evidence import WEIGHTS, passage_input, question_view, score_sentences
 from vectorstore.filters import Filters
+from vectorstore.groups import one_per_group
 from vectorstore.lexical import LexicalIndex
 from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
@@ -117,6 +118,7 @@ class Retriever:
         self.reranker_api_key = reranker_api_key  # QUELLE_RERANKER_API_KEY: sent as a Bearer token by http: rerankers
         self._lock = threading.Lock()
         self._writing: str | None = None  # the revision of this process's write in progress
+        self.groups = None  # () -> vectorstore.groups.Groups of the store (set by vectorstore.index.Index)
 
     def sync_lexical(self, force: bool = False) -> bool:
         """Make the lexical index match the store; True when it had to be updated. Another process's update is
@@ -180,6 +182,8 @@ class Retriever:
         search = question.search  # „Austria's advertising industry“ also asks for „Österreich“
         query = search.text
         depth = max(k, RERANK_DEPTH) if rerank > 0 else k
+        if self.groups and self.groups().has_copies:  # room for the copies one_per_group drops
+            depth = max(depth, min(2 * k, CANDIDATES))
         if self.reranker:
             depth = max(depth, self.rerank_top_n)
         if mode == "dense":
@@ -198,7 +202,8 @@ class Retriever:
             got = self._rerank(search, got, rerank)
         if self.reranker and got:
             got = self._reranked(asked, got)
-        return got[:k]
+        # one passage per group of copies (vectorstore/groups.py); the groups as of the store the search just read
+        return one_per_group(got, self.groups() if self.groups else None)[:k]
 
     def _reranked(self, query: str, passages: list[Passage]) -> list[Passage]:
         """The top rerank_top_n in the reranker's order (the question as asked, each passage with its title); the

@@ -40,7 +40,11 @@ def date_int(date: str) -> int:
     return 0
 
 
-def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, sources: list[str]) -> dict:
+def chunk_metadata(
+    article: Article, chunk: Chunk, n_chunks: int, sources: list[str], grouping: dict | None = None
+) -> dict:
+    """A chunk's metadata. `grouping`: the article's near-duplicate group (vectorstore/groups.py) — `group` on every
+    chunk, the signature (`minhash`), its `shingles` count and `text_chars` on the first."""
     meta = {
         "article_id": article.article_id,
         "chunk_index": chunk.index,
@@ -63,6 +67,12 @@ def chunk_metadata(article: Article, chunk: Chunk, n_chunks: int, sources: list[
         meta["page"] = chunk.page
     if chunk.sentences:  # the chunker's sentence spans: answering and reranking need not split the text again
         meta["sentences"] = sentence_spans_text(chunk.sentences)
+    if grouping:
+        meta["group"] = grouping["group"]
+        if chunk.index == 0:
+            meta["minhash"] = grouping["minhash"]
+            meta["shingles"] = grouping["shingles"]
+            meta["text_chars"] = len(article.text)
     return meta
 
 
@@ -311,14 +321,21 @@ class ChunkStore:
         got = self.collection.get(where={"$and": [{"text_hash": text_hash}, {"chunk_index": 0}]}, include=["metadatas"])
         return next((m for m in got["metadatas"] if m.get("article_id") != exclude_article_id), None)
 
-    def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
+    def write_articles(
+        self,
+        items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]],
+        grouping: dict[str, dict] | None = None,
+    ) -> None:
         """Store several articles' chunks in as few Chroma calls as the batch size allows (one call per article
-        cost 1.3 s of a 25 s ingest of 48 articles), then remove chunks of their older versions."""
+        cost 1.3 s of a 25 s ingest of 48 articles), then remove chunks of their older versions. `grouping`:
+        article id -> its group and signature (see chunk_metadata)."""
         ids, metas, docs, vecs = [], [], [], []
+        grouping = grouping or {}
         for article, chunks, embeddings, sources in items:
             sources = sources or [article.path or article.source]
             ids += [c.chunk_id for c in chunks]
-            metas += [chunk_metadata(article, c, len(chunks), sources) for c in chunks]
+            g = grouping.get(article.article_id)
+            metas += [chunk_metadata(article, c, len(chunks), sources, g) for c in chunks]
             docs += [c.text for c in chunks]
             vecs.append(np.asarray(embeddings, dtype=np.float32))
         self.upsert(ids, np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32), docs, metas)
@@ -357,6 +374,49 @@ class ChunkStore:
         metas = [{**m, "sources": json.dumps(sources, ensure_ascii=False)} for m in got["metadatas"]]
         if got["ids"]:
             self.collection.update(ids=got["ids"], metadatas=metas)
+
+    def set_groups(self, moved: dict[str, str]) -> None:
+        """Write new groups ({article id: group}) into every chunk of these articles (a renamed group)."""
+        if not moved:
+            return
+        got = self._metadatas_of(set(moved))
+        ids = [cid for cid, m in got.items() if m.get("article_id") in moved]
+        metas = [{**got[cid], "group": moved[got[cid]["article_id"]]} for cid in ids]
+        for i in range(0, len(ids), self._batch):
+            self.collection.update(ids=ids[i : i + self._batch], metadatas=metas[i : i + self._batch])
+
+    def set_signature(self, article_id: str, grouping: dict, text_chars: int) -> None:
+        """Write an article's group into every chunk and its signature into the first (`quelle regroup`)."""
+        got = self._metadatas_of({article_id})
+        ids = list(got)
+        metas = []
+        for cid in ids:
+            m = {**got[cid], "group": grouping["group"]}
+            if m.get("chunk_index") == 0:
+                m.update(minhash=grouping["minhash"], shingles=grouping["shingles"], text_chars=text_chars)
+            metas.append(m)
+        if ids:
+            self.collection.update(ids=ids, metadatas=metas)
+
+    def article_texts(self, article_ids: list[str]) -> dict[str, str]:
+        """The stored text of these articles, put together from their chunks (each chunk is text[start:end])."""
+        out: dict[str, str] = {}
+        for i in range(0, len(article_ids), 200):
+            with self._reading:
+                got = self.collection.get(
+                    where={"article_id": {"$in": article_ids[i : i + 200]}}, include=["documents", "metadatas"]
+                )
+            pieces: dict[str, list[tuple[int, int, str]]] = {}
+            for doc, m in zip(got["documents"], got["metadatas"]):
+                pieces.setdefault(m["article_id"], []).append((int(m.get("start", 0)), int(m.get("end", 0)), doc or ""))
+            for aid, parts in pieces.items():
+                text, pos = "", 0
+                for start, end, doc in sorted(parts):
+                    if end > pos:
+                        text += doc[max(0, pos - start) :]
+                        pos = end
+                out[aid] = text
+        return out
 
     def delete_article(self, article_id: str) -> int:
         got = self.collection.get(where={"article_id": article_id}, include=[])

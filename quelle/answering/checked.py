@@ -78,6 +78,8 @@ def citation_from(passage: Passage, n: int, highlights: list[tuple[int, int]] | 
         page=m.get("page"),
         chunk_id=passage.chunk_id,
         highlights=list(highlights or []),
+        also=list(passage.extra.get("also", [])),
+        first_published=str(passage.extra.get("first_published", "")),
     )
 
 

@@ -335,3 +335,21 @@ def _add_highlight(spans: list[tuple[int, int]], passage: str, sentence: str, la
         unit = _normal(passage[s:e])
         if unit and (unit in target or target in unit):
             spans.append((s, e))
+
+
+def also_text(also: Sequence[dict], limit: int = 4, more: str = "und {n} weitere") -> str:
+    """The other versions of a cited report as one line: „Tagesblatt (03.03.2026), Rundschau (04.03.2026) und 2
+    weitere“ (names and dates only; the faces escape it; `more` names the rest)."""
+    names = [
+        str(a.get("source") or a.get("article_id", "")) + (f" ({german_date(a['date'])})" if a.get("date") else "")
+        for a in also
+    ]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + " " + more.format(n=len(names) - limit)
+    return ", ".join(names)
+
+
+def german_date(iso: str) -> str:
+    """'2026-03-04' -> '04.03.2026' (other forms unchanged)."""
+    parts = iso[:10].split("-")
+    return ".".join(reversed(parts)) if len(parts) == 3 and all(p.isdigit() for p in parts) else iso

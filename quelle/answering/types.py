@@ -27,6 +27,10 @@ class Citation:
     page: int | None = None
     chunk_id: str = ""
     highlights: list[tuple[int, int]] = field(default_factory=list)  # cited sentences, offsets within `text`
+    # near-duplicate copies (docs/dedup.md): the other versions of this report („auch bei“: article_id, source, date,
+    # url, title; oldest first) and the group's first publication date ("" when it has no copies or none is dated)
+    also: list[dict] = field(default_factory=list)
+    first_published: str = ""
 
 
 @dataclass

@@ -183,6 +183,8 @@ def ask(
         out.print(with_span_in_bold(answer), soft_wrap=True)
     print_time(answer, out, err)  # issue 20: time filter, „Frühere Meldungen“
     _print_checks(answer)
+    from quelle.answering.citations import also_text, german_date
+
     for c in answer.citations:
         where = ", ".join(x for x in (c.date, c.source, f"S. {c.page}" if c.page else "") if x)
         out.print(f"\n[bold][{c.n}][/bold] {escape(c.title)}" + (f" ({escape(where)})" if where else ""))
@@ -190,6 +192,9 @@ def ask(
             out.print(f"    {escape(c.url)}")
         for s0, e0 in c.highlights or [(0, len(c.text))]:
             out.print(f"    „{escape(c.text[s0:e0])}“", soft_wrap=True)
+        if c.also:  # near-duplicate copies of this report (docs/dedup.md)
+            first = f" · zuerst erschienen am {german_date(c.first_published)}" if c.first_published else ""
+            out.print(f"    auch bei: {escape(also_text(c.also))}{first}", soft_wrap=True)
 
 
 def with_span_in_bold(answer) -> str:
@@ -216,17 +221,51 @@ def _print_checks(answer) -> None:
 
 
 @app.command("list")
-def list_articles(as_json: bool = typer.Option(False, "--json")):
-    """List stored articles."""
+def list_articles(
+    as_json: bool = typer.Option(False, "--json"),
+    groups: bool = typer.Option(
+        False, "--groups", help="List the groups of near-duplicate copies (syndicated or updated versions)."
+    ),
+):
+    """List stored articles (--groups: the groups of copies, the earliest version first)."""
     from quelle.library import Library
 
-    rows = Library(open_resources(settings())).articles()
+    library = Library(open_resources(settings()))
+    if groups:
+        _list_groups(library, as_json)
+        return
+    rows = library.articles()
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))
         return
     table = Table("ID", "Titel", "Datum", "Quelle", "Chunks")
     for r in rows:
         table.add_row(escape(r["article_id"]), escape(r["title"]), r["date"], escape(r["source"]), str(r["chunks"]))
+    out.print(table)
+
+
+def _list_groups(library, as_json: bool) -> None:
+    """`quelle list --groups`: [{"group", "articles": [ids]}] as JSON, or a table of the copies."""
+    rows = library.groups()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    ungrouped = library.r.index.ungrouped()
+    if ungrouped:
+        err.print(
+            f"Hinweis: {ungrouped} Artikel wurden vor der Gruppierung gespeichert; 'quelle regroup' gruppiert sie."
+        )
+    if not rows:
+        err.print("Keine Kopien im Bestand.")
+        return
+    meta = {a["article_id"]: a for a in library.articles()}
+    table = Table("Gruppe", "ID", "Datum", "Quelle", "Titel")
+    for r in rows:
+        for i, aid in enumerate(r["articles"]):
+            m = meta.get(aid, {})
+            table.add_row(escape(r["group"]) if i == 0 else "", escape(aid), m.get("date", ""),
+                          escape(m.get("source", "")), escape(m.get("title", "")))  # fmt: skip
+        table.add_section()
     out.print(table)
 
 
@@ -252,6 +291,23 @@ def stats(as_json: bool = typer.Option(False, "--json")):
         return
     for key, value in st.items():
         out.print(f"{key}: {escape(str(value))}")
+
+
+@app.command()
+def regroup(as_json: bool = typer.Option(False, "--json")):
+    """Group the stored articles that were stored before near-duplicate groups existed (their texts are read once
+    from their chunks). docs/dedup.md"""
+    from quelle.cli.progress import bars
+    from quelle.library import Library
+
+    library = Library(open_resources(settings()))
+    with bars({"articles": ("Gruppiert", "Artikel")}) as update:
+        n = library.regroup(progress=lambda done, total: update("articles", done, total))
+    groups = library.groups()
+    if as_json:
+        print(json.dumps({"signed": n, "groups": len(groups)}, ensure_ascii=False))
+    else:
+        err.print(f"{n} Artikel neu gruppiert; {len(groups)} Gruppen von Kopien (quelle list --groups).")
 
 
 @app.command()

@@ -8,6 +8,9 @@ article's date and the filler it gives (reader/fillers.py, the extractive answer
   in days counted from the newest passage of the pool; the half-life is fitted (HALF_LIFE_DAYS, bench/fit_recency.py).
 - `conflicting`: reports of different dates whose fillers differ, newest first (the newest is the answer).
 - `timeline`: one report per article, oldest first.
+
+Copies of one report (a near-duplicate group, vectorstore/groups.py) are one report, dated by the group's first
+publication: retrieval already keeps one passage per group, and `passage_date` reads `extra["first_published"]`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ TIMELINE_MAX = 8
 
 
 def passage_date(p: Passage) -> dt.date | None:
-    value = str(p.meta.get("date") or "")[:10]
+    """The report's date: its article's, or for a group of copies (docs/dedup.md) the group's first publication."""
+    value = str(p.extra.get("first_published") or p.meta.get("date") or "")[:10]
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -95,7 +99,7 @@ def reports(
     seen: set[str] = set()
     for e in evidence:  # best first: the first sentence of each article is its best
         p = passages[e.passage]
-        article = p.meta.get("article_id", "") or p.chunk_id
+        article = p.extra.get("group") or p.meta.get("article_id", "") or p.chunk_id  # copies: one report
         if article in seen or e.features.get("cov", 0.0) <= 0:
             continue
         seen.add(article)

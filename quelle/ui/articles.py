@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from ingest.loaders import supported_suffixes
+from quelle.answering.citations import also_text
 from quelle.batch.output import spreadsheet_safe
 from quelle.ui import access, state
 from quelle.ui.i18n import text as t
@@ -28,19 +29,37 @@ def matches(article: dict, query: str) -> bool:
     return not q or any(q in str(article.get(k, "")).lower() for k in ("title", "source", "article_id", "date"))
 
 
-def article_rows(articles: list[dict], lang: str) -> list[dict]:
+def article_rows(articles: list[dict], lang: str, everything: list[dict] | None = None) -> list[dict]:
     """The article table for st.dataframe (plain text cells). Its toolbar downloads the cells as CSV as they are, so
-    they are spreadsheet-safe like every CSV Quelle writes: a title such as `=HYPERLINK(…)` gets a leading `'`."""
+    they are spreadsheet-safe like every CSV Quelle writes: a title such as `=HYPERLINK(…)` gets a leading `'`.
+    „auch bei“: the other versions of an article's near-duplicate group among `everything` (default: `articles`)."""
+    also = also_by_article(everything if everything is not None else articles)
     return [
         {
             t("col_title", lang): spreadsheet_safe(a["title"]),
             t("col_date", lang): spreadsheet_safe(a["date"]),
             t("col_source", lang): spreadsheet_safe(a["source"]),
+            t("col_also", lang): spreadsheet_safe(also_text(also.get(a["article_id"], []), more=t("also_more", lang))),
             t("col_chunks", lang): a["chunks"],
             t("col_id", lang): spreadsheet_safe(a["article_id"]),
+            t("col_group", lang): spreadsheet_safe(a.get("group", "") if a["article_id"] in also else ""),
         }
         for a in articles
     ]
+
+
+def also_by_article(articles: list[dict]) -> dict[str, list[dict]]:
+    """Article id -> the other articles of its near-duplicate group (oldest first), for articles with copies."""
+    by_group: dict[str, list[dict]] = {}
+    for a in articles:
+        by_group.setdefault(a.get("group") or a["article_id"], []).append(a)
+    out = {}
+    for members in by_group.values():
+        if len(members) > 1:
+            for a in members:
+                others = [m for m in members if m is not a]
+                out[a["article_id"]] = sorted(others, key=lambda m: (m.get("date") or "9999", m.get("source", "")))
+    return out
 
 
 def result_line(r: UploadResult, lang: str) -> str:
@@ -112,7 +131,8 @@ def list_section(lang: str, editor: bool = True) -> None:
         st.info(t("no_articles", lang))
         return
     # st.dataframe renders cell values as plain text (never markdown or HTML); spreadsheet-safe for its CSV download
-    st.dataframe(article_rows(shown, lang), hide_index=True, width="stretch")
+    st.dataframe(article_rows(shown, lang, articles), hide_index=True, width="stretch")
+    groups_section(lib, articles, lang)
     if not editor:  # readers get no delete control at all
         return
     st.subheader(t("delete", lang))
@@ -127,6 +147,29 @@ def list_section(lang: str, editor: bool = True) -> None:
             st.error(str(e))
             return
         st.rerun()
+
+
+def groups_section(lib, articles: list[dict], lang: str) -> None:
+    """The groups of copies (syndicated and updated versions), the earliest version first (docs/dedup.md)."""
+    rows = lib.groups()
+    with st.expander(f"{t('groups_title', lang)} ({len(rows)})"):
+        st.caption(t("groups_caption", lang))
+        if not rows:
+            st.info(t("groups_none", lang))
+            return
+        by_id = {a["article_id"]: a for a in articles}
+        table = [
+            {
+                t("col_group", lang): spreadsheet_safe(r["group"]),
+                t("col_date", lang): spreadsheet_safe(by_id.get(aid, {}).get("date", "")),
+                t("col_source", lang): spreadsheet_safe(by_id.get(aid, {}).get("source", "")),
+                t("col_title", lang): spreadsheet_safe(by_id.get(aid, {}).get("title", "")),
+                t("col_id", lang): spreadsheet_safe(aid),
+            }
+            for r in rows
+            for aid in r["articles"]
+        ]
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
 def page() -> None:

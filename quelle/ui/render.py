@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import streamlit as st
 
-from quelle.answering.citations import ANSWER_MARKER, cited_numbers, strip_markers
+from quelle.answering.citations import ANSWER_MARKER, also_text, cited_numbers, german_date, strip_markers
 from quelle.ui.i18n import text as t
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
@@ -154,6 +154,17 @@ def render_sources(answer: dict, language: str, expand_first: bool = False) -> N
             elif c.get("url"):
                 st.markdown(md_escape(c["url"]))
             st.markdown(marked_markdown(c.get("text", ""), c.get("highlights") or []))
+            if c.get("also"):  # near-duplicate copies of this report (docs/dedup.md)
+                st.caption(also_caption(c, language))
+
+
+def also_caption(c: dict, language: str) -> str:
+    """„auch bei: Tagesblatt (03.03.2026), … · zuerst erschienen am 02.03.2026“ (escaped)."""
+    outlets = also_text(c.get("also") or [], more=t("also_more", language, n="{n}"))
+    line = t("also_at", language, outlets=outlets)
+    if c.get("first_published"):
+        line += " · " + t("first_published", language, date=german_date(c["first_published"]))
+    return md_escape(line)
 
 
 def render_answer(message: dict, language: str) -> None:

@@ -16,9 +16,17 @@ router = APIRouter(tags=["articles"])
 
 @router.get("/v1/articles")
 def list_articles(request: Request, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> dict:
-    """The rows of `quelle list --json` (newest first), a page at a time."""
-    rows = Library(request.app.state.resources).articles()
-    return {"total": len(rows), "offset": offset, "limit": limit, "articles": rows[offset : offset + limit]}
+    """The rows of `quelle list --json` (newest first, each with its near-duplicate `group`), a page at a time, and
+    the groups of copies of the whole store (`quelle list --groups --json`: the earliest version first)."""
+    library = Library(request.app.state.resources)
+    rows = library.articles()
+    return {
+        "total": len(rows),
+        "offset": offset,
+        "limit": limit,
+        "articles": rows[offset : offset + limit],
+        "groups": library.groups(),
+    }
 
 
 @router.post("/v1/articles")
