@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -56,6 +57,8 @@ class Library:
     def __init__(self, resources: Resources):
         self.r = resources
         self.settings = resources.settings
+        self._pass: str | None = None  # the store's revision when the outermost pass began (one_pass)
+        self.watch_report = None  # what the watched questions' check after the last pass found (quelle/watch)
 
     # --- ingest ---------------------------------------------------------------------------------------
     def lock(self) -> FileLock:
@@ -85,7 +88,27 @@ class Library:
         units = [(a.path or f"article:{a.article_id}", lambda a=a: [a]) for a in articles]
         return self._locked(lambda: self._ingest_units(IngestReport(), units, progress, "articles"), on_wait)
 
+    @contextmanager
+    def one_pass(self):
+        """Writes inside are one pass (an ingest; a whole sync run): when it ends and the store's revision moved,
+        the due watched questions are asked again, once (quelle/watch/hook.py)."""
+        if self._pass is not None:
+            yield
+            return
+        self._pass = self.r.index.revision
+        try:
+            yield
+        finally:
+            before, self._pass = self._pass, None
+        from quelle.watch.hook import after_pass
+
+        self.watch_report = after_pass(self.r, before)
+
     def _locked(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
+        with self.one_pass():
+            return self._under_lock(work, on_wait)
+
+    def _under_lock(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
         lock = self.lock()
         try:
             lock.acquire(timeout=0.5)
