@@ -535,6 +535,7 @@ app.add_typer(feeds_app, name="feeds")
 from quelle.cli.feedback import feedback_app  # noqa: E402  (its commands import this module's helpers lazily)
 
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(__import__("quelle.cli.watch", fromlist=["watch_app"]).watch_app, name="watch")  # issue 33: quelle watch
 
 
 @feeds_app.command("add")
