@@ -170,7 +170,11 @@ class WatchStore:
         question = " ".join((question or "").split())
         if not question:
             raise WatchError("question: the question is empty")
-        w = Watch(uuid.uuid4().hex[:12], question, settings, cadence.parse(every), check_webhook(webhook), now())
+        try:
+            every = cadence.parse(every)
+        except cadence.CadenceError as e:
+            raise WatchError(str(e)) from None
+        w = Watch(uuid.uuid4().hex[:12], question, settings, every, check_webhook(webhook), now())
         with self.connect(write=True) as db:
             db.execute(
                 "INSERT INTO watches (id, question, settings, every, webhook, created) VALUES (?, ?, ?, ?, ?, ?)",
