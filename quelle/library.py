@@ -57,7 +57,7 @@ class Library:
     def __init__(self, resources: Resources):
         self.r = resources
         self.settings = resources.settings
-        self._pass: str | None = None  # the store's revision when the outermost pass began (one_pass)
+        self._in_pass = False  # inside one_pass(): inner writes are part of the outer pass
         self.watch_report = None  # what the watched questions' check after the last pass found (quelle/watch)
 
     # --- ingest ---------------------------------------------------------------------------------------
@@ -92,17 +92,18 @@ class Library:
     def one_pass(self):
         """Writes inside are one pass (an ingest; a whole sync run): when it ends and the store's revision moved,
         the due watched questions are asked again, once (quelle/watch/hook.py)."""
-        if self._pass is not None:
+        from quelle.watch import hook
+
+        if self._in_pass:
             yield
             return
-        self._pass = self.r.index.revision
+        self._in_pass = True
+        before = hook.before_pass(self.r)
         try:
             yield
         finally:
-            before, self._pass = self._pass, None
-        from quelle.watch.hook import after_pass
-
-        self.watch_report = after_pass(self.r, before)
+            self._in_pass = False
+        self.watch_report = hook.after_pass(self.r, before)
 
     def _locked(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
         with self.one_pass():
