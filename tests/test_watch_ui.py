@@ -69,6 +69,14 @@ def test_watch_from_the_chat_then_the_page_shows_what_changed(monkeypatch, data_
     assert w.versions[0].answer["answer"] == message["answer"]["answer"]  # the chat's answer, not asked again
     assert w.settings["backend"] == "extractive" and w.settings["k"] == message["request"]["k"]
     assert "Beobachtet:" in texts(at)
+    # a follow-up is watched as the standalone question it was answered as (a watch has no chat)
+    at.chat_input[0].set_value("Und wie viele Verletzte?").run()
+    follow = at.session_state.messages[-1]
+    at.button(key=f"watch_{follow['id']}").click().run()
+    [followed] = [x for x in WatchStore(data_dir).watches() if x.id != w.id]
+    assert followed.question == follow["answer"]["standalone_question"] != "Und wie viele Verletzte?"
+    assert "Kahramanmaras" in followed.question
+    WatchStore(data_dir).remove(followed.id)
 
     # a sync or upload elsewhere (another process) changes the fact
     Library(Resources.open(Settings(data_dir=data_dir, llm="extractive"), embedder=embedder)).add_articles([SECOND])

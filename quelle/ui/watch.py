@@ -55,7 +55,9 @@ def _on_watch(mid: str) -> None:
         time_aware=True, as_of=request.settings.as_of.isoformat() if request and request.settings.as_of else None
     )
     store = _store()
-    w = store.add(message["question"], kept)
+    # a follow-up („Und danach?“) is watched as the standalone question it was answered as: a watch has no chat
+    question = (message["answer"].get("standalone_question") if message.get("history") else "") or message["question"]
+    w = store.add(question, kept)
     record_answer(store, w, message["answer"], state.resources().index.revision)  # version 1: this answer
     message["watch_id"] = w.id
     feedback.save_messages()
