@@ -139,3 +139,31 @@ def test_cadences_manual_and_an_interval_are_not_checked_after_every_pass(librar
     library.add_articles([Article("e1", "Erdbeben", "Bei dem Erdbeben in Kahramanmaras starben 12 Menschen.")])
     assert library.watch_report.checked == [every["sync"].id]
     assert [len(store.require(w.id).versions) for w in every.values()] == [2, 1, 1]
+
+
+def test_one_process_at_a_time_delivers_a_change(tmp_path, monkeypatch):
+    import threading
+
+    from quelle.watch import store as store_module
+    from quelle.watch.fact import Fact, reason
+
+    store = WatchStore(tmp_path / "index")
+    with Receiver() as hook:
+        w = store.add(QUESTION, {"backend": "extractive"}, "sync", hook.url)
+        for value in ("12", "35"):
+            store.record(w.id, Fact("answer", value, "2026-03-10"), reason, {"answer": value}, lambda why: None, "r")
+        [v2] = [v for v in store.require(w.id).versions if v.delivery == "pending"]
+        assert store.claim(w.id, 2) and not store.claim(w.id, 2)  # taken: a second process skips it
+        monkeypatch.setattr(store_module, "STALE_CLAIM_S", 0)
+        assert store.claim(w.id, 2)  # a claim whose process died is taken over
+        store.delivered(w.id, 2, "pending", 0)
+        monkeypatch.setattr(store_module, "STALE_CLAIM_S", 600)
+        runs = [
+            threading.Thread(target=webhook.deliver_pending, args=(WatchStore(tmp_path / "index"),)) for _ in range(4)
+        ]
+        for t in runs:
+            t.start()
+        for t in runs:
+            t.join()
+        assert hook.delivered() == [f"{w.id}-2"] and len(hook.bodies) == 1
+        assert store.require(w.id).versions[1].delivery == SENT

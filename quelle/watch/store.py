@@ -26,7 +26,9 @@ from quelle.watch import cadence
 from quelle.watch.fact import Fact
 
 DB_NAME = "watches.sqlite3"
-PENDING, SENT, FAILED = "pending", "sent", "failed"  # webhook delivery of a version ("" without a webhook)
+# webhook delivery of a version ("" without a webhook); "sending": claimed by one process (claimed: when)
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+STALE_CLAIM_S = 600  # a claim older than this (its process died while sending) may be taken over
 MAX_URL_CHARS = 2000
 
 _SCHEMA = """
@@ -55,6 +57,7 @@ CREATE TABLE IF NOT EXISTS versions (
     delivery TEXT NOT NULL DEFAULT '',
     attempts INTEGER NOT NULL DEFAULT 0,
     delivery_error TEXT NOT NULL DEFAULT '',
+    claimed TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (watch_id, n)
 );
 CREATE TABLE IF NOT EXISTS seen (
@@ -297,13 +300,29 @@ class WatchStore:
 
     # --- webhook deliveries ---------------------------------------------------------------------------------
     def pending(self) -> list[tuple[Watch, Version]]:
-        """Versions whose webhook has not been delivered yet, oldest first."""
-        return [(w, v) for w in self.watches() if w.webhook for v in w.versions if v.delivery == PENDING]
+        """Versions whose webhook has not been delivered yet (or whose sender died), oldest first."""
+        return [(w, v) for w in self.watches() if w.webhook for v in w.versions if v.delivery in (PENDING, SENDING)]
+
+    def claim(self, watch_id: str, n: int) -> bool:
+        """Take one delivery for this process: True for exactly one of several processes delivering at once (so a
+        receiver gets each change once); a claim older than STALE_CLAIM_S is taken over."""
+        stamp = dt.datetime.now(dt.timezone.utc)
+        stale = (stamp - dt.timedelta(seconds=STALE_CLAIM_S)).isoformat(timespec="microseconds")
+        with self.connect(write=True) as db:
+            return (
+                db.execute(
+                    "UPDATE versions SET delivery = ?, claimed = ? WHERE watch_id = ? AND n = ? AND "
+                    "(delivery = ? OR (delivery = ? AND claimed < ?))",
+                    (SENDING, stamp.isoformat(timespec="microseconds"), watch_id, n, PENDING, SENDING, stale),
+                ).rowcount
+                == 1
+            )
 
     def delivered(self, watch_id: str, n: int, status: str, attempts: int, error: str = "") -> None:
+        """The outcome of a claimed delivery: SENT, FAILED (final) or PENDING (tried again after the next check)."""
         with self.connect(write=True) as db:
             db.execute(
-                "UPDATE versions SET delivery = ?, attempts = attempts + ?, delivery_error = ? "
+                "UPDATE versions SET delivery = ?, attempts = attempts + ?, delivery_error = ?, claimed = '' "
                 "WHERE watch_id = ? AND n = ?",
                 (status, attempts, error, watch_id, n),
             )

@@ -6,8 +6,9 @@ public unless QUELLE_FEED_ALLOW_HOSTS allows them, the connection pinned to the 
 (QUELLE_FETCH_DEADLINE_S), no redirects followed. A delivery is tried up to ATTEMPTS times with a pause between
 (BACKOFF); a version still undelivered after a server error or a network failure stays pending and is tried again
 after the next check, until MAX_ATTEMPTS in all; a refusal (an internal address, a 4xx, a redirect) is final.
-A version is marked sent only after a 2xx answer, so a receiver gets each change once (and `id` —
-"<watch>-<n>" — lets it drop a repeat should its 2xx be lost on the way back)."""
+A version is marked sent only after a 2xx answer, and one process at a time claims a delivery (WatchStore.claim: a
+`quelle watch check` and a sync finishing at once do not both send), so a receiver gets each change once (and
+`id` — "<watch>-<n>" — lets it drop a repeat should its 2xx be lost on the way back)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import logging
 import time
 from typing import Callable
 
-from quelle.watch.store import FAILED, SENT, Version, Watch, WatchStore
+from quelle.watch.store import FAILED, PENDING, SENT, Version, Watch, WatchStore
 
 log = logging.getLogger("quelle.watch")
 ATTEMPTS = 3  # per delivery run
@@ -51,6 +52,8 @@ def deliver_pending(store: WatchStore, sleep: Callable[[float], None] = time.sle
     sent = failed = 0
     with _fetcher() as fetcher:
         for watch, version in todo:
+            if not store.claim(watch.id, version.n):  # another process is delivering it
+                continue
             body = json.dumps(payload(watch, version), ensure_ascii=False).encode("utf-8")
             tries, error, final = 0, "", False
             while tries < ATTEMPTS:
@@ -72,5 +75,5 @@ def deliver_pending(store: WatchStore, sleep: Callable[[float], None] = time.sle
                 continue
             failed += 1
             given_up = final or version.attempts + tries >= MAX_ATTEMPTS
-            store.delivered(watch.id, version.n, FAILED if given_up else version.delivery, tries, error)
+            store.delivered(watch.id, version.n, FAILED if given_up else PENDING, tries, error)
     return sent, failed
