@@ -1,4 +1,4 @@
-"""The FastAPI app: /v1/ask, /v1/articles, /v1/stats, /v1/batch, the OpenAI-compatible /v1/models and
+"""The FastAPI app: /v1/ask, /v1/articles, /v1/stats, /v1/batch, /v1/watches, the OpenAI-compatible /v1/models and
 /v1/chat/completions, /healthz; docs at /docs.
 
 The routes live in one APIRouter per resource (ROUTERS: quelle/api/openai_compat.py and quelle/api/routers/); this
