@@ -22,7 +22,8 @@ def test_watch_add_list_ingest_check_export_remove(quelle_cli, tmp_path):
         title="Erdbeben: mindestens 12 Tote",
         date="2026-03-10",
     )
-    quelle_cli("ingest", docs, data_dir=data)
+    first = quelle_cli("ingest", docs, data_dir=data)
+    assert "Beobachtete Fragen" not in first.stderr  # nothing watched yet
     added = quelle_cli("watch", "add", QUESTION, "--every", "sync", "-k", "3", data_dir=data)
     assert "Beobachtet:" in added.stdout and "12 Menschen" in added.stdout
     [w] = json.loads(quelle_cli("watch", "list", "--json", data_dir=data).stdout)
@@ -37,7 +38,8 @@ def test_watch_add_list_ingest_check_export_remove(quelle_cli, tmp_path):
         title="Erdbeben: Zahl der Toten steigt auf 35",
         date="2026-03-11",
     )
-    quelle_cli("ingest", more, data_dir=data)  # the store changed: the watch is asked again
+    ingested = quelle_cli("ingest", more, data_dir=data)  # the store changed: the watch is asked again
+    assert "Beobachtete Fragen: 1 geprüft · 1 neue Version(en) (quelle watch list)" in ingested.stderr
     [w] = json.loads(quelle_cli("watch", "list", "--json", data_dir=data).stdout)
     v2 = w["versions"][1]
     assert v2["n"] == 2 and v2["reason"] == "value" and "35" in v2["answer"]["answer"] and v2["found"]
@@ -80,3 +82,19 @@ def test_watch_replay_prints_the_story_run(quelle_cli, tmp_path):
     assert not (tmp_path / "index").exists()  # replayed in a temporary store
     table = quelle_cli("watch", "replay", STORY, data_dir=tmp_path / "index", env={"COLUMNS": "250"}).stdout
     assert "5/5 Schritte richtig" in table
+
+
+def test_quelle_sync_asks_the_watches_again_and_says_so(quelle_cli, tmp_path):
+    from tests.feed_server import FeedServer
+    from tests.watch_helpers import publish
+
+    data = tmp_path / "index"
+    with FeedServer() as srv:
+        url = publish(srv, [])
+        quelle_cli("feeds", "add", url, data_dir=data)
+        quelle_cli("watch", "add", QUESTION, data_dir=data)
+        publish(srv, ["erdbeben-12"])
+        synced = quelle_cli("sync", "--rate", "0", data_dir=data)
+    assert "Beobachtete Fragen: 1 geprüft · 1 neue Version(en)" in synced.stderr
+    [w] = json.loads(quelle_cli("watch", "list", "--json", data_dir=data).stdout)
+    assert [v["reason"] for v in w["versions"]] == ["first", "answered"] and w["versions"][1]["fact"]["value"] == "12"

@@ -165,6 +165,18 @@ def watch_check(
         raise typer.Exit(1)
 
 
+def print_watch_report(report, console) -> None:
+    """After `quelle ingest` / `quelle sync`: what the watched questions' check found (nothing when none ran)."""
+    if report is None or not (report.checked or report.failed):
+        return
+    s = report.summary()
+    console.print(
+        f"Beobachtete Fragen: {s['checked']} geprüft · {s['changed']} neue Version(en)"
+        + (f" · {s['failed']} Fehler" if s["failed"] else "")
+        + (" (quelle watch list)" if s["changed"] else "")
+    )
+
+
 def _cause_line(c: dict | None) -> str:
     if not c:
         return ""
