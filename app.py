@@ -20,6 +20,7 @@ pages = [
     st.Page(
         PAGES / "evaluation.py", title=t("page_evaluation", lang), icon=":material/analytics:", url_path="evaluation"
     ),
+    st.Page(PAGES / "watch.py", title=t("page_watch", lang), icon=":material/visibility:", url_path="watched"),
 ]
 role = access.gate(pages)  # refuses to run open on the network; login form until a role is known (quelle/ui/access.py)
 res = state.resources()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -56,6 +57,8 @@ class Library:
     def __init__(self, resources: Resources):
         self.r = resources
         self.settings = resources.settings
+        self._in_pass = False  # inside one_pass(): inner writes are part of the outer pass
+        self.watch_report = None  # what the watched questions' check after the last pass found (quelle/watch)
 
     # --- ingest ---------------------------------------------------------------------------------------
     def lock(self) -> FileLock:
@@ -85,7 +88,28 @@ class Library:
         units = [(a.path or f"article:{a.article_id}", lambda a=a: [a]) for a in articles]
         return self._locked(lambda: self._ingest_units(IngestReport(), units, progress, "articles"), on_wait)
 
+    @contextmanager
+    def one_pass(self):
+        """Writes inside are one pass (an ingest; a whole sync run): when it ends and the store's revision moved,
+        the due watched questions are asked again, once (quelle/watch/hook.py)."""
+        from quelle.watch import hook
+
+        if self._in_pass:
+            yield
+            return
+        self._in_pass = True
+        before = hook.before_pass(self.r)
+        try:
+            yield
+        finally:
+            self._in_pass = False
+        self.watch_report = hook.after_pass(self.r, before)
+
     def _locked(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
+        with self.one_pass():
+            return self._under_lock(work, on_wait)
+
+    def _under_lock(self, work: Callable[[], IngestReport], on_wait: Callable[[], None] | None) -> IngestReport:
         lock = self.lock()
         try:
             lock.acquire(timeout=0.5)

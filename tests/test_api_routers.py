@@ -24,6 +24,14 @@ EXPECTED = [
         ("GET", "/v1/batch/{job_id}/result", 200),
         ("DELETE", "/v1/batch/{job_id}", 200),
     ],
+    [
+        ("GET", "/v1/watches", 200),
+        ("POST", "/v1/watches", 201),
+        ("POST", "/v1/watches/check", 200),
+        ("GET", "/v1/watches/{watch_id}", 200),
+        ("POST", "/v1/watches/{watch_id}/check", 200),
+        ("DELETE", "/v1/watches/{watch_id}", 200),
+    ],
 ]
 
 

@@ -1,4 +1,4 @@
-"""The FastAPI app: /v1/ask, /v1/articles, /v1/stats, /v1/batch, the OpenAI-compatible /v1/models and
+"""The FastAPI app: /v1/ask, /v1/articles, /v1/stats, /v1/batch, /v1/watches, the OpenAI-compatible /v1/models and
 /v1/chat/completions, /healthz; docs at /docs.
 
 The routes live in one APIRouter per resource (ROUTERS: quelle/api/openai_compat.py and quelle/api/routers/); this
@@ -21,7 +21,7 @@ from quelle.api import errors, openai_compat
 from quelle.api.asking import resolve_options
 from quelle.api.jobs import BatchJobs
 from quelle.api.middleware import ApiKey, BodyLimit, LoopbackOnly, RequestLog
-from quelle.api.routers import articles, batch, health
+from quelle.api.routers import articles, batch, health, watches
 from quelle.api.routers import ask as ask_routes
 from quelle.api.schemas import AskOptions
 from quelle.resources import Resources
@@ -34,7 +34,7 @@ JSON_BODY_LIMIT = 1_000_000  # bytes: a question, its options and a chat history
 # uploads up to QUELLE_API_MAX_UPLOAD_MB; every other request gets JSON_BODY_LIMIT.
 UPLOAD_ROUTES = frozenset({("POST", "/v1/articles"), ("POST", "/v1/batch")})
 # the routers by resource, in the order the app matches them
-ROUTERS = (openai_compat.router, health.router, ask_routes.router, articles.router, batch.router)
+ROUTERS = (openai_compat.router, health.router, ask_routes.router, articles.router, batch.router, watches.router)
 
 
 def api_key(settings: Settings) -> str | None:

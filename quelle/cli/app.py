@@ -87,7 +87,7 @@ def ingest(
     """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv."""
     from ingest.formats.records import parse_field_map
     from quelle.cli.ingest_report import print_report, progress_bars
-
+    from quelle.cli.watch import print_watch_report
     from quelle.library import Library
 
     try:
@@ -111,6 +111,7 @@ def ingest(
     except EmbeddingError as e:  # the embedding server is down: what was stored stays, the next run goes on
         fail(f"{e} — the articles stored so far are kept; run 'quelle ingest' again when the server is back")
     print_report(report, err)
+    print_watch_report(lib.watch_report, err)  # issue 33: the watched questions asked again after this ingest
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
         first = next((f for f in report.files if f.status == "failed"), None)
@@ -591,6 +592,7 @@ app.add_typer(feeds_app, name="feeds")
 from quelle.cli.feedback import feedback_app  # noqa: E402  (its commands import this module's helpers lazily)
 
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(__import__("quelle.cli.watch", fromlist=["watch_app"]).watch_app, name="watch")  # issue 33: quelle watch
 
 
 @feeds_app.command("add")
@@ -693,6 +695,7 @@ def sync(
 
     from quelle.feeds import FeedSettings, RegistryError, Syncer, open_registry, parse_interval, targets
     from quelle.cli.feeds_report import print_sync_report, progress_bars
+    from quelle.cli.watch import print_watch_report
     from quelle.library import Library
 
     s = settings()
@@ -744,6 +747,7 @@ def sync(
                 err.print(f"[{time.strftime('%H:%M:%S')}] Durchgang beendet")
             if report is not None:
                 print_sync_report(report, err)
+                print_watch_report(lib.watch_report, err)  # issue 33: the watched questions asked again
             if interval is None or stop.is_set():
                 break
             next_at = time.localtime(time.time() + max(0.0, started + interval - time.monotonic()))

@@ -158,7 +158,9 @@ class Fetcher:
         self.client.close()
 
     # --- every request, redirects and robots.txt included, passes here --------------------------------------
-    def _prepare(self, url: str, hop: str, headers: dict, deadline: _Deadline) -> httpx.Request:
+    def _prepare(
+        self, url: str, hop: str, headers: dict, deadline: _Deadline, method: str = "GET", content: bytes | None = None
+    ) -> httpx.Request:
         """The request for one hop (`hop`; `url` is what was asked for): an http(s) URL, its address allowed
         (and pinned for the connection), robots.txt allowing it, the host's turn come."""
         parts = urlsplit(hop)
@@ -166,7 +168,7 @@ class Fetcher:
             if hop == url:
                 raise FetchError(url, "not an http(s) URL", retry=False)
             raise FetchError(url, f"it redirects to {_shown(hop)}, which is not an http(s) URL", retry=False)
-        request = self.client.build_request("GET", hop, headers=headers)
+        request = self.client.build_request(method, hop, headers=headers, content=content)
         addresses = self._check_address(url, hop, request.url)
         if self.respect_robots and request.url.path != "/robots.txt":
             with deadline.paused():  # robots.txt is a fetch of its own, with its own deadline
@@ -263,16 +265,54 @@ class Fetcher:
                 self.guard.enter(outer)
 
     def _follow(self, url: str, headers: dict, limit: int, deadline: _Deadline) -> Response:
-        hop = url
-        try:
+        hops = [url]
+        with self._failures(url, hops, deadline):
             for _ in range(MAX_REDIRECTS + 1):
-                request = self._prepare(url, hop, headers, deadline)
+                request = self._prepare(url, hops[-1], headers, deadline)
                 with contextlib.closing(self.client.send(request, stream=True)) as r:
                     if r.status_code in REDIRECTS and r.headers.get("location"):
-                        hop = str(request.url.join(r.headers["location"]))
+                        hops.append(str(request.url.join(r.headers["location"])))
                         continue
                     return self._answer(url, r, headers, limit, deadline)
             raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    # --- POST: a webhook (quelle/watch/webhook.py), under the same outbound rules -------------------------------
+    def post_json(self, url: str, body: bytes) -> int:
+        """POST `body` (JSON) to `url` as every GET goes out: an http(s) URL whose addresses are public or allowed
+        (QUELLE_FEED_ALLOW_HOSTS), the connection pinned to them, one deadline. robots.txt is not asked (nothing
+        is crawled) and a redirect is not followed (a webhook answers at its own URL). Returns the 2xx status;
+        FetchError otherwise (`status` set for an HTTP error, `retry` False when trying again cannot help)."""
+        deadline = _Deadline(self.deadline)
+        outer = self.guard.enter(deadline) if self.guard is not None else None
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "*/*"}
+        try:
+            with self._failures(url, [url], deadline):
+                request = self._prepare(url, url, headers, deadline, method="POST", content=body)
+                with contextlib.closing(self.client.send(request, stream=True)) as r:
+                    if 200 <= r.status_code < 300:
+                        return r.status_code
+                    if r.status_code in REDIRECTS:
+                        raise FetchError(
+                            url,
+                            f"it redirects (HTTP {r.status_code}); a webhook must answer at its own URL",
+                            retry=False,
+                            status=r.status_code,
+                        )
+                    raise FetchError(
+                        url,
+                        f"HTTP {r.status_code} {r.reason_phrase}".strip(),
+                        retry=r.status_code >= 500 or r.status_code in (408, 429),
+                        status=r.status_code,
+                    )
+        finally:
+            if self.guard is not None:
+                self.guard.enter(outer)
+
+    @contextlib.contextmanager
+    def _failures(self, url: str, hops: list[str], deadline: _Deadline):
+        """Every httpx failure of a request to `url` (its last hop: hops[-1]) as a FetchError with one reason."""
+        try:
+            yield
         except FetchError:
             raise
         except httpx.TimeoutException:
@@ -280,7 +320,7 @@ class Fetcher:
                 raise FetchError(url, deadline.reason) from None
             raise FetchError(url, f"timed out after {self.timeout:g} s") from None
         except httpx.ConnectError as e:
-            raise FetchError(url, _connect_reason(urlsplit(hop), e)) from None
+            raise FetchError(url, _connect_reason(urlsplit(hops[-1]), e)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as e:
             raise FetchError(url, f"the connection broke off ({_short(e)})") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:

@@ -142,7 +142,12 @@ class Syncer:
 
     # --- a pass ---------------------------------------------------------------------------------------------
     def run(self, feeds: list[Feed], wait: bool = True) -> SyncReport:
-        """One pass over `feeds`, one at a time. Two passes on one data dir never run at once (a lock file)."""
+        """One pass over `feeds`, one at a time. Two passes on one data dir never run at once (a lock file). The
+        pass is one for the watched questions: they are checked once at its end (Library.one_pass)."""
+        with self.library.one_pass():
+            return self._run(feeds, wait)
+
+    def _run(self, feeds: list[Feed], wait: bool) -> SyncReport:
         lock = FileLock(str(Path(self.library.settings.data_dir) / ".feeds-sync.lock"))
         try:
             lock.acquire(timeout=0.5)

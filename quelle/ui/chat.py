@@ -10,7 +10,7 @@ import streamlit as st
 from quelle.answering import registry
 from quelle.answering.pipeline import ask
 from quelle.resources import Resources
-from quelle.ui import feedback, state, timeview
+from quelle.ui import feedback, state, timeview, watch
 from quelle.ui.i18n import text as t
 from quelle.ui.render import escape_chars, md_escape, render_answer, render_message
 
@@ -98,6 +98,7 @@ def page() -> None:
         with st.chat_message(m["role"]):
             render_message(m, lang)
             feedback.rating(m, lang)
+            watch.watch_button(m, lang)
     question, time_aware = st.chat_input(t("chat_placeholder", lang)), True
     if not question and (retry := timeview.take_retry()):  # issue 20: a removed time chip asks again without it
         question, time_aware = retry, False
@@ -114,4 +115,5 @@ def page() -> None:
             st.session_state.messages.append(message)
             feedback.save_messages()
             feedback.rating(message, lang)
+            watch.watch_button(message, lang)
     feedback.export_menu(st.session_state.messages, lang, export_slot.container())
