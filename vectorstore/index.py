@@ -155,3 +155,22 @@ class Index:
         for ids, vectors, texts, metadatas in groups:
             self.store.upsert(ids, vectors, texts, metadatas)
         self.store.bump_revision()
+
+    # --- embedding later (quelle/embedding_worker.py): chunks searchable lexically first, vectors after ----------
+    def write_pending(self, items: list[tuple[Article, list[Chunk], None, list[str] | None]]) -> None:
+        """Store articles' chunks before they are embedded (inside a write, as write_articles): the lexical side
+        and the evidence stage find them at end_write; the dense side once write_embeddings gave them vectors."""
+        self.store.write_pending(items)
+
+    def pending_count(self) -> int:
+        """Chunks stored but not embedded yet."""
+        return self.store.pending_count()
+
+    def pending_chunks(self, limit: int) -> list[StoredChunk]:
+        return self.store.pending_chunks(limit)
+
+    def write_embeddings(self, chunks: list[StoredChunk], vectors: np.ndarray) -> int:
+        """Vectors for pending chunks, under the write protocol (the revision moves, so other processes see them;
+        the lexical index has nothing to index: texts did not change). Chunks replaced meanwhile are skipped."""
+        with self.writing():
+            return self.store.write_embeddings(chunks, vectors)
