@@ -45,6 +45,12 @@ class EmbedReport:
         return dict(self.__dict__)
 
 
+def embedding_progress(index) -> tuple[int, int]:
+    """(chunks embedded, chunks stored) of the index: what the Artikel page and `quelle stats` show."""
+    total = index.count()
+    return total - index.pending_count(), total
+
+
 def worker_lock(settings) -> FileLock:
     path = Path(settings.data_dir)
     path.mkdir(parents=True, exist_ok=True)

@@ -246,3 +246,20 @@ def test_the_background_worker_embeds_what_ingest_left(tmp_path, library, settin
 
     again = Resources.open(settings, embedder=library.r.embedder)
     assert again.index.pending_count() == 0 and again.index.count() == n
+
+
+def test_the_artikel_page_shows_the_embedding_and_embeds_on_request(tmp_path, library, monkeypatch):
+    from tests.test_ui_apptest import open_app, texts
+
+    write_article(tmp_path / "a", "bau.md", BAU * 10, title="Rechenzentrum in Quellhausen")
+    library.ingest([tmp_path / "a"], defer_embedding=True)
+    n = library.r.index.pending_count()
+    at = open_app(monkeypatch, library.settings.data_dir)
+    at.switch_page("quelle/ui/pages/articles.py").run()
+    assert not at.exception, at.exception
+    assert f"0 von {n} Passagen eingebettet" in at.get("progress")[0].proto.text
+    at.button(key="embed_button").click().run()
+    assert not at.exception, at.exception
+    assert f"Eingebettet: {n} Passagen." in texts(at)
+    at.run()
+    assert not at.get("progress")  # nothing waits: the section is gone
