@@ -263,3 +263,14 @@ def test_the_artikel_page_shows_the_embedding_and_embeds_on_request(tmp_path, li
     assert f"Eingebettet: {n} Passagen." in texts(at)
     at.run()
     assert not at.get("progress")  # nothing waits: the section is gone
+
+
+def test_an_article_rewritten_by_a_normal_ingest_is_no_longer_pending(tmp_path, library):
+    p = write_article(tmp_path / "a", "bau.md", BAU * 10, title="Bau")
+    library.ingest([p], defer_embedding=True)
+    assert library.r.index.pending_count() > 0
+    write_article(tmp_path / "a", "bau.md", ZOO * 12, title="Zoo")
+    library.ingest([p])  # embedded at once: its chunks carry no flag, also where an old chunk's id is reused
+    assert library.r.index.pending_count() == 0
+    assert not _pending(library.r)
+    assert library.r.index.retrieve("Pandajunges im Tiergarten", 3, "dense")[0].meta["article_id"] == "bau"
