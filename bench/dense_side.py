@@ -4,9 +4,9 @@ news-de development set and XQuAD-de, per half of the articles (crc32 of the gol
 
     .venv/bin/python bench/dense_side.py --model /tmp/embedlater-m2v-st --work /tmp/embedlater-dense
 
-news-de: the MiniLM store (--newsde-store, read only) is copied and the copy re-embedded with --model
-(vectorstore.reembed: the same chunks, only the vectors differ). XQuAD-de: its articles are ingested into two stores,
-one per model. Both rankings as ask() retrieves: the first stage (hybrid fusion, QUELLE_HYBRID_DENSE_WEIGHT) and
+news-de: the MiniLM store (--newsde-store, read only) is copied twice and one copy re-embedded with --model
+(vectorstore.reembed: the same chunks, only the vectors differ). XQuAD-de: its articles are ingested with MiniLM
+once, then the same. Both rankings as ask() retrieves: the first stage (hybrid fusion, QUELLE_HYBRID_DENSE_WEIGHT) and
 with the evidence stage (QUELLE_RERANK). Prints a table and, as its last line, one JSON object.
 """
 
@@ -81,44 +81,53 @@ def measure(res: Resources, questions) -> dict:
     return out
 
 
-def newsde(model: str, embedder: Embedder, minilm: Embedder, store: Path, work: Path) -> dict:
+def two_stores(model: str, embedder: Embedder, minilm: Embedder, store: Path, work: Path, name: str):
+    """(MiniLM resources, the other model's resources) over the same chunks: `store` copied twice, the second copy
+    re-embedded with `model` (vectorstore.reembed)."""
     from vectorstore.reembed import reembed_store
     from vectorstore.store import forget_persistent_client
 
-    qs = [q for q in read_gold(SHARED / "news-de" / "questions.jsonl") if not q.unanswerable]
-    qs = [q for q in qs if (q.extra.get("lang") or "de") == "de"]
-    mine = work / "newsde-minilm"  # the given store is only read: both sides work on copies
-    if not mine.exists():
+    mine, copy = work / f"{name}-minilm", work / f"{name}-model"
+    if not mine.exists():  # the given store is only read: both sides work on copies
         shutil.copytree(store, mine)
     base = Settings(data_dir=mine, llm="extractive")
-    copy = work / "newsde-static"
     if not copy.exists():
-        log(f"news-de: copying {store} and re-embedding the copy with {model} …")
+        log(f"{name}: re-embedding a copy with {model} …")
         shutil.copytree(mine, copy)
         t = time.perf_counter()
         report = reembed_store(base.with_(data_dir=copy, embedding_model=model), embedder)
         log(f"  re-embedded {report.total} chunks in {time.perf_counter() - t:.0f} s")
-    forget_persistent_client(str(copy / "chroma"))
-    forget_persistent_client(str(mine / "chroma"))
-    out = {"questions": len(qs)}
-    log("news-de: MiniLM …")
-    out["minilm"] = measure(Resources.open(base, embedder=minilm), qs)
-    log("news-de: the other model …")
-    out["model"] = measure(Resources.open(base.with_(data_dir=copy, embedding_model=model), embedder=embedder), qs)
+    for d in (mine, copy):
+        forget_persistent_client(str(d / "chroma"))
+    return (
+        Resources.open(base, embedder=minilm),
+        Resources.open(base.with_(data_dir=copy, embedding_model=model), embedder=embedder),
+    )
+
+
+def compare(name: str, pair, questions) -> dict:
+    out = {"questions": len(questions)}
+    for side, res in zip(("minilm", "model"), pair):
+        log(f"{name}: {side} …")
+        out[side] = measure(res, questions)
     return out
+
+
+def newsde(model: str, embedder: Embedder, minilm: Embedder, store: Path, work: Path) -> dict:
+    qs = [q for q in read_gold(SHARED / "news-de" / "questions.jsonl") if not q.unanswerable]
+    qs = [q for q in qs if (q.extra.get("lang") or "de") == "de"]
+    return compare("news-de", two_stores(model, embedder, minilm, store, work, "newsde"), qs)
 
 
 def xquad(model: str, embedder: Embedder, minilm: Embedder, work: Path) -> dict:
     squad = load_squad(SHARED / "xquad" / "xquad.de.json")
-    out = {"questions": len(squad.questions)}
-    for name, emb in (("minilm", minilm), ("model", embedder)):
-        s = Settings(data_dir=work / f"xquad-{name}", llm="extractive", embedding_model=emb.name)
-        res = Resources.open(s, embedder=emb)
+    built = work / "xquad-built"
+    if not built.exists():
+        res = Resources.open(Settings(data_dir=built, llm="extractive"), embedder=minilm)
         t = time.perf_counter()
         Library(res).add_articles(squad.articles)
-        log(f"xquad-de {name}: stored {res.index.count()} chunks in {time.perf_counter() - t:.0f} s")
-        out[name] = measure(res, squad.questions)
-    return out
+        log(f"xquad-de: stored {res.index.count()} chunks in {time.perf_counter() - t:.0f} s")
+    return compare("xquad-de", two_stores(model, embedder, minilm, built, work, "xquad"), squad.questions)
 
 
 def main() -> int:

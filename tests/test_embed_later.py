@@ -25,7 +25,7 @@ ZOO = (
 
 
 def _pending(res) -> dict[str, dict]:
-    got = res.store.collection.get(where={PENDING_KEY: True}, include=["metadatas"])
+    got = res.store.collection.get(where={PENDING_KEY: 1}, include=["metadatas"])
     return dict(zip(got["ids"], got["metadatas"]))
 
 
@@ -274,3 +274,21 @@ def test_an_article_rewritten_by_a_normal_ingest_is_no_longer_pending(tmp_path, 
     assert library.r.index.pending_count() == 0
     assert not _pending(library.r)
     assert library.r.index.retrieve("Pandajunges im Tiergarten", 3, "dense")[0].meta["article_id"] == "bau"
+
+
+def test_dense_search_skips_placeholders_even_when_they_fill_the_top(settings):
+    """Few embedded chunks among many waiting ones: the over-fetch finds too few, the metadata filter finds all."""
+    from vectorstore.store import ChunkStore, placeholder_vectors
+
+    store = ChunkStore(settings, "test-model", lambda: 8)
+    rng = np.random.default_rng(1)
+    real = rng.standard_normal((3, 8)).astype(np.float32)
+    real /= np.linalg.norm(real, axis=1, keepdims=True)
+    waiting = [f"w{i}" for i in range(60)]
+    store.upsert(["e0", "e1", "e2"], real, ["a", "b", "c"], [{"article_id": "e"}] * 3)
+    store.upsert(waiting, placeholder_vectors(waiting, 8), ["x"] * 60, [{"article_id": "w", PENDING_KEY: 1}] * 60)
+    store.bump_revision()
+    assert store.has_pending() and store.pending_count() == 60
+    got = store.query(placeholder_vectors(["w7"], 8)[0], 5)  # a question right on top of a placeholder
+    assert sorted(c.chunk_id for c in got) == ["e0", "e1", "e2"]
+    assert np.array_equal(placeholder_vectors(["w7"], 8), placeholder_vectors(["w7"], 8))  # the same for one id
