@@ -16,6 +16,7 @@ from ingest.language import detect_language as detect_article_language
 from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
+from vectorstore.embeddings import EmbeddingError
 from vectorstore.index import Write
 
 EMBED_GROUP = 1024  # chunks queued across articles before they are embedded (sorted by length) and written
@@ -270,6 +271,8 @@ class Library:
         try:
             store(items)
             stored = [(result, item) for (result, _, _), item in zip(pending, items)]
+        except EmbeddingError:  # a new store's first pending write asks the model its dimension: the server is down
+            raise
         except Exception:  # find the article Chroma refuses: the others are stored one by one
             stored = []
             for (result, _, _), item in zip(pending, items):

@@ -292,3 +292,17 @@ def test_dense_search_skips_placeholders_even_when_they_fill_the_top(settings):
     got = store.query(placeholder_vectors(["w7"], 8)[0], 5)  # a question right on top of a placeholder
     assert sorted(c.chunk_id for c in got) == ["e0", "e1", "e2"]
     assert np.array_equal(placeholder_vectors(["w7"], 8), placeholder_vectors(["w7"], 8))  # the same for one id
+
+
+def test_the_api_stats_count_the_chunks_waiting(tmp_path, library):
+    import httpx
+
+    from tests.api_server import serving
+
+    write_article(tmp_path / "a", "bau.md", BAU * 10, title="Rechenzentrum in Quellhausen")
+    library.ingest([tmp_path / "a"], defer_embedding=True)
+    with serving(library.r) as srv:
+        got = httpx.get(srv.url("/v1/stats"), timeout=60).json()
+        assert got["embedding_pending"] == got["chunks"] > 0
+        embed_pending(library.r)
+        assert httpx.get(srv.url("/v1/stats"), timeout=60).json()["embedding_pending"] == 0
