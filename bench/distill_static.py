@@ -32,7 +32,7 @@ def convert(source: Path, out: Path) -> None:
     import numpy as np
     from safetensors.numpy import load_file
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tokenizers import Tokenizer
 
     weights = load_file(str(source / "model.safetensors"))
