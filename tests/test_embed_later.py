@@ -222,7 +222,9 @@ def test_stats_and_the_cli_show_embedding_pending(tmp_path, quelle_cli, monkeypa
 def test_cli_ingest_embeds_in_the_same_command(tmp_path, quelle_cli):
     data = tmp_path / "index"
     write_article(tmp_path / "a", "bau.md", BAU * 10, title="Rechenzentrum in Quellhausen")
-    quelle_cli("ingest", tmp_path / "a", data_dir=data)
+    got = quelle_cli("ingest", tmp_path / "a", data_dir=data)
+    assert "Eingebettet:" in got.stderr
+    assert got.stderr.strip().splitlines()[-1].startswith("added: 1 · ")  # the report's line stays the last
     stats = json.loads(quelle_cli("stats", "--json", data_dir=data).stdout)
     assert stats["chunks"] > 0 and stats["embedding_pending"] == 0
 

@@ -117,8 +117,10 @@ def ingest(
             )
     except EmbeddingError as e:  # the embedding server is down: what was stored stays, the next run goes on
         fail(f"{e} — the articles stored so far are kept; run 'quelle ingest' again when the server is back")
+    problem = _embed_after_ingest(lib, no_wait)  # before the report: its last line stays the machine-readable one
     print_report(report, err)
-    _embed_after_ingest(lib, no_wait)
+    if problem:
+        fail(problem)
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
         first = next((f for f in report.files if f.status == "failed"), None)
@@ -127,18 +129,18 @@ def ingest(
         fail("nothing was ingested" + ("" if report.files else f": no files found in {', '.join(map(str, paths))}"))
 
 
-def _embed_after_ingest(lib, no_wait: bool) -> None:
+def _embed_after_ingest(lib, no_wait: bool) -> str | None:
     """The second half of `quelle ingest`: the stored chunks' embeddings, here with a progress bar, or (--no-wait)
-    by a `quelle embed` started in the background."""
+    by a `quelle embed` started in the background. Returns the problem when embedding failed."""
     from quelle.embedding_worker import WorkerBusy, embed_pending, start_background
 
     pending = lib.r.index.pending_count()
     if not pending:
-        return
+        return None
     if no_wait:
         pid = start_background(lib.settings)
         err.print(f"Durchsuchbar. {pending} Chunks werden im Hintergrund eingebettet (quelle embed, PID {pid}).")
-        return
+        return None
     from quelle.cli.progress import bars
     from vectorstore.embeddings import EmbeddingError
 
@@ -147,10 +149,11 @@ def _embed_after_ingest(lib, no_wait: bool) -> None:
             report = embed_pending(lib.r, progress=lambda done, total: update("chunks", done, total))
     except WorkerBusy:
         err.print(f"Durchsuchbar. Ein anderer 'quelle embed' bettet die {pending} wartenden Chunks ein.")
-        return
+        return None
     except EmbeddingError as e:
-        fail(f"{e} — the articles are stored and searchable; run 'quelle embed' to embed them when it is back")
+        return f"{e} — the articles are stored and searchable; run 'quelle embed' to embed them when it is back"
     err.print(f"Eingebettet: {report.embedded} Chunks" + (f" ({report.pending} warten noch)" if report.pending else ""))
+    return None
 
 
 @app.command()
