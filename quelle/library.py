@@ -17,6 +17,7 @@ from ingest.language import detect_language as detect_article_language
 from ingest.loaders import Loaded, find_files, load
 from ingest.models import Article, Chunk, IngestError
 from quelle.resources import Resources
+from vectorstore.embeddings import EmbeddingError
 from vectorstore.index import Write
 
 EMBED_GROUP = 1024  # chunks queued across articles before they are embedded (sorted by length) and written
@@ -73,20 +74,29 @@ class Library:
         on_wait: Callable[[], None] | None = None,
         fields: dict[str, str] | None = None,
         names: dict[str, str] | None = None,
+        defer_embedding: bool = False,
     ) -> IngestReport:
         """Files and folders in. `fields` maps article fields to a dump's own names ({'text': 'body'}).
         `progress` gets ('files', done, total) per file and ('chunks', embedded, queued) while embedding.
         `names` maps a file's path to the name it is recorded under — its articles' `path` and entry in `sources`,
-        its FileResult — instead of the path (an upload's name, not the server's temp folder)."""
-        return self._locked(lambda: self._ingest(paths, progress, fields, names or {}), on_wait)
+        its FileResult — instead of the path (an upload's name, not the server's temp folder).
+        `defer_embedding`: store the chunks without vectors (searchable lexically at once, `embedding_pending` in
+        stats); quelle/embedding_worker.py embeds them after."""
+        return self._locked(lambda: self._ingest(paths, progress, fields, names or {}, defer_embedding), on_wait)
 
     def add_articles(
-        self, articles: list[Article], progress: ProgressFn | None = None, on_wait: Callable[[], None] | None = None
+        self,
+        articles: list[Article],
+        progress: ProgressFn | None = None,
+        on_wait: Callable[[], None] | None = None,
+        defer_embedding: bool = False,
     ) -> IngestReport:
         """Ingest Articles built in memory (e.g. from a SQuAD file) by the same path as files: chunk, embed in
         batches, skip unchanged ones by content hash. One FileResult per article, named by its path or id."""
         units = [(a.path or f"article:{a.article_id}", lambda a=a: [a]) for a in articles]
-        return self._locked(lambda: self._ingest_units(IngestReport(), units, progress, "articles"), on_wait)
+        return self._locked(
+            lambda: self._ingest_units(IngestReport(), units, progress, "articles", defer_embedding), on_wait
+        )
 
     @contextmanager
     def one_pass(self):
@@ -128,6 +138,7 @@ class Library:
         progress: ProgressFn | None,
         fields: dict[str, str] | None = None,
         names: dict[str, str] | None = None,
+        defer_embedding: bool = False,
     ) -> IngestReport:
         report = IngestReport()
         files, errors = find_files(list(paths))
@@ -144,7 +155,7 @@ class Library:
             return got
 
         units = [(names.get(str(f), str(f)), lambda f=f: load_as(f, names.get(str(f)))) for f in files]
-        return self._ingest_units(report, units, progress, "files")
+        return self._ingest_units(report, units, progress, "files", defer_embedding)
 
     def _ingest_units(
         self,
@@ -152,10 +163,11 @@ class Library:
         units: list[tuple[str, Callable[[], list[Article] | Loaded]]],
         progress: ProgressFn | None,
         what: str,
+        defer_embedding: bool = False,
     ) -> IngestReport:
         """The one write path: each unit (a file, or one in-memory article) yields Articles when loaded."""
         pending: list[tuple[FileResult, Article, list[Chunk]]] = []
-        self._run = _Run(progress)
+        self._run = _Run(progress, defer_embedding)
         try:
             for i, (name, load_unit) in enumerate(units):
                 self._ingest_unit(report, name, load_unit, pending, last=i == len(units) - 1)
@@ -270,20 +282,26 @@ class Library:
         if self._run.write is None:  # begun at the first write: re-ingesting unchanged files writes nothing
             self._run.write = self.r.index.begin_write()
         self._run.write.articles.update(art.article_id for _, art, _ in pending)
-        texts = [embedding_text(a, c) for _, a, chunks in pending for c in chunks]
-        vectors = self._embed(texts)
+        if self._run.defer:  # stored now, embedded later (quelle/embedding_worker.py)
+            vectors, store = None, self.r.index.write_pending
+        else:
+            vectors = self._embed([embedding_text(a, c) for _, a, chunks in pending for c in chunks])
+            store = self.r.index.write_articles
         items, pos = [], 0
         for _, art, chunks in pending:
-            items.append((art, chunks, vectors[pos : pos + len(chunks)], self._run.sources_of(art)))
+            part = None if vectors is None else vectors[pos : pos + len(chunks)]
+            items.append((art, chunks, part, self._run.sources_of(art)))
             pos += len(chunks)
         try:
-            self.r.index.write_articles(items)
+            store(items)
             stored = [(result, item) for (result, _, _), item in zip(pending, items)]
+        except EmbeddingError:  # a new store's first pending write asks the model its dimension: the server is down
+            raise
         except Exception:  # find the article Chroma refuses: the others are stored one by one
             stored = []
             for (result, _, _), item in zip(pending, items):
                 try:
-                    self.r.index.write_articles([item])
+                    store([item])
                     stored.append((result, item))
                 except Exception as e:
                     result.status, result.message = "failed", f"could not store: {e}"
@@ -344,6 +362,7 @@ class Library:
         return {
             "articles": len(self.r.index.list_articles()),
             "chunks": self.r.index.count(),
+            "embedding_pending": self.r.index.pending_count(),  # stored, not embedded yet (embedding_worker.py)
             "embedding_model": self.r.embedder.name,
             "data_dir": str(self.r.index.location),
         }
@@ -352,8 +371,9 @@ class Library:
 class _Run:
     """Book-keeping of one ingest run: chunk progress and which text each article stored in this run has."""
 
-    def __init__(self, progress: ProgressFn | None):
+    def __init__(self, progress: ProgressFn | None, defer: bool = False):
         self.progress = progress
+        self.defer = defer  # store chunks without vectors: the embedding worker embeds them after
         self.queued = 0
         self.embedded = 0
         self.by_text: dict[str, tuple[str, list[str], bool]] = {}  # text_hash -> (article_id, sources, pending)

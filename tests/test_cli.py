@@ -40,7 +40,7 @@ def test_cli_ingest_ask_json_list_stats_delete(tmp_path, quelle_cli):
     assert c["article_id"] == "alibaba-ki-offensive" and "Brasilien" in obj["answer"]
 
     stats = json.loads(quelle_cli("stats", "--json", data_dir=d).stdout)
-    assert set(stats) == {"articles", "chunks", "embedding_model", "data_dir"}
+    assert set(stats) == {"articles", "chunks", "embedding_pending", "embedding_model", "data_dir"}
     assert stats["articles"] == N_DEMO and stats["chunks"] >= N_DEMO
     listed = json.loads(quelle_cli("list", "--json", data_dir=d).stdout)
     assert len(listed) == N_DEMO and "alibaba-ki-offensive" in {a["article_id"] for a in listed}

@@ -233,13 +233,16 @@ class Index:
         finally:
             self.end_write(write)
 
-    def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]]) -> None:
+    def write_articles(
+        self, items: list[tuple[Article, list[Chunk], np.ndarray | None, list[str] | None]], pending: bool = False
+    ) -> None:
         """Store the articles' chunks, each article in its near-duplicate group (groups renamed on the way are
-        written too). A failed write makes the groups be read from the store again."""
+        written too). A failed write makes the groups be read from the store again. `pending`: stored before they
+        are embedded (write_pending)."""
         try:
             with self._groups_lock:  # held for the assignment only: a question asked meanwhile does not wait on Chroma
                 grouping, moved = self._assign_groups([art for art, *_ in items])
-            self.store.write_articles(items, grouping)
+            self.store.write_articles(items, grouping, pending=pending)
             self.store.set_groups(moved)
         except Exception:
             self._forget_groups()
@@ -276,3 +279,23 @@ class Index:
         for ids, vectors, texts, metadatas in groups:
             self.store.upsert(ids, vectors, texts, metadatas)
         self.store.bump_revision()
+
+    # --- embedding later (quelle/embedding_worker.py): chunks searchable lexically first, vectors after ----------
+    def write_pending(self, items: list[tuple[Article, list[Chunk], None, list[str] | None]]) -> None:
+        """Store articles' chunks before they are embedded (inside a write, as write_articles): the lexical side
+        and the evidence stage find them at end_write; the dense side once write_embeddings gave them vectors. Each
+        article is grouped like one written with its vectors."""
+        self.write_articles(items, pending=True)
+
+    def pending_count(self) -> int:
+        """Chunks stored but not embedded yet."""
+        return self.store.pending_count()
+
+    def pending_chunks(self, limit: int) -> list[StoredChunk]:
+        return self.store.pending_chunks(limit)
+
+    def write_embeddings(self, chunks: list[StoredChunk], vectors: np.ndarray) -> int:
+        """Vectors for pending chunks, under the write protocol (the revision moves, so other processes see them;
+        the lexical index has nothing to index: texts did not change). Chunks replaced meanwhile are skipped."""
+        with self.writing():
+            return self.store.write_embeddings(chunks, vectors)

@@ -7,6 +7,10 @@ bundled English model is weak on German (plain RRF lowers hit@1). w = 0.2 (QUELL
 measured on every third XQuAD-de question (397): bm25 hit@1 0.851 / hit@5 0.972 / MRR 0.902;
 hybrid w=0.2 hit@1 0.869 / hit@5 0.975 / MRR 0.913; dense alone hit@5 0.71 (all 1,190 questions).
 
+Chunks not embedded yet (stored by `quelle ingest` before their vectors, quelle/embedding_worker.py) are never
+dense hits; when the lexical side pools one, its fused score is its normalised lexical score alone
+(_fused_lexical_for_waiting). With no chunk waiting the fusion is exactly the one above.
+
 Second stage (`rerank` > 0, default 0.5 = QUELLE_RERANK): the top RERANK_DEPTH passages are read sentence by
 sentence with reader.evidence (the answerer's scorer, answer slots included); a passage's score becomes
 (1 - rerank) * first stage + rerank * its best sentence, then each chunk gets ARTICLE_CREDIT of its article's best
@@ -53,7 +57,7 @@ from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
 from vectorstore.segment import signature
 from reader.question import Question, as_question
-from vectorstore.store import ChunkStore, StoredChunk
+from vectorstore.store import PENDING_KEY, ChunkStore, StoredChunk
 
 CANDIDATES = 50  # per side, before fusion
 # first-stage passages the second stage reads: 30 and 50 give the same hit@1/hit@5 on news-de (86 answerable) and
@@ -96,6 +100,17 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     if hi - lo < 1e-9:
         return np.ones_like(values) if hi > 0 else np.zeros_like(values)
     return (values - lo) / (hi - lo)
+
+
+def _fused_lexical_for_waiting(d: np.ndarray, lx: np.ndarray, w: float, waiting: np.ndarray) -> np.ndarray:
+    """Fusion while some pooled chunks wait for their vector (quelle/embedding_worker.py): embedded chunks are fused
+    as always (dense min-max normalised over the embedded ones only); a waiting chunk's fused score is its
+    normalised lexical score alone — both sides on the same [0, 1] scale, so a new article is neither lifted nor
+    held back by the missing dense side (w * 0 would cost it up to w against embedded chunks)."""
+    fused = lx.astype(np.float32).copy()
+    done = ~waiting
+    fused[done] = w * _minmax(d[done]) + (1 - w) * lx[done]
+    return fused
 
 
 class Retriever:
@@ -282,9 +297,18 @@ class Retriever:
         lex_all = lexical.score_of(query, ids, language)
         d = np.array([chunks[i].score for i in ids], dtype=np.float32)
         lx = np.array([lex_all.get(i, 0.0) for i in ids], dtype=np.float32)
-        fused = w * _minmax(d) + (1 - w) * (lx / lx.max() if lx.max() > 0 else lx)
+        waiting = np.isnan(d)  # chunks not embedded yet (_with_similarity): the lexical side alone
+        if waiting.any():
+            fused = _fused_lexical_for_waiting(d, lx / lx.max() if lx.max() > 0 else lx, w, waiting)
+        else:
+            fused = w * _minmax(d) + (1 - w) * (lx / lx.max() if lx.max() > 0 else lx)
         order = np.argsort(-fused, kind="stable")[:k]
-        return [self._passage(chunks[ids[i]], float(fused[i]), dense=float(d[i]), lexical=float(lx[i])) for i in order]
+        return [
+            self._passage(
+                chunks[ids[i]], float(fused[i]), dense=None if waiting[i] else float(d[i]), lexical=float(lx[i])
+            )
+            for i in order
+        ]
 
     def _with_similarity(self, query: str, ids: list[str]) -> list[StoredChunk]:
         if not ids:
@@ -293,6 +317,9 @@ class Retriever:
         q = self.embedder.embed_query(query)
         out = []
         for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            if (meta or {}).get(PENDING_KEY):  # a placeholder vector: no similarity (NaN), see _hybrid
+                out.append(StoredChunk(cid, doc or "", meta or {}, float("nan")))
+                continue
             out.append(StoredChunk(cid, doc or "", meta or {}, float(np.dot(np.asarray(emb, dtype=np.float32), q))))
         return out
 

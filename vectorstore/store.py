@@ -3,6 +3,7 @@ Used through vectorstore.index.Index; the one use of a chromadb private is `forg
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -124,6 +125,23 @@ def forget_persistent_client(path: str) -> None:
     SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
+PENDING_KEY = "embedding_pending"  # 1 on a chunk stored before its vector (write_pending), else absent; an int:
+# Chroma indexes int metadata (a bool filter scanned 9k chunks in 70-270 ms, the int one takes 4 ms)
+PAGE_KEYS = ("ids", "documents", "metadatas")
+
+
+def placeholder_vectors(ids: list[str], dimension: int) -> np.ndarray:
+    """Vectors for chunks that are not embedded yet: Chroma needs one per record. Unit vectors drawn from each
+    chunk id's hash — distinct points, so the HNSW graph does not collapse onto one, and the same for the same id.
+    Never a search result: ChunkStore.query drops chunks that carry PENDING_KEY."""
+    out = np.empty((len(ids), dimension), dtype=np.float32)
+    for i, cid in enumerate(ids):
+        seed = int.from_bytes(hashlib.sha256(cid.encode()).digest()[:8], "little")
+        v = np.random.default_rng(seed).standard_normal(dimension)
+        out[i] = v / np.linalg.norm(v)
+    return out
+
+
 POINTER_SUFFIX = "__active"
 
 
@@ -182,6 +200,7 @@ class ChunkStore:
         # one Chroma read at a time per store: while another process writes, a Chroma call can block holding the
         # GIL while another thread of ours holds a SQLite read lock the writer waits for -> both processes hang
         self._reading = threading.RLock()
+        self._pending_seen: tuple[str, bool] | None = None  # (revision, whether chunks wait for vectors)
 
     def _check_model(self) -> None:
         meta = self.collection.metadata or {}
@@ -323,20 +342,25 @@ class ChunkStore:
 
     def write_articles(
         self,
-        items: list[tuple[Article, list[Chunk], np.ndarray, list[str] | None]],
+        items: list[tuple[Article, list[Chunk], np.ndarray | None, list[str] | None]],
         grouping: dict[str, dict] | None = None,
+        pending: bool = False,
     ) -> None:
         """Store several articles' chunks in as few Chroma calls as the batch size allows (one call per article
         cost 1.3 s of a 25 s ingest of 48 articles), then remove chunks of their older versions. `grouping`:
-        article id -> its group and signature (see chunk_metadata)."""
+        article id -> its group and signature (see chunk_metadata). `pending`: the chunks are stored before they
+        are embedded (write_pending)."""
         ids, metas, docs, vecs = [], [], [], []
         grouping = grouping or {}
+        flag = {PENDING_KEY: 1 if pending else None}  # None: a chunk written pending before loses the flag
         for article, chunks, embeddings, sources in items:
             sources = sources or [article.path or article.source]
             ids += [c.chunk_id for c in chunks]
             g = grouping.get(article.article_id)
-            metas += [chunk_metadata(article, c, len(chunks), sources, g) for c in chunks]
+            metas += [{**chunk_metadata(article, c, len(chunks), sources, g), **flag} for c in chunks]
             docs += [c.text for c in chunks]
+            if pending:
+                embeddings = placeholder_vectors([c.chunk_id for c in chunks], self._placeholder_dimension())
             vecs.append(np.asarray(embeddings, dtype=np.float32))
         self.upsert(ids, np.concatenate(vecs) if vecs else np.zeros((0, 0), dtype=np.float32), docs, metas)
         # chunks of an older version that the new one did not overwrite
@@ -368,6 +392,59 @@ class ChunkStore:
                 documents=docs[i : i + self._batch],
                 metadatas=metas[i : i + self._batch],
             )
+
+    # --- embedding later (quelle/embedding_worker.py): chunks stored first, their vectors written after -------
+    def _placeholder_dimension(self) -> int:
+        if self._dimension:
+            return self._dimension
+        if self._dimension_of is None:
+            raise StoreError(f"the store in {self.location} does not know its vectors' dimension")
+        return int(self._dimension_of())
+
+    def pending_count(self) -> int:
+        """Chunks stored but not embedded yet."""
+        got = self._read(lambda: self.collection.get(where={PENDING_KEY: 1}, include=[]))
+        return len(got["ids"])
+
+    def has_pending(self) -> bool:
+        """Whether any chunk waits for its vector; read once per revision (every write moves it)."""
+        rev = self.revision
+        if self._pending_seen is None or self._pending_seen[0] != rev:
+            got = self._read(lambda: self.collection.get(where={PENDING_KEY: 1}, limit=1, include=[]))
+            self._pending_seen = (rev, bool(got["ids"]))
+        return self._pending_seen[1]
+
+    def pending_chunks(self, limit: int) -> list[StoredChunk]:
+        """Up to `limit` chunks waiting for their vector, in the store's order."""
+        got = self._read(
+            lambda: self.collection.get(where={PENDING_KEY: 1}, limit=limit, include=["documents", "metadatas"])
+        )
+        return [StoredChunk(cid, doc or "", meta or {}) for cid, doc, meta in zip(*(got[k] for k in PAGE_KEYS))]
+
+    def write_embeddings(self, chunks: list[StoredChunk], vectors: np.ndarray) -> int:
+        """Give pending chunks their vectors, but only those still stored as they were read (an ingest may have
+        replaced or deleted an article meanwhile: its new chunks are pending again or embedded already). The
+        vector and the cleared flag are one record write each. Returns the chunks written."""
+        now = self._read(
+            lambda: self.collection.get(ids=[c.chunk_id for c in chunks], include=["documents", "metadatas"])
+        )
+        current = {cid: (doc, meta or {}) for cid, doc, meta in zip(*(now[k] for k in PAGE_KEYS))}
+        keep = [
+            i
+            for i, c in enumerate(chunks)
+            if c.chunk_id in current
+            and current[c.chunk_id][0] == c.text
+            and current[c.chunk_id][1].get(PENDING_KEY)
+            and current[c.chunk_id][1].get("content_hash") == c.meta.get("content_hash")
+        ]
+        if keep:
+            self.upsert(
+                [chunks[i].chunk_id for i in keep],
+                np.asarray(vectors, dtype=np.float32)[keep],
+                [chunks[i].text for i in keep],
+                [{**current[chunks[i].chunk_id][1], PENDING_KEY: None} for i in keep],
+            )
+        return len(keep)
 
     def update_sources(self, article_id: str, sources: list[str]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
@@ -485,6 +562,11 @@ class ChunkStore:
         if k <= 0:
             return []
         where = filters.to_chroma() if filters else None
+        if self.has_pending():  # chunks waiting for their vector are never a dense hit
+            return self._query_embedded(vector, k, where)
+        return self._query(vector, k, where)
+
+    def _query(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredChunk]:
         # no count() first (13 ms at 100k chunks): Chroma returns fewer than n_results when there are fewer
         got = self._read(
             lambda: self.collection.query(
@@ -497,3 +579,15 @@ class ChunkStore:
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
             )
         ]
+
+    def _query_embedded(self, vector: np.ndarray, k: int, where: dict | None) -> list[StoredChunk]:
+        """The k nearest embedded chunks while some wait for their vector: their placeholders are random unit
+        vectors (cosine to a question about 0 ± 0.05), so a few more than k are asked for and the placeholders
+        dropped; only when that leaves fewer than k does a second query exclude them by metadata."""
+        n = 2 * k + 20
+        got = self._query(vector, n, where)
+        out = [c for c in got if not c.meta.get(PENDING_KEY)]
+        if len(out) >= k or len(got) < n:
+            return out[:k]
+        embedded = {PENDING_KEY: {"$ne": 1}}
+        return self._query(vector, k, {"$and": [where, embedded]} if where else embedded)

@@ -83,8 +83,14 @@ def ingest(
         help="Map dump fields: text=body,title=headline "
         "(JSON/JSONL/CSV; fields id,title,text,date,url,source,author,language).",
     ),
+    no_wait: bool = typer.Option(
+        False,
+        "--no-wait",
+        help="Return once the articles are searchable (lexically); a background 'quelle embed' embeds them.",
+    ),
 ):
-    """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv."""
+    """Add or update articles (unchanged ones are skipped): .txt/.md, .html, .pdf, .docx, .json/.jsonl/.csv.
+    The articles answer as soon as they are stored (lexical side); their embeddings follow (docs/ingest.md)."""
     from ingest.formats.records import parse_field_map
     from quelle.cli.ingest_report import print_report, progress_bars
     from quelle.cli.watch import print_watch_report
@@ -107,17 +113,85 @@ def ingest(
                 progress=progress,
                 fields=fields,
                 on_wait=lambda: err.print("Warte auf ein anderes Ingest (Sperre)…"),
+                defer_embedding=True,
             )
     except EmbeddingError as e:  # the embedding server is down: what was stored stays, the next run goes on
         fail(f"{e} — the articles stored so far are kept; run 'quelle ingest' again when the server is back")
+    problem = _embed_after_ingest(lib, no_wait)  # before the report: its last line stays the machine-readable one
     print_report(report, err)
     print_watch_report(lib.watch_report, err)  # issue 33: the watched questions asked again after this ingest
+    if problem:
+        fail(problem)
     s = report.summary()
     if not report.ok or (strict and s["failed"]):
         first = next((f for f in report.files if f.status == "failed"), None)
         if first:
             fail(f"{first.path}: {first.message}")
         fail("nothing was ingested" + ("" if report.files else f": no files found in {', '.join(map(str, paths))}"))
+
+
+def _embed_after_ingest(lib, no_wait: bool) -> str | None:
+    """The second half of `quelle ingest`: the stored chunks' embeddings, here with a progress bar, or (--no-wait)
+    by a `quelle embed` started in the background. Returns the problem when embedding failed."""
+    from quelle.embedding_worker import WorkerBusy, embed_pending, start_background
+
+    pending = lib.r.index.pending_count()
+    if not pending:
+        return None
+    if no_wait:
+        pid = start_background(lib.settings)
+        err.print(f"Durchsuchbar. {pending} Chunks werden im Hintergrund eingebettet (quelle embed, PID {pid}).")
+        return None
+    from quelle.cli.progress import bars
+    from vectorstore.embeddings import EmbeddingError
+
+    try:
+        with bars({"chunks": ("Eingebettet", " Chunk")}) as update:
+            report = embed_pending(lib.r, progress=lambda done, total: update("chunks", done, total))
+    except WorkerBusy:
+        err.print(f"Durchsuchbar. Ein anderer 'quelle embed' bettet die {pending} wartenden Chunks ein.")
+        return None
+    except EmbeddingError as e:
+        return f"{e} — the articles are stored and searchable; run 'quelle embed' to embed them when it is back"
+    err.print(f"Eingebettet: {report.embedded} Chunks" + (f" ({report.pending} warten noch)" if report.pending else ""))
+    return None
+
+
+@app.command()
+def embed(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    wait: bool = typer.Option(False, "--wait", help="Wait for another running worker instead of leaving it to it."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar (the background worker)."),
+):
+    """Embed the chunks stored without vectors ('quelle ingest --no-wait', an interrupted ingest). Resumable: stop it
+    any time, run it again. docs/ingest.md"""
+    from contextlib import nullcontext
+
+    from quelle.cli.progress import bars
+    from quelle.embedding_worker import WorkerBusy, embed_pending
+    from vectorstore.embeddings import EmbeddingError
+
+    res = open_resources(settings())
+    try:
+        with nullcontext(None) if quiet else bars({"chunks": ("Eingebettet", " Chunk")}) as update:
+            report = embed_pending(
+                res, progress=(lambda done, total: update("chunks", done, total)) if update else None, wait=wait
+            )
+    except WorkerBusy as e:
+        if as_json:
+            print(json.dumps({"busy": True, "embedding_pending": res.index.pending_count()}))
+            return
+        err.print(f"{escape(str(e))}: er bettet die wartenden Chunks ein ('quelle stats' zeigt, wie viele).")
+        return
+    except EmbeddingError as e:
+        fail(f"{e} — the chunks embedded so far are kept; run 'quelle embed' again")
+    except KeyboardInterrupt:
+        err.print("Unterbrochen; 'quelle embed' setzt fort.")
+        raise typer.Exit(130)
+    if as_json:
+        print(json.dumps(report.summary(), ensure_ascii=False))
+    else:
+        err.print(f"Eingebettet: {report.embedded} Chunks; wartend: {report.pending}.")
 
 
 @app.command()
@@ -283,7 +357,8 @@ def delete(article_id: str = typer.Argument(..., help="The article id (see 'quel
 
 @app.command()
 def stats(as_json: bool = typer.Option(False, "--json")):
-    """Articles, chunks, embedding model and where the store lives."""
+    """Articles, chunks, chunks waiting for their embedding (embedding_pending), embedding model and where the store
+    lives."""
     from quelle.library import Library
 
     st = Library(open_resources(settings())).stats()

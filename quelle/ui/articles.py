@@ -111,6 +111,31 @@ def upload_section(lang: str) -> None:
             st.markdown(result_line(r, lang))
 
 
+def embedding_section(lang: str, editor: bool) -> None:
+    """Chunks stored but not embedded yet (quelle/embedding_worker.py): how far the embedding is, and for editors a
+    button that embeds them here. Nothing shown when every chunk has its vector."""
+    from quelle.embedding_worker import WorkerBusy, embed_pending, embedding_progress
+
+    res = state.resources()
+    done, total = embedding_progress(res.index)
+    if done >= total:
+        return
+    st.progress(done / total, text=t("embedding_progress", lang, done=done, total=total, pending=total - done))
+    if editor and st.button(t("embed_button", lang), key="embed_button", icon=":material/memory:"):
+        access.require_editor()
+        bar = st.progress(0.0)
+
+        def progress(n: int, of: int) -> None:
+            bar.progress(n / max(of, 1), text=t("embedding_running", lang, done=n, total=of))
+
+        try:
+            report = embed_pending(res, progress=progress)
+        except WorkerBusy:
+            st.info(t("embedding_busy", lang))
+            return
+        st.success(t("embedding_done", lang, n=report.embedded))
+
+
 def delete_article(lib, article_id: str, lang: str, title: str = "") -> str:
     """Delete one article (re-checks the editor role on the server first: AccessDenied); the success message."""
     access.require_editor()
@@ -184,4 +209,5 @@ def page() -> None:
         st.info(t("access_read_only", lang), icon=":material/lock:")
     feeds_section(lang, editor)
     st.divider()
+    embedding_section(lang, editor)
     list_section(lang, editor)

@@ -55,5 +55,6 @@ def delete_article(article_id: str, request: Request) -> dict:
 
 @router.get("/v1/stats")
 def stats(request: Request) -> dict:
-    """`quelle stats --json`: articles, chunks, embedding_model, data_dir."""
+    """`quelle stats --json`: articles, chunks, embedding_pending (chunks stored but not embedded yet), embedding_model,
+    data_dir."""
     return Library(request.app.state.resources).stats()
