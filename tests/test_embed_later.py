@@ -90,7 +90,12 @@ def test_hybrid_scores_a_waiting_chunk_by_its_lexical_side_alone(tmp_path, libra
     res = library.r
     write_article(tmp_path / "a", "bau.md", BAU * 10, title="Rechenzentrum in Quellhausen")
     library.ingest([tmp_path / "a"])  # embedded at once
-    write_article(tmp_path / "b", "bau2.md", BAU * 2 + ZOO, title="Noch ein Rechenzentrum in Quellhausen")
+    # another report on the same subject, not a copy (a copy would be one group: one passage, vectorstore/groups.py)
+    other = (
+        "Für das Rechenzentrum in Quellhausen rechnet der Gemeinderat inzwischen mit höheren Kosten als geplant. "
+        "Die Opposition verlangt eine neue Ausschreibung für den Standort. "
+    )
+    write_article(tmp_path / "b", "bau2.md", other * 2 + ZOO, title="Noch ein Rechenzentrum in Quellhausen")
     library.ingest([tmp_path / "b"], defer_embedding=True)
     assert 0 < res.index.pending_count() < res.index.count()
     got = res.index.retrieve("Rechenzentrum Quellhausen Kosten", 10, "hybrid")
