@@ -42,6 +42,7 @@ class Resources:
             "data_dir",
             "collection",
             "chroma_url",
+            "lexical_shared_dir",
             "embedding_model",
             "query_prefix",
             "passage_prefix",

@@ -24,6 +24,7 @@ from ingest.models import Article, Chunk
 from vectorstore.embeddings import Embedder, EmbeddingError, EmbeddingUnavailable
 from vectorstore.filters import Filters
 from vectorstore.lexical import LexicalIndex
+from vectorstore.published import PublishedIndex
 from vectorstore.retrieve import Passage, Retriever, Write
 from vectorstore.store import ChunkStore, StoredChunk
 
@@ -40,7 +41,11 @@ class Index:
         store = ChunkStore(settings, embedder.name, lambda: embedder.dimension)
         lexical = LexicalIndex(settings.lexical_dir)
         reranker = getattr(settings, "reranker", None)  # the optional reranker (vectorstore/rerankers.py)
-        return cls(store, Retriever(store, embedder, lexical, reranker, getattr(settings, "rerank_top_n", 30)))
+        shared = getattr(settings, "lexical_published_dir", None)  # QUELLE_LEXICAL_SHARED_DIR with a server
+        published = PublishedIndex(shared) if shared else None
+        return cls(
+            store, Retriever(store, embedder, lexical, reranker, getattr(settings, "rerank_top_n", 30), published)
+        )
 
     # --- reading ---------------------------------------------------------------------------------------------
     @property
@@ -113,6 +118,13 @@ class Index:
     def sync_lexical(self, force: bool = False) -> bool:
         """Bring the lexical index in step with the store; True when it had to change."""
         return self.retriever.sync_lexical(force)
+
+    def publish_lexical(self) -> bool:
+        """Publish the lexical index (brought in step first) for the other processes of a shared server; False when
+        nothing is shared (no QUELLE_LEXICAL_SHARED_DIR) or this revision is published already."""
+        self.sync_lexical()
+        published = self.retriever.published
+        return published is not None and published.publish(self.retriever.lexical)
 
     def build_lexical(self, directory: Path) -> LexicalIndex:
         """A lexical index of the whole store built from scratch in `directory` (what a new machine does)."""
