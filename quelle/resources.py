@@ -3,6 +3,7 @@ around."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from quelle.settings import Settings
@@ -10,6 +11,21 @@ from vectorstore.embeddings import Embedder, embedder_fits
 from vectorstore.index import Index
 from vectorstore.retrieve import Retriever
 from vectorstore.store import ChunkStore
+
+
+def preload_model(embedder: Embedder) -> threading.Thread:
+    """Load the embedder's model in a daemon thread. A failure is left for the first real use to report (it then
+    tries again and raises its clear EmbeddingError)."""
+
+    def load() -> None:
+        try:
+            embedder.model
+        except Exception:  # noqa: BLE001 - reported by the first use, not here
+            pass
+
+    thread = threading.Thread(target=load, name="quelle-model-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -20,10 +36,14 @@ class Resources:
     llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.answering.llm)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":
-        """Open the store named by settings; pass `embedder` to reuse an already loaded model."""
+    def open(cls, settings: Settings, embedder: Embedder | None = None, preload: bool = False) -> "Resources":
+        """Open the store named by settings; pass `embedder` to reuse an already loaded model. `preload`: start
+        loading the embedding model in the background now (a cold `quelle ask` that will embed its question opens
+        the store and the lexical index meanwhile); it is loaded once either way, on first use at the latest."""
         if embedder is None or not embedder_fits(embedder, settings):  # same model, prefixes, budget and server
             embedder = Embedder.from_settings(settings)
+        if preload:
+            preload_model(embedder)
         return cls(settings, embedder, Index.open(settings, embedder))
 
     @property
