@@ -159,7 +159,7 @@ def join_child(url: str, data_dir: str, shared: str) -> None:
     opened = time.perf_counter()
     res.index.sync_lexical()
     done = time.perf_counter()
-    print(json.dumps({"join_s": done - t, "sync_s": done - opened, "chunks": len(res.retriever.lexical)}))
+    print(json.dumps({"join_s": done - t, "sync_s": done - opened, "chunks": res.index.lexical_count()}))
 
 
 # --- the million-chunk corpus: news-de sentences ------------------------------------------------------------------

@@ -115,6 +115,10 @@ class Index:
         """The lexical index's idf (term -> weight) as of now: the answerer's term weights."""
         return self.retriever.lexical.idf
 
+    def lexical_count(self) -> int:
+        """Chunks the lexical index holds now (the store's count() when it is in step)."""
+        return len(self.retriever.lexical)
+
     def sync_lexical(self, force: bool = False) -> bool:
         """Bring the lexical index in step with the store; True when it had to change."""
         return self.retriever.sync_lexical(force)

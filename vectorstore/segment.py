@@ -8,7 +8,7 @@ import math
 import os
 import shutil
 import uuid
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -78,6 +78,19 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """chunk id -> row (built once per segment and process: segments never change)."""
+        return {cid: i for i, cid in enumerate(self.ids)}
+
+    @cached_property
+    def article_rows(self) -> dict[str, list[int]]:
+        """article id -> its rows (a write's sync looks at the rows of the articles it touched)."""
+        out: dict[str, list[int]] = {}
+        for i, a in enumerate(self.article):
+            out.setdefault(a, []).append(i)
+        return out
 
     @property
     def signatures(self) -> list[str]:
