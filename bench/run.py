@@ -398,6 +398,7 @@ def main() -> int:
         help="full run, then on to 300k and 1M chunks (news-de sentences added to the corpus; hours here)",
     )
     ap.add_argument("--news", type=Path, default=DEFAULT_NEWS, help="news-de articles.jsonl (for --million)")
+    ap.add_argument("--questions", type=int, help="questions timed per store size (default 30 quick, 100 full)")
     ap.add_argument("--skip-ingest", action="store_true", help="leave out the ingest figures (long scaling runs)")
     ap.add_argument("--progress", type=Path, help="write the figures so far to this file after every store size")
     ap.add_argument("--probe", nargs=2, help=argparse.SUPPRESS)
@@ -442,7 +443,7 @@ def main() -> int:
     if args.million:
         sizes += [300_000, 1_000_000]
     headline = 10_000 if args.quick else 100_000  # where memory, cold start and joining are measured
-    n_q = 30 if args.quick else 100
+    n_q = args.questions or (30 if args.quick else 100)
     rows, qi = [], 0
     for size in sizes:
         log(f"store → {size:,} chunks …")
