@@ -150,6 +150,8 @@ def measure_join(settings, embedder, work: Path) -> dict:
 
 def join_child(url: str, data_dir: str, shared: str) -> None:
     """Child process of measure_join: open the server store with an empty data dir and get its lexical index."""
+    import chromadb  # noqa: F401  - imports are the process's start, not the join (the store imports it lazily)
+
     from quelle.resources import Resources
     from quelle.settings import Settings
 

@@ -1,7 +1,8 @@
 """The lexical side at a million chunks without writing a million chunks to Chroma: the segments of a saved index
 (e.g. the 10k store of `bench/run.py --quick --keep DIR`) copied N times under new chunk and article ids, then, in
 this process: opening the index, scoring and searching real questions, and the lexical part of adding one article
-(`LexicalIndex.synced` over its chunks: a new segment, the manifest saved). Peak RSS is this process's.
+(`LexicalIndex.synced` over its chunks: a new segment, the manifest saved), and joining through a shared folder
+(the index published, then fetched into an empty folder: copied, checked, opened). Peak RSS is this process's.
 
     .venv/bin/python bench/lexical_million.py DIR/scale-store/lexical --copies 100 --work /tmp/lex1m
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import DEFAULT_XQUAD, load_xquad, peak_rss_mb  # noqa: E402
 from vectorstore import lexical as lexical_module  # noqa: E402
 from vectorstore.lexical import MANIFEST, LexicalIndex  # noqa: E402
+from vectorstore.published import PublishedIndex  # noqa: E402
 from vectorstore.segment import ROWS, signature  # noqa: E402
 from vectorstore.store import StoredChunk  # noqa: E402
 
@@ -91,8 +93,22 @@ def main() -> int:
     )
     add_s = time.perf_counter() - t
     assert len(grown) == rows + len(chunks)
+    # joining through a shared folder (vectorstore/published.py): publish this index, fetch it into an empty folder
+    shared = PublishedIndex(args.work.with_name(args.work.name + "-shared"))
+    shutil.rmtree(shared.directory, ignore_errors=True)
+    t = time.perf_counter()
+    shared.publish(index)
+    publish_s = time.perf_counter() - t
+    joined_dir = args.work.with_name(args.work.name + "-joined")
+    shutil.rmtree(joined_dir, ignore_errors=True)
+    t = time.perf_counter()
+    joined = shared.fetch(index.revision, joined_dir)
+    fetch_s = time.perf_counter() - t
+    assert len(joined) == len(index)
     figures = {
         "rows": rows,
+        "publish_s": publish_s,
+        "join_fetch_s": fetch_s,
         "segments": len(index.segments),
         "load_s": load_s,
         "lexical_p50_ms": statistics.median(ms),
