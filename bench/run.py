@@ -470,7 +470,7 @@ def main() -> int:
         )
         if size in (headline, 1_000_000):
             tag = "1m" if size == 1_000_000 else f"{size // 1000}k"
-            extra = headline_figures(res, settings, embedder, questions[-60:], work, tag, runs=2 if args.quick else 3)
+            extra = headline_figures(res, settings, embedder, questions[-60:], work, tag, runs=1 if args.quick else 3)
             figures.update(extra)
             if tag == "1m":
                 figures.update({"ask_p50_ms_1m": row["ask_p50_ms"], "add_one_s_1m": row["add_one_s"]})
