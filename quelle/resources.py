@@ -3,7 +3,6 @@ around."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from quelle.settings import Settings
@@ -11,21 +10,6 @@ from vectorstore.embeddings import Embedder, embedder_fits
 from vectorstore.index import Index
 from vectorstore.retrieve import Retriever
 from vectorstore.store import ChunkStore
-
-
-def preload_model(embedder: Embedder) -> threading.Thread:
-    """Load the embedder's model in a daemon thread. A failure is left for the first real use to report (it then
-    tries again and raises its clear EmbeddingError)."""
-
-    def load() -> None:
-        try:
-            embedder.model
-        except Exception:  # noqa: BLE001 - reported by the first use, not here
-            pass
-
-    thread = threading.Thread(target=load, name="quelle-model-preload", daemon=True)
-    thread.start()
-    return thread
 
 
 @dataclass
@@ -36,14 +20,11 @@ class Resources:
     llm_clients: dict = field(default_factory=dict, repr=False)  # chat backends by settings (quelle.answering.llm)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, preload: bool = False) -> "Resources":
-        """Open the store named by settings; pass `embedder` to reuse an already loaded model. `preload`: start
-        loading the embedding model in the background now (a cold `quelle ask` that will embed its question opens
-        the store and the lexical index meanwhile); it is loaded once either way, on first use at the latest."""
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":
+        """Open the store named by settings; pass `embedder` to reuse an already loaded model. The model itself is
+        loaded on its first use: a question asked with --mode bm25 never loads it."""
         if embedder is None or not embedder_fits(embedder, settings):  # same model, prefixes, budget and server
             embedder = Embedder.from_settings(settings)
-        if preload:
-            preload_model(embedder)
         return cls(settings, embedder, Index.open(settings, embedder))
 
     @property

@@ -1,64 +1,37 @@
-"""A cold `quelle ask`: the model starts loading in the background while the store opens — only when the question
-will be embedded (dense, hybrid), never for --mode bm25 — and is loaded once."""
+"""A cold `quelle ask` loads the embedding model only when the question needs it (dense and hybrid embed it; bm25
+does not), and once. (Loading it in a background thread while the store opens was tried and taken back: no gain
+measured, docs/performance.md „Cold start“.)"""
 
 from __future__ import annotations
 
 import importlib
-import threading
 
-from typer.testing import CliRunner
-
-from quelle.resources import Resources, preload_model
+from quelle.resources import Resources
 from vectorstore.embeddings import Embedder
+from vectorstore.index import Index
 
 
 class CountingEmbedder(Embedder):
-    def __init__(self):
-        super().__init__("bundled:all-MiniLM-L6-v2")
+    """The bundled model (the session's, already loaded), counting how often it is loaded."""
+
+    def __init__(self, real: Embedder):
+        super().__init__(real.name)
+        self.real = real
         self.loads = 0
-        self.release = threading.Event()
 
     def _load(self):
         self.loads += 1
-        self.release.wait(10)  # still loading when the main thread asks for it
-        return object()
+        return self.real.model
 
 
-def test_preloading_loads_the_model_once_in_the_background():
-    emb = CountingEmbedder()
-    thread = preload_model(emb)
-    assert thread.daemon and thread.is_alive()  # the caller goes on while the model loads
-    waiter = threading.Thread(target=lambda: emb.model)  # the first real use waits for the same load
-    waiter.start()
-    emb.release.set()
-    thread.join(10), waiter.join(10)
-    assert emb.loads == 1 and emb._model is not None
-
-
-def test_a_failing_preload_is_left_to_the_first_use_to_report():
-    class Broken(CountingEmbedder):
-        def _load(self):
-            self.loads += 1
-            raise RuntimeError("no model here")
-
-    emb = Broken()
-    preload_model(emb).join(10)
-    assert emb.loads == 1 and emb._model is None  # the first real use tries again and raises its own error
-
-
-def test_the_cli_preloads_only_for_questions_it_embeds(demo_store, monkeypatch):
+def test_the_model_is_loaded_only_for_questions_that_embed_and_once(demo_store, embedder, quelle_cli, monkeypatch):
     cli = importlib.import_module("quelle.cli.app")
-    asked = []
-
-    def fake_open(cls, s, embedder=None, preload=False):
-        asked.append(preload)
-        return Resources(s, demo_store.embedder, demo_store.index)
-
-    monkeypatch.setattr(Resources, "open", classmethod(fake_open))
-    monkeypatch.setattr(cli.State, "open_resources", None)
-    monkeypatch.setattr(cli.State, "data_dir", None)
-    env = {"QUELLE_DATA_DIR": str(demo_store.settings.data_dir), "QUELLE_LLM": "extractive"}
-    for mode in ("bm25", "hybrid", "dense"):
-        got = CliRunner().invoke(cli.app, ["ask", "--mode", mode, "Wo plant Alibaba Rechenzentren?"], env=env)
-        assert got.exit_code == 0, got.stderr
-    assert asked == [False, True, True]
+    counting = CountingEmbedder(embedder)
+    monkeypatch.setattr(cli.State, "open_resources", lambda s: Resources(s, counting, Index.open(s, counting)))
+    data_dir = demo_store.settings.data_dir
+    env = {"QUELLE_LLM": "extractive"}
+    got = quelle_cli("ask", "--mode", "bm25", "Wo plant Alibaba neue Rechenzentren?", data_dir=data_dir, env=env)
+    assert "Brasilien" in got.stdout and counting.loads == 0  # answered without the model
+    quelle_cli("ask", "Wo plant Alibaba neue Rechenzentren?", data_dir=data_dir, env=env)
+    quelle_cli("ask", "--mode", "dense", "Wann ist die Buchmesse?", data_dir=data_dir, env=env)
+    assert counting.loads == 1

@@ -54,15 +54,12 @@ def request_options(k, mode, article, source, since, until):
         fail(str(e))
 
 
-def open_resources(s: Settings, preload: bool = False):
-    """The model and the index; `preload`: the model starts loading in the background (a question to embed)."""
+def open_resources(s: Settings):
     from quelle.resources import Resources
     from vectorstore.store import StoreError
 
     try:
-        if State.open_resources is not None:
-            return State.open_resources(s)
-        return Resources.open(s, preload=preload)
+        return (State.open_resources or Resources.open)(s)
     except StoreError as e:
         fail(str(e))
 
@@ -153,7 +150,7 @@ def ask(
         validate_question(question, s)  # an empty or too long question fails before the model is loaded
     except QuestionError as e:
         fail(str(e))
-    res = open_resources(s, preload=s.retrieval_mode != "bm25")  # dense and hybrid embed the question
+    res = open_resources(s)
     streamed: list[str] = []
 
     def show_token(piece: str) -> None:  # tokens as they come (not with --json)
