@@ -100,6 +100,9 @@ def test_a_corrupt_or_missing_segment_is_an_error_naming_it(tmp_path):
         shared.fetch("rev1", tmp_path / "b")
     with pytest.raises(PublishedError, match="no published lexical index for revision rev9"):
         shared.fetch("rev9", tmp_path / "b")
+    with pytest.raises(PublishedError, match="cannot name a published index"):  # a revision is never a path
+        shared.fetch("../../etc/x", tmp_path / "b")
+    assert not shared.has("../manifest-rev1")
 
 
 def test_old_manifests_and_their_segments_are_removed(tmp_path, monkeypatch):

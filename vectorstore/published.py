@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -35,6 +36,7 @@ GRACE_S = 600.0  # a segment no kept manifest names is removed only when older t
 # between copying its segments and writing their manifest)
 
 log = logging.getLogger(__name__)
+_REVISION = re.compile(r"[0-9A-Za-z_-]{1,64}")
 
 
 class PublishedError(RuntimeError):
@@ -59,6 +61,8 @@ def _files(folder: Path) -> dict[str, list]:
 
 
 def _manifest_name(revision: str) -> str:
+    if not _REVISION.fullmatch(revision or ""):  # it names a file: never a path (it comes from the server)
+        raise PublishedError(f"revision {revision!r} cannot name a published index")
     return f"manifest-{revision}.json"
 
 
@@ -69,13 +73,17 @@ class PublishedIndex:
         self.directory = Path(directory)
 
     def has(self, revision: str | None) -> bool:
-        return bool(revision) and (self.directory / _manifest_name(revision)).exists()
+        return (
+            bool(revision)
+            and bool(_REVISION.fullmatch(revision))
+            and (self.directory / _manifest_name(revision)).exists()
+        )
 
     # --- publishing ------------------------------------------------------------------------------------------
     def publish(self, index: LexicalIndex) -> bool:
         """Publish `index` (saved in its own directory) under its revision: copy the segments not published yet,
         then write the manifest. False when that revision is published already or the index has no revision."""
-        if not index.revision or self.has(index.revision):
+        if not index.revision or not _REVISION.fullmatch(index.revision) or self.has(index.revision):
             return False
         self.directory.mkdir(parents=True, exist_ok=True)
         sums = self._published_sums()
@@ -111,7 +119,7 @@ class PublishedIndex:
         try:
             entries = json.loads((self.directory / _manifest_name(newest)).read_text(encoding="utf-8"))["segments"]
             return {e["name"]: e["files"] for e in entries}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, PublishedError):
             return {}
 
     def _collect(self) -> None:
