@@ -21,7 +21,8 @@ class Resources:
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> "Resources":
-        """Open the store named by settings; pass `embedder` to reuse an already loaded model."""
+        """Open the store named by settings; pass `embedder` to reuse an already loaded model. The model itself is
+        loaded on its first use: a question asked with --mode bm25 never loads it."""
         if embedder is None or not embedder_fits(embedder, settings):  # same model, prefixes, budget and server
             embedder = Embedder.from_settings(settings)
         return cls(settings, embedder, Index.open(settings, embedder))
@@ -42,6 +43,7 @@ class Resources:
             "data_dir",
             "collection",
             "chroma_url",
+            "lexical_shared_dir",
             "embedding_model",
             "query_prefix",
             "passage_prefix",

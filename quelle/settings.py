@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data/index")
     collection: str = "quelle"
     chroma_url: str | None = None
+    # with chroma_url: a folder every process of that server reaches (a network mount; any folder on one machine),
+    # where the lexical index is published by revision so a joining process fetches it (vectorstore/published.py)
+    lexical_shared_dir: Path | None = None
 
     embedding_model: str = BUNDLED_MODEL
     query_prefix: str | None = None  # None: chosen from the model name (e5: "query: ")
@@ -131,8 +134,18 @@ class Settings(BaseSettings):
         """The local BM25 index; one per Chroma server (keyed by URL and collection), never shared with the
         embedded store in data_dir/chroma."""
         if self.chroma_url:
-            import hashlib
-
-            key = hashlib.sha1(f"{self.chroma_url.rstrip('/').lower()}|{self.collection}".encode()).hexdigest()[:12]
-            return self.data_dir / f"lexical-server-{key}"
+            return self.data_dir / f"lexical-server-{self._server_key}"
         return self.data_dir / "lexical"
+
+    @property
+    def lexical_published_dir(self) -> Path | None:
+        """Where the lexical index of this server store is published for other processes (None: not shared)."""
+        if self.chroma_url and self.lexical_shared_dir:
+            return self.lexical_shared_dir / f"lexical-{self._server_key}"
+        return None
+
+    @property
+    def _server_key(self) -> str:
+        import hashlib
+
+        return hashlib.sha1(f"{self.chroma_url.rstrip('/').lower()}|{self.collection}".encode()).hexdigest()[:12]

@@ -33,6 +33,7 @@ from vectorstore.filters import Filters
 from vectorstore.groups import Groups, Member, encode, shingles
 from vectorstore.groups import signed as text_signature
 from vectorstore.lexical import LexicalIndex
+from vectorstore.published import PublishedIndex
 from vectorstore.retrieve import Passage, Retriever, Write
 from vectorstore.store import ChunkStore, StoredChunk
 
@@ -58,7 +59,9 @@ class Index:
         key = getattr(settings, "reranker_api_key", None)
         key = key.get_secret_value() if hasattr(key, "get_secret_value") else key
         top_n = getattr(settings, "rerank_top_n", 30)
-        return cls(store, Retriever(store, embedder, lexical, reranker, top_n, reranker_api_key=key))
+        shared = getattr(settings, "lexical_published_dir", None)  # QUELLE_LEXICAL_SHARED_DIR with a server
+        published = PublishedIndex(shared) if shared else None
+        return cls(store, Retriever(store, embedder, lexical, reranker, top_n, published, reranker_api_key=key))
 
     # --- reading ---------------------------------------------------------------------------------------------
     @property
@@ -128,9 +131,20 @@ class Index:
         """The lexical index's idf (term -> weight) as of now: the answerer's term weights."""
         return self.retriever.lexical.idf
 
+    def lexical_count(self) -> int:
+        """Chunks the lexical index holds now (the store's count() when it is in step)."""
+        return len(self.retriever.lexical)
+
     def sync_lexical(self, force: bool = False) -> bool:
         """Bring the lexical index in step with the store; True when it had to change."""
         return self.retriever.sync_lexical(force)
+
+    def publish_lexical(self) -> bool:
+        """Publish the lexical index (brought in step first) for the other processes of a shared server; False when
+        nothing is shared (no QUELLE_LEXICAL_SHARED_DIR) or this revision is published already."""
+        self.sync_lexical()
+        published = self.retriever.published
+        return published is not None and published.publish(self.retriever.lexical)
 
     def build_lexical(self, directory: Path) -> LexicalIndex:
         """A lexical index of the whole store built from scratch in `directory` (what a new machine does)."""

@@ -55,17 +55,34 @@ class LexicalIndex:
         self.revision = revision
         self.segments = list(segments or [])
         self.dead = list(dead) if dead is not None else [np.zeros(len(s), dtype=bool) for s in self.segments]
+        # nothing per chunk is built here (a write at a million chunks makes a new index): rows are found through
+        # the segments' offsets, chunk ids through each segment's own (cached) position map
         self._offsets = np.cumsum([0] + [len(s) for s in self.segments])
-        self._rows: list[str] = [cid for s in self.segments for cid in s.ids]
+        self._n_rows = int(self._offsets[-1])
         self._dead = np.concatenate(self.dead) if self.segments else np.zeros(0, dtype=bool)
-        alive = np.flatnonzero(~self._dead)
-        self.ids = [self._rows[i] for i in alive]
-        self._position = dict(zip(self.ids, alive.tolist()))
+        self._alive = self._n_rows - int(self._dead.sum())
         self._idf_cache: dict[tuple[str, str], float] = {}
         self._last: tuple[str, str, np.ndarray] | None = None  # (query, language, scores): hybrid asks twice
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._alive
+
+    @property
+    def ids(self) -> list[str]:
+        """The chunk ids of every live row."""
+        return [cid for seg, gone in zip(self.segments, self.dead) for cid, g in zip(seg.ids, gone) if not g]
+
+    def _row_id(self, row: int) -> str:
+        j = int(np.searchsorted(self._offsets, row, side="right")) - 1
+        return self.segments[j].ids[row - int(self._offsets[j])]
+
+    def _row_of(self, chunk_id: str) -> int | None:
+        """The live row of a chunk (newest segments first: an older version of it may be dead in an older one)."""
+        for j in range(len(self.segments) - 1, -1, -1):
+            r = self.segments[j].position.get(chunk_id)
+            if r is not None and not self.dead[j][r]:
+                return int(self._offsets[j]) + r
+        return None
 
     # --- keeping in step with the store --------------------------------------------------------------------
     def synced(
@@ -76,7 +93,7 @@ class LexicalIndex:
         dead = [d.copy() for d in self.dead]
         have: set[str] = set()
         for seg, gone in zip(self.segments, dead):
-            rows = range(len(seg)) if scope is None else [i for i, a in enumerate(seg.article) if a in scope]
+            rows = range(len(seg)) if scope is None else [i for a in scope for i in seg.article_rows.get(a, ())]
             for row in rows:
                 if gone[row]:
                     continue
@@ -154,17 +171,17 @@ class LexicalIndex:
         got = self._idf_cache.get(key)
         if got is None:
             df = sum(s.df(kind, term) for s in self.segments)
-            got = self._idf_cache[key] = lucene_idf(df, len(self._rows)) if df else 0.0
+            got = self._idf_cache[key] = lucene_idf(df, self._n_rows) if df else 0.0
         return got
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a word term; unseen terms count as rare."""
-        if not self._rows:
+        if not self._n_rows:
             return 1.0
-        return self._global_idf("words", term) or math.log(1 + (len(self._rows) + 0.5) / 0.5)
+        return self._global_idf("words", term) or math.log(1 + (self._n_rows + 0.5) / 0.5)
 
     def _scores(self, kind: str, terms: list[str]) -> np.ndarray:
-        total = np.zeros(len(self._rows), dtype=np.float32)
+        total = np.zeros(self._n_rows, dtype=np.float32)
         counts = Counter(terms)
         idf = {t: self._global_idf(kind, t) for t in counts}
         counts = {t: c for t, c in counts.items() if idf[t] > 0}
@@ -201,7 +218,7 @@ class LexicalIndex:
         self, query: str, k: int, filters: Filters | None = None, language: str = "de"
     ) -> list[tuple[str, float]]:
         """Top k (chunk_id, bm25 score) with score > 0 among the chunks the filters allow."""
-        if not self.ids or k <= 0:
+        if not len(self) or k <= 0:
             return []
         s = self.query_scores(query, language)
         m = self.mask(filters)
@@ -210,11 +227,12 @@ class LexicalIndex:
         k = min(k, len(s))
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]
-        return [(self._rows[i], float(s[i])) for i in top if s[i] > 0]
+        return [(self._row_id(int(i)), float(s[i])) for i in top if s[i] > 0]
 
     def score_of(self, query: str, chunk_ids: list[str], language: str = "de") -> dict[str, float]:
         s = self.query_scores(query, language)
-        return {cid: float(s[self._position[cid]]) for cid in chunk_ids if cid in self._position}
+        rows = {cid: self._row_of(cid) for cid in chunk_ids}
+        return {cid: float(s[r]) for cid, r in rows.items() if r is not None}
 
 
 def _segment_mask(seg: Segment, filters: Filters) -> np.ndarray:

@@ -53,6 +53,7 @@ from reader.evidence import WEIGHTS, passage_input, question_view, score_sentenc
 from vectorstore.filters import Filters
 from vectorstore.groups import one_per_group
 from vectorstore.lexical import LexicalIndex
+from vectorstore.published import PublishedIndex, fetch_published
 from vectorstore.rerankers import RerankerUnavailable
 from vectorstore.rerankers import create as create_reranker
 from vectorstore.segment import signature
@@ -123,9 +124,11 @@ class Retriever:
         lexical: LexicalIndex,
         reranker: str | None = None,
         rerank_top_n: int = RERANK_TOP_N,
+        published: PublishedIndex | None = None,
         reranker_api_key: str | None = None,
     ):
         self.store = store
+        self.published = published  # the index shared with other processes of a Chroma server, or None
         self.embedder = embedder
         self.lexical = lexical
         self.reranker = reranker or None  # a spec of vectorstore/rerankers.py (QUELLE_RERANKER); None: off
@@ -147,8 +150,25 @@ class Retriever:
             if on_disk is not None and on_disk.revision == revision and not force:
                 self.lexical = on_disk  # swapped in whole: threads searching the old one are not changed under them
                 return False
-            self._sync(on_disk if on_disk is not None else self.lexical, revision)
+            base = on_disk if on_disk is not None else self.lexical
+            if self.published is not None and not force:  # another process published it (vectorstore/published.py)
+                fetched = fetch_published(self.published, revision, base)
+                if fetched is not None and fetched.revision == revision:
+                    self.lexical = fetched
+                    return True
+                base = fetched or base
+            self._sync(base, revision)
+            self._publish()
             return True
+
+    def _publish(self) -> None:
+        """Publish this process's index for the others of a shared server (when QUELLE_LEXICAL_SHARED_DIR is set)."""
+        if self.published is None:
+            return
+        try:
+            self.published.publish(self.lexical)
+        except OSError as e:  # the shared folder unreachable: this process still answers; the others rebuild
+            log.warning("could not publish the lexical index to %s: %s", self.published.directory, e)
 
     def _sync(self, base: LexicalIndex, revision: str, articles: set[str] | None = None) -> None:
         listing = {cid: signature(meta) for cid, meta in self.store.listing(articles).items()}
@@ -172,10 +192,12 @@ class Retriever:
             self._writing = None
             if concurrent or self.lexical.revision not in (write.before, write.mine):
                 self._sync(self.lexical, revision)
+                self._publish()
                 return
             self._sync(self.lexical, revision, write.articles)
             if len(self.lexical) != self.store.count():  # a write we did not see after all
                 self._sync(self.lexical, revision)
+            self._publish()
 
     def retrieve(
         self,

@@ -8,7 +8,7 @@ import math
 import os
 import shutil
 import uuid
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -19,6 +19,7 @@ from vectorstore.analysis import analyze, char_ngrams
 
 BM25_PARAMS = {"k1": 1.2, "b": 0.75}
 ROWS = "rows.json"
+SIGNATURES = "signatures.json"  # read only when the index is compared with the store
 KINDS = ("words", "grams")
 
 
@@ -62,10 +63,13 @@ def _bm25(docs: list[list[str]]) -> bm25s.BM25:
 
 
 class Segment:
-    def __init__(self, name: str, rows: dict, words: bm25s.BM25, grams: bm25s.BM25):
+    def __init__(self, name: str, rows: dict, words: bm25s.BM25, grams: bm25s.BM25, folder: Path | None = None):
+        """`rows` without "signatures": they are read from `folder` when a sync first needs them (a question never
+        does: at a million chunks they are ~150 MB that an answering process need not hold)."""
         self.name = name
         self.ids: list[str] = rows["ids"]
-        self.signatures: list[str] = rows["signatures"]
+        self._signatures: list[str] | None = rows.get("signatures")
+        self._folder = folder
         self.article = np.array(rows["article_id"], dtype=object)
         self.source = np.array(rows["source"], dtype=object)
         self.date = np.array(rows["date_int"], dtype=np.int64)
@@ -74,6 +78,28 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """chunk id -> row (built once per segment and process: segments never change)."""
+        return {cid: i for i, cid in enumerate(self.ids)}
+
+    @cached_property
+    def article_rows(self) -> dict[str, list[int]]:
+        """article id -> its rows (a write's sync looks at the rows of the articles it touched)."""
+        out: dict[str, list[int]] = {}
+        for i, a in enumerate(self.article):
+            out.setdefault(a, []).append(i)
+        return out
+
+    @property
+    def signatures(self) -> list[str]:
+        if self._signatures is None:
+            got = json.loads((self._folder / SIGNATURES).read_text(encoding="utf-8"))
+            if len(got) != len(self.ids):
+                raise ValueError(f"{self._folder / SIGNATURES}: {len(got)} signatures for {len(self.ids)} rows")
+            self._signatures = got
+        return self._signatures
 
     @classmethod
     def build(cls, chunks: Iterable) -> "Segment":
@@ -102,12 +128,12 @@ class Segment:
             ix.save(str(tmp / kind), show_progress=False)
         rows = {
             "ids": self.ids,
-            "signatures": self.signatures,
             "article_id": list(self.article),
             "source": list(self.source),
             "date_int": [int(d) for d in self.date],
         }
         (tmp / ROWS).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        (tmp / SIGNATURES).write_text(json.dumps(self.signatures, ensure_ascii=False), encoding="utf-8")
         try:
             os.replace(tmp, final)
         except OSError:
@@ -118,9 +144,11 @@ class Segment:
     def load(cls, directory: Path, name: str) -> "Segment":
         """Read a saved segment; the score arrays are memory-mapped (only the postings a query touches are read)."""
         path = directory / f"seg-{name}"
-        rows = json.loads((path / ROWS).read_text(encoding="utf-8"))
+        rows = json.loads((path / ROWS).read_text(encoding="utf-8"))  # segments saved before 2026-12-06: with
+        if "signatures" not in rows and not (path / SIGNATURES).is_file():  # their signatures in rows.json
+            raise ValueError(f"{path}: {SIGNATURES} is missing")
         words, grams = (bm25s.BM25.load(str(path / kind), mmap=True, show_progress=False) for kind in KINDS)
-        return cls(name, rows, words, grams)
+        return cls(name, rows, words, grams, folder=path)
 
     # --- scoring -------------------------------------------------------------------------------------------
     def df(self, kind: str, term: str) -> int:
