@@ -143,13 +143,6 @@ def credit(
     are `term_parts`): 1 the same lemma/stem, PARTIAL_CREDIT one contains the other at its start or end
     (Cloudsparte ~ Sparte), FAMILY_CREDIT the same word family (kooperiert ~ Kooperation), PART_CREDIT a shared
     compound part (Programmplatz ~ Sendeplatz, Akkuladung ~ Akku)."""
-    return _credit(term, frozenset(terms), parts, term_parts)
-
-
-@lru_cache(maxsize=200_000)
-def _credit(term: str, terms: frozenset[str], parts: frozenset[str], term_parts: frozenset[str]) -> float:
-    """credit(), remembered: the same unit and focus words are tried against the same sentences question after
-    question."""
 
     def partial() -> bool:
         return any(
