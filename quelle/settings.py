@@ -16,7 +16,16 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 RetrievalMode = Literal["dense", "bm25", "hybrid"]
 
 
-class Settings(BaseSettings):
+class Copyable:
+    """`with_(**changes)`: a copy with some values changed, validated like the original (Settings, FeedSettings)."""
+
+    def with_(self, **changes):
+        data = self.model_dump()
+        data.update(changes)
+        return type(self).model_validate(data)
+
+
+class Settings(Copyable, BaseSettings):
     """Everything Quelle can be configured with. Per-request changes are copies: `settings.with_(top_k=3)`."""
 
     model_config = SettingsConfigDict(env_prefix="QUELLE_", extra="ignore", populate_by_name=True)
@@ -125,9 +134,7 @@ class Settings(BaseSettings):
 
     def with_(self, **changes) -> "Settings":
         """A copy with some values changed (validated like the original)."""
-        data = self.model_dump()
-        data.update(changes)
-        return Settings.model_validate(data)
+        return super().with_(**changes)
 
     @property
     def lexical_dir(self) -> Path:

@@ -7,9 +7,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from quelle.feeds.fetch import AllowList
+from quelle.settings import Copyable
 
 
-class FeedSettings(BaseSettings):
+class FeedSettings(Copyable, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUELLE_FEED_", extra="ignore", populate_by_name=True)
 
     rate: float = Field(1.0, ge=0.0)  # requests per second per host (0: no limit)
@@ -31,6 +32,5 @@ class FeedSettings(BaseSettings):
             raise ValueError(f"QUELLE_FEED_ALLOW_HOSTS: {e}") from None
 
     def with_(self, **changes) -> "FeedSettings":
-        data = self.model_dump()
-        data.update({k: v for k, v in changes.items() if v is not None})
-        return FeedSettings.model_validate(data)
+        """A copy with the given values changed; None leaves a value as it is (a CLI option not given)."""
+        return super().with_(**{k: v for k, v in changes.items() if v is not None})
