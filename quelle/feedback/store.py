@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from quelle import sqlite_store
 from quelle.answering import registry
 
 DB_NAME = "feedback.sqlite3"
@@ -124,22 +124,8 @@ class FeedbackStore:
 
     @contextmanager
     def connect(self, write: bool = False):
-        if write:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.executescript(_SCHEMA)
-            if write:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            else:
-                yield db
+        with sqlite_store.connect(self.path, _SCHEMA, write, foreign_keys=False) as db:
+            yield db
 
     # --- feedback -------------------------------------------------------------------------------------------
     def rate(self, fb: Feedback) -> Feedback:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from quelle.answering import registry
+from quelle.feedback.store import request_settings
 from quelle.watch import cadence
 from quelle.watch.fact import cause, fact_of, reason
 from quelle.watch.store import Version, Watch, WatchStore
@@ -23,19 +23,8 @@ QUOTE_CHARS = 400
 
 def watch_settings(settings, filters=None, time_aware: bool = True) -> dict:
     """What a watch keeps of the request that added it (the settings that shape an answer, as feedback keeps)."""
-    backend = settings.llm or registry.FALLBACK
-    f = filters
     return {
-        "backend": backend,
-        "model": settings.llm_model if registry.capabilities(backend).has_model else "",
-        "mode": settings.retrieval_mode,
-        "k": settings.top_k,
-        "filters": {
-            "article_ids": list(getattr(f, "article_ids", ()) or ()),
-            "sources": list(getattr(f, "sources", ()) or ()),
-            "since": getattr(f, "since", None),
-            "until": getattr(f, "until", None),
-        },
+        **request_settings(settings, filters),
         "time_aware": time_aware,
         "as_of": settings.as_of.isoformat() if settings.as_of else None,
     }

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import uuid
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from quelle import sqlite_store
 from quelle.watch import cadence
 from quelle.watch.fact import Fact
 
@@ -150,23 +150,8 @@ class WatchStore:
 
     @contextmanager
     def connect(self, write: bool = False):
-        if write:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(_SCHEMA)
-            if write:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield db
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
-            else:
-                yield db
+        with sqlite_store.connect(self.path, _SCHEMA, write, foreign_keys=True) as db:
+            yield db
 
     # --- watches --------------------------------------------------------------------------------------------
     def add(self, question: str, settings: dict, every: str | None = None, webhook: str | None = None) -> Watch:
