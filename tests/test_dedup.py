@@ -244,3 +244,16 @@ def test_regroup_groups_a_store_written_before_groups_existed(tmp_path, library,
     assert again.groups()[0]["articles"][0] == "agentur"
     # the texts were put together exactly: a second run signs nothing
     assert json.loads(quelle_cli("regroup", "--json", data_dir=library.settings.data_dir).stdout)["signed"] == 0
+
+
+def test_the_openai_compatible_sources_name_the_other_versions():
+    """Open WebUI and other OpenAI clients see the sources block: a syndicated report names its other outlets."""
+    from quelle.answering.types import Answer, Citation
+    from quelle.api.openai_compat import sources_markdown
+
+    also = [{"article_id": "b", "source": "Rundschau", "date": "2026-03-04", "url": "", "title": "T"}]
+    cite = Citation(1, "a", "Beben in der Region", "2026-03-03", "Tagesblatt", "text", 0, 4, 1.0, also=also)
+    block = sources_markdown(Answer("Wie viele?", "12 Tote. [1]", False, "extractive", citations=[cite]))
+    assert "- [1] Beben in der Region, 2026-03-03 (auch bei: Rundschau (04.03.2026))" in block
+    english = sources_markdown(Answer("How many?", "12. [1]", False, "extractive", language="en", citations=[cite]))
+    assert "(also in: Rundschau (04.03.2026))" in english

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from quelle.answering.citations import also_text
 from quelle.answering.types import Answer
 from quelle.api.asking import answer, answer_stream, prepare
 from quelle.api.errors import ApiError, error_body
@@ -35,7 +36,8 @@ router = APIRouter(tags=["OpenAI-compatible"])
 
 
 def sources_markdown(a: Answer) -> str:
-    """The sources block appended to the content: a Markdown list of [n] title, date, url."""
+    """The sources block appended to the content: a Markdown list of [n] title, date, url (and the other versions of
+    a syndicated report: „auch bei: …“)."""
     if not a.citations:
         return ""
     lines = []
@@ -45,6 +47,9 @@ def sources_markdown(a: Answer) -> str:
             line += f", {c.date}"
         if c.url:
             line += f" – {c.url}"
+        if c.also:  # the other versions of a syndicated or updated report (docs/dedup.md)
+            more = ui_text("also_more", a.language, n="{n}")
+            line += " (" + ui_text("also_at", a.language, outlets=also_text(c.also, more=more)) + ")"
         lines.append(line)
     return f"\n\n**{ui_text('answer_sources', a.language)}**\n" + "\n".join(lines)
 
