@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from quelle.ui import access, state
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 
 PAGES = Path(__file__).resolve().parent / "quelle" / "ui" / "pages"
 

@@ -203,7 +203,7 @@ def test_chat_and_cli_name_the_other_outlets_and_dates():
 
 def test_article_page_rows_show_the_group_and_the_other_versions():
     from quelle.ui.articles import article_rows
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
 
     rows = [
         {"article_id": "a", "group": "a", "title": "T", "date": "2026-03-02", "source": "Agentur", "chunks": 2},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from quelle.answering.types import NONE, Answer, AnswerSentence, Draft
-from quelle.ui.i18n import text as ui_text
+from quelle.i18n import text as ui_text
 
 if TYPE_CHECKING:
     from quelle.answering.checked import Assembly

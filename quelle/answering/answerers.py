@@ -22,7 +22,7 @@ from quelle.answering.registry import EXTRACTIVE
 from quelle.answering.types import NONE, SURE, UNSURE, Answer, AnswerSentence, AnswerSpan, Draft
 from quelle.resources import Resources
 from quelle.settings import Settings
-from quelle.ui.i18n import text as ui_text
+from quelle.i18n import text as ui_text
 from reader.question import Question
 from vectorstore.retrieve import Passage
 

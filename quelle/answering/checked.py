@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from quelle.answering.abstain import abstained
-from quelle.ui.i18n import every_language
+from quelle.i18n import every_language
 from quelle.answering.citations import check_support, split_cited_sentences
 from quelle.answering.types import SURE, Answer, Citation, Draft, RetrievedPassage
 from vectorstore.retrieve import Passage

@@ -27,8 +27,8 @@ from quelle.answering.types import Answer
 from quelle.api.asking import answer, answer_stream, prepare
 from quelle.api.errors import ApiError, error_body
 from quelle.api.schemas import ChatMessage, ChatRequest
-from quelle.ui.i18n import every_language
-from quelle.ui.i18n import text as ui_text
+from quelle.i18n import every_language
+from quelle.i18n import text as ui_text
 
 MODEL = "quelle"
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from quelle.answering.citations import strip_markers
 from quelle.evaluation.gold import GoldQuestion, question_from_record
 from quelle.feedback.store import DOWN, UP, Feedback
-from quelle.ui.i18n import every_language
+from quelle.i18n import every_language
 
 # the lead of an unsure answer (the catalogue's answer_unsure_lead, every language) and the older „Mögliche Antworten:“
 _CANDIDATES = re.compile(

@@ -25,7 +25,7 @@ from quelle.answering.checked import Assembly, assemble, citation_from
 from quelle.answering.citations import trailing_citation
 from quelle.answering.types import SURE, Answer, AnswerSentence, AnswerSpan, Citation, Draft
 from quelle.settings import Settings
-from quelle.ui.i18n import text as ui_text
+from quelle.i18n import text as ui_text
 from quelle.timeaware import intent
 from quelle.timeaware.dates import TimeFilter, question_dates, report_window, spans_of
 from quelle.timeaware.reports import (

@@ -300,7 +300,7 @@ def current_role(access: Access | None = None) -> str | None:
 
 def require_editor() -> None:
     """The server-side check before every editor action (upload, delete, feeds): raises AccessDenied."""
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
     from quelle.ui.state import language
 
     check_editor(current_role(), t("access_denied", language()))
@@ -331,7 +331,7 @@ def logout() -> None:
     st.query_params.clear()
 
 
-# The refusal of a foreign Host (kept here until quelle/ui/i18n.py takes it over as „access_host_refused“).
+# The refusal of a foreign Host (kept here until quelle/i18n.py takes it over as „access_host_refused“).
 HOST_REFUSED = {
     "de": "Quelle antwortet nicht unter dieser Adresse: Die Seite wurde über „{host}“ aufgerufen. Ohne Passwort "
     "antwortet Quelle nur unter einer lokalen Adresse (http://127.0.0.1 oder http://localhost) oder einem Namen, "
@@ -354,7 +354,7 @@ def host_refusal(host: str, lang: str) -> str:
 
 
 def host_label(host: str | None, lang: str) -> str:
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
 
     return host if host and host not in {"0.0.0.0", "::"} else t("access_all_interfaces", lang, host=host or "0.0.0.0")
 
@@ -365,7 +365,7 @@ def gate(pages: list | None = None) -> str:
     registered hidden while the login form shows, so a link to a page (/articles) leads there after the login."""
     import streamlit as st
 
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
     from quelle.ui.state import language, language_picker
 
     access = current()
@@ -406,7 +406,7 @@ def account_box(role: str) -> None:
     """In the sidebar when passwords are configured: who is signed in and „Abmelden“."""
     import streamlit as st
 
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
     from quelle.ui.state import language
 
     if not current().protected:
@@ -424,7 +424,7 @@ def preflight(host: str | None = None, out=sys.stderr) -> int:
     """`make run` before Streamlit starts: 2 with a message when the app would be open on the network."""
     import streamlit as st
 
-    from quelle.ui.i18n import text as t
+    from quelle.i18n import text as t
 
     settings = Settings() if host is None else Settings(host=host)
     access = Access.from_settings(settings, secrets_from_files(st.get_option("secrets.files")))

@@ -10,7 +10,7 @@ from ingest.loaders import supported_suffixes
 from quelle.answering.citations import also_text
 from quelle.batch.output import spreadsheet_safe
 from quelle.ui import access, state
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.ui.uploads import UploadResult, ingest_uploads
 

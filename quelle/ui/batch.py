@@ -11,7 +11,7 @@ import streamlit as st
 from quelle.batch import INPUT_FORMATS, OUTPUT_FORMATS, InputError, OutputError, read_output, run_batch
 from quelle.batch.output import spreadsheet_safe
 from quelle.ui import state
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.uploads import safe_filename, without_folder
 

@@ -11,7 +11,7 @@ from quelle.answering import registry
 from quelle.answering.pipeline import ask
 from quelle.resources import Resources
 from quelle.ui import feedback, state, timeview, watch
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import escape_chars, md_escape, render_answer, render_message
 
 _DONE = object()

@@ -15,7 +15,7 @@ from quelle.evaluation.report import PLOT_TITLES, PLOTS, write_report
 from quelle.evaluation.runner import ANSWER_KEYS, METRIC_KEYS, SLICE_KEYS, EvalConfig, run_evaluation
 from quelle.settings import Settings
 from quelle.ui import access, state
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import md_escape
 from quelle.uploads import safe_filename, without_folder
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from quelle.feedback.chats import ChatStore, chat_json, chat_markdown, new_session_id, valid_session_id
 from quelle.feedback.store import DOWN, REASONS, UP, Feedback, FeedbackStore, request_settings
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import md_escape
 
 QUERY_KEY = "chat"  # ?chat=<session id> in the URL

@@ -12,7 +12,7 @@ from filelock import Timeout
 
 from quelle.reembed import ReembedStatus, reembed, reembed_status
 from quelle.ui import access
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import md_escape
 from vectorstore.embeddings import EmbeddingError
 from vectorstore.store import StoreError

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import streamlit as st
 
 from quelle.answering.citations import ANSWER_MARKER, also_text, cited_numbers, german_date, strip_markers
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 
 _PUNCT = re.compile("([" + re.escape(string.punctuation) + "])")
 _LEADING_SPACE = re.compile(r"(?m)^[ \t]+")

@@ -11,8 +11,8 @@ from quelle.answering import registry
 from quelle.library import Library
 from quelle.resources import Resources
 from quelle.settings import Settings
-from quelle.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from quelle.ui.i18n import text as t
+from quelle.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from quelle.i18n import text as t
 from quelle.ui.reembed import DONE_KEY as REEMBED_DONE
 from quelle.ui.reembed import store_error_view
 from vectorstore.embeddings import EmbeddingError

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import escape_chars, md_escape
 
 RETRY_KEY = "time_retry"

@@ -8,7 +8,7 @@ from typing import Callable, Protocol
 
 from quelle.library import Library
 from quelle.ui.access import require_editor
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.uploads import TOO_LARGE, Incoming, Refusal, UploadResult, safe_filename
 from quelle.uploads import ingest_uploads as ingest_incoming
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from quelle.settings import Settings
 from quelle.ui import access, state
-from quelle.ui.i18n import text as t
+from quelle.i18n import text as t
 from quelle.ui.render import marked_markdown, md_escape, safe_url
 from quelle.watch.store import Version, Watch, WatchStore
 

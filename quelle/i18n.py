@@ -1,7 +1,7 @@
 """The one catalogue of user-visible texts: the pages' texts and the fixed phrases of answers (the abstention, the
 unsure answer's lead, „Stand …“, the timeline's heading, the sources heading of the OpenAI-compatible endpoint).
 German by default, English switchable. Article text and the text an answerer writes never go through here. Pure
-Python: the core (quelle/answering, quelle/timeaware, quelle/api) imports it too."""
+Python, no Streamlit: the core (quelle/answering, quelle/timeaware, quelle/api) and the faces import it."""
 
 from __future__ import annotations
 
