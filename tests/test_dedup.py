@@ -257,3 +257,19 @@ def test_the_openai_compatible_sources_name_the_other_versions():
     assert "- [1] Beben in der Region, 2026-03-03 (auch bei: Rundschau (04.03.2026))" in block
     english = sources_markdown(Answer("How many?", "12. [1]", False, "extractive", language="en", citations=[cite]))
     assert "(also in: Rundschau (04.03.2026))" in english
+
+
+def test_the_openai_compatible_sources_carry_no_foreign_markup():
+    """A feed's title, source name or URL cannot put an image, a link or a script URL into an OpenAI client's chat."""
+    from quelle.answering.types import Answer, Citation
+    from quelle.api.openai_compat import sources_markdown
+
+    also = [{"article_id": "b", "source": "[Klick](http://evil.example)", "date": "", "url": "", "title": "T"}]
+    cite = Citation(
+        1, "a", "![x](http://evil.example/p.png) Titel", "", "S", "t", 0, 4, 1.0, url="javascript:alert(1)", also=also
+    )
+    block = sources_markdown(Answer("q", "a [1]", False, "extractive", citations=[cite]))
+    assert "![x](" not in block and "](http://evil" not in block and "javascript:" not in block
+    assert "Titel" in block and "Klick" in block
+    good = Citation(1, "a", "Titel", "", "S", "t", 0, 4, 1.0, url="https://www.example.org/a?b=1")
+    assert "<https://www.example.org/a?b=1>" in sources_markdown(Answer("q", "a [1]", False, "x", citations=[good]))

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from quelle.answering.citations import also_text
 from quelle.answering.types import Answer
+from quelle.feedback.chats import article_link, md_text
 from quelle.api.asking import answer, answer_stream, prepare
 from quelle.api.errors import ApiError, error_body
 from quelle.api.schemas import ChatMessage, ChatRequest
@@ -41,15 +42,17 @@ def sources_markdown(a: Answer) -> str:
     if not a.citations:
         return ""
     lines = []
-    for c in a.citations:
-        line = f"- [{c.n}] {c.title or c.article_id}"
+    for c in a.citations:  # titles, sources and URLs come from articles and feeds: escaped, no foreign markup
+        line = f"- [{c.n}] {md_text(c.title or c.article_id)}"
         if c.date:
-            line += f", {c.date}"
+            line += f", {md_text(c.date)}"
         if c.url:
-            line += f" – {c.url}"
+            link = article_link(c.url)
+            line += f" – <{link}>" if link else f" – {md_text(c.url)}"
         if c.also:  # the other versions of a syndicated or updated report (docs/dedup.md)
             more = ui_text("also_more", a.language, n="{n}")
-            line += " (" + ui_text("also_at", a.language, outlets=also_text(c.also, more=more)) + ")"
+            also = [{**v, "source": md_text(v.get("source") or v.get("article_id", ""))} for v in c.also]
+            line += " (" + ui_text("also_at", a.language, outlets=also_text(also, more=more)) + ")"
         lines.append(line)
     return f"\n\n**{ui_text('answer_sources', a.language)}**\n" + "\n".join(lines)
 
